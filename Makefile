@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+B := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench graphviz docs
+
+# The virtual environment is rebuilt when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(B)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(B)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# Graphviz's `dot` renders the maps: installed with apt-get when missing and we are root.
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Graphviz (apt-get install graphviz)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else \
+		echo "Graphviz 'dot' is missing: install it with 'sudo apt-get install graphviz'" \
+		     "(Debian/Ubuntu), 'brew install graphviz' (macOS) or from graphviz.org" >&2; \
+	fi
+
+run: $(STAMP) graphviz
+	$(B)/lineage validate flows
+
+test: $(STAMP) graphviz
+	$(B)/pytest -q $(if $(T),-x -k $(T))
+
+lint: $(STAMP)
+	$(B)/ruff check lineage tests benchmarks

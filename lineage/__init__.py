@@ -1,0 +1,3 @@
+"""lineage: personal-data flow lineage analyzer."""
+
+__version__ = "1.0.0"

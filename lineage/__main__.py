@@ -1,0 +1,5 @@
+"""Allow ``python -m lineage``."""
+
+from lineage.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""Locations and input errors shared by every stage.
+
+Every stage reports bad input as :class:`LineageError` values carrying a
+:class:`Loc`; a stage that finds any raises :class:`InputErrors` with all of
+them, and only the CLI turns that into stderr lines and exit code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A position in a user's file: 1-based line and column.
+
+    Examples
+    --------
+    >>> str(Loc("flows/flows.yaml", 12, 5))
+    'flows/flows.yaml:12:5'
+    """
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, order=True)
+class LineageError:
+    """One problem in the user's input, at a location."""
+
+    loc: Loc
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: error: {self.message}"
+
+    def as_dict(self) -> dict:
+        """Return the JSON shape of SPEC section 4: file, line, column, message."""
+        return {
+            "file": self.loc.file,
+            "line": self.loc.line,
+            "column": self.loc.column,
+            "message": self.message,
+        }
+
+
+class InputErrors(Exception):
+    """Raised with every error found in the input, sorted by location."""
+
+    def __init__(self, errors: list[LineageError]):
+        self.errors = sorted(set(errors))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def did_you_mean(word: str, candidates) -> str:
+    """Return `` (did you mean 'x'?)`` for the closest candidate, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("retension", ["retention", "exposure"])
+    " (did you mean 'retention'?)"
+    >>> did_you_mean("zzz", ["retention"])
+    ''
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(word), sorted(map(str, candidates)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

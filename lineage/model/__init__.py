@@ -1,0 +1,232 @@
+"""The validated model: every section merged across files, references resolved.
+
+:func:`load_model` is the front door: it reads a folder, composes the YAML
+(:mod:`lineage.load`), converts every entry into its entity
+(:mod:`lineage.model.entities`) and checks what types alone cannot
+(duplicate ids across files, waiver targets, derivation cycles). All
+problems of all files are raised together as :class:`InputErrors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
+from lineage.load import Document, Mapping, Scalar, Sequence, Source, load_sources, read_folder
+from lineage.model.entities import (
+    SECTIONS,
+    TARGET_KINDS,
+    Category,
+    Field,
+    Flow,
+    Organization,
+    Purpose,
+    Subject,
+    System,
+    Waiver,
+)
+from lineage.model.taxonomy import BUILTIN, CategoryInfo, parent
+from lineage.model.types import Context, Int, Invalid, build
+
+TOP_LEVEL = ("version", *SECTIONS)
+
+
+@dataclass
+class Model:
+    """A whole model. Each section maps id to entity, sorted by id; waivers keep file order."""
+
+    categories: dict[str, Category]
+    fields: dict[str, Field]
+    subjects: dict[str, Subject]
+    purposes: dict[str, Purpose]
+    organizations: dict[str, Organization]
+    systems: dict[str, System]
+    flows: dict[str, Flow]
+    waivers: list[Waiver]
+    category_info: dict[str, CategoryInfo]
+    files: list[str]
+
+    def field_info(self, field_id: str) -> CategoryInfo:
+        """Return the tier, identifier kind and special flag of a field, overrides applied."""
+        f = self.fields[field_id]
+        base = self.category_info[f.category]
+        return CategoryInfo(f.tier or base.tier, f.identifier or base.identifier, base.special)
+
+    def country(self, system_id: str) -> str:
+        """Return a system's country, defaulting to its organization's."""
+        system = self.systems[system_id]
+        return system.country or self.organizations[system.organization].country
+
+    def entity(self, target: str):
+        """Return the entity named by ``kind:id`` (flow, system, organization)."""
+        kind, _, ident = target.partition(":")
+        return {"flow": self.flows, "system": self.systems, "organization": self.organizations}[kind][ident]
+
+
+def load_model(folder: str | Path) -> Model:
+    """Read, compose and validate the model under `folder`.
+
+    Raises
+    ------
+    InputErrors
+        With every problem of every file, each with file:line:col.
+    """
+    return build_model(load_sources(read_folder(folder)))
+
+
+def load_model_sources(sources: list[Source]) -> Model:
+    """Like :func:`load_model`, from sources read elsewhere (a git revision)."""
+    return build_model(load_sources(sources))
+
+
+def model_from_text(text: str, path: str = "model.yaml") -> Model:
+    """Validate a model written in one YAML text (tests and examples)."""
+    return load_model_sources([Source(path, text.encode())])
+
+
+def build_model(documents: list[Document]) -> Model:
+    """Merge and validate composed documents into a :class:`Model`.
+
+    Raises
+    ------
+    InputErrors
+        With every problem found.
+    """
+    errors: list[LineageError] = []
+    entries = _sections(documents, errors)
+    ids = _collect_ids(entries, errors)
+    ids["categories"] |= set(BUILTIN)
+    ctx = Context(ids=ids, errors=errors)
+
+    built: dict[str, list] = {}
+    for section, cls in SECTIONS.items():
+        built[section] = [e for e in (build(cls, node, ctx) for node in entries[section]) if e is not None]
+
+    by_id = {s: {e.id: e for e in sorted(built[s], key=lambda e: e.id)} for s in SECTIONS if s != "waivers"}
+    category_info = _resolve_categories(by_id["categories"], errors)
+    model = Model(**by_id, waivers=built["waivers"], category_info=category_info,
+                  files=[d.path for d in documents])
+    _check_semantics(model, errors)
+    if errors:
+        raise InputErrors(errors)
+    return model
+
+
+def _sections(documents: list[Document], errors: list[LineageError]) -> dict[str, list]:
+    """Gather the entries of each section from every document."""
+    entries: dict[str, list] = {s: [] for s in SECTIONS}
+    for doc in documents:
+        root = doc.root
+        if root is None:
+            continue
+        if not isinstance(root, Mapping):
+            shape = "a list" if isinstance(root, Sequence) else "a single value"
+            errors.append(LineageError(root.loc, f"a model file must be a mapping of sections "
+                                                 f"({', '.join(TOP_LEVEL)}), not {shape}"))
+            continue
+        for key, value in root.items:
+            if key.text == "version":
+                try:
+                    if Int(1, 1).convert(value, None) != 1:
+                        raise Invalid(value.loc, "")
+                except Invalid:
+                    errors.append(LineageError(value.loc, "unsupported version: this lineage reads version 1"))
+                continue
+            if key.text not in SECTIONS:
+                errors.append(LineageError(key.loc, f"unknown section '{key.text}'{did_you_mean(key.text, TOP_LEVEL)}"))
+                continue
+            if isinstance(value, Scalar) and value.kind == "null":
+                continue
+            if not isinstance(value, Sequence):
+                errors.append(LineageError(value.loc, f"section '{key.text}' must be a list of entries"))
+                continue
+            entries[key.text].extend(value.items)
+    return entries
+
+
+def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[str, set[str]]:
+    """Return the ids of each section; report ids declared twice, naming both places."""
+    ids: dict[str, set[str]] = {}
+    for section, nodes in entries.items():
+        seen: dict[str, Loc] = {}
+        for node in nodes:
+            id_node = node.get("id") if isinstance(node, Mapping) else None
+            if not isinstance(id_node, Scalar):
+                continue
+            first = seen.get(id_node.text)
+            if first is not None:
+                errors.append(LineageError(id_node.loc, f"duplicate {singular(section)} id '{id_node.text}' "
+                                                        f"(first declared at {first})"))
+                continue
+            seen[id_node.text] = id_node.loc
+        ids[section] = set(seen)
+    return ids
+
+
+def singular(section: str) -> str:
+    """Return the word for one entry of `section`.
+
+    Examples
+    --------
+    >>> singular("categories"), singular("flows")
+    ('category', 'flow')
+    """
+    return "category" if section == "categories" else section[:-1]
+
+
+def _resolve_categories(custom: dict[str, Category], errors: list[LineageError]) -> dict[str, CategoryInfo]:
+    """Combine built-in and declared categories; declared ones inherit from their parent."""
+    info = dict(BUILTIN)
+    for cid in sorted(custom, key=lambda c: (c.count("."), c)):
+        cat = custom[cid]
+        up = info.get(parent(cid) or "")
+        base = info.get(cid) or up
+        if base is None and cat.tier is None:
+            errors.append(LineageError(cat.loc, f"category '{cid}' needs a tier (1..4): it has no parent "
+                                                "category to inherit one from"))
+            continue
+        info[cid] = CategoryInfo(
+            cat.tier or base.tier,
+            cat.identifier or (base.identifier if base else "none"),
+            cat.special or (base.special if base else "none"),
+        )
+    return info
+
+
+def _check_semantics(model: Model, errors: list[LineageError]) -> None:
+    """What types cannot check: waiver targets, self-flows, derivation cycles."""
+    for waiver in model.waivers:
+        kind, sep, ident = waiver.target.partition(":")
+        if not sep or kind not in TARGET_KINDS:
+            errors.append(LineageError(waiver.at("target"), f"waiver target '{waiver.target}' must be "
+                                                            "kind:id with kind flow, system or organization"))
+            continue
+        section = {"flow": model.flows, "system": model.systems, "organization": model.organizations}[kind]
+        if ident not in section:
+            errors.append(LineageError(waiver.at("target"),
+                                       f"waiver target: unknown {kind} '{ident}'{did_you_mean(ident, section)}"))
+    for flow in model.flows.values():
+        if flow.source == flow.target:
+            errors.append(LineageError(flow.at("to"), f"flow '{flow.id}' goes from '{flow.source}' to itself"))
+    _check_derivation_cycles(model.fields, errors)
+
+
+def _check_derivation_cycles(fields: dict[str, Field], errors: list[LineageError]) -> None:
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(fid: str, trail: list[str]) -> None:
+        state[fid] = 1
+        for src in fields[fid].derived_from:
+            if src not in fields:
+                continue
+            if state.get(src) == 1:
+                cycle = " -> ".join([*trail[trail.index(src):], src]) if src in trail else src
+                errors.append(LineageError(fields[fid].at("derived_from"), f"derived_from loops: {cycle}"))
+            elif src not in state:
+                visit(src, [*trail, src])
+        state[fid] = 2
+
+    for fid in fields:
+        if fid not in state:
+            visit(fid, [fid])

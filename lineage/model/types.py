@@ -1,0 +1,384 @@
+"""Attribute types of the model format: conversion from nodes and JSON Schema.
+
+Each type converts a :mod:`lineage.load` node into a Python value, or raises
+:class:`Invalid` with the node's location, and describes itself as a
+draft-07 JSON Schema fragment. Entities in :mod:`lineage.model.entities`
+declare their attributes with these types, so validation and ``lineage
+schema`` read one definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from lineage.errors import LineageError, Loc, did_you_mean
+from lineage.load import Mapping, Node, Scalar, Sequence
+from lineage.model.places import COUNTRIES
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+_ID = re.compile(ID_PATTERN)
+DURATION_PATTERN = r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"
+_DURATION = re.compile(DURATION_PATTERN)
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_DATE = re.compile(DATE_PATTERN)
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_OCTAL_LIKE = re.compile(r"^[-+]?0[0-9_]+$|^0o[0-7]+$")
+
+
+class Invalid(Exception):
+    """One conversion problem at a location."""
+
+    def __init__(self, loc: Loc, message: str):
+        super().__init__(message)
+        self.error = LineageError(loc, message)
+
+
+@dataclasses.dataclass
+class Context:
+    """What conversion needs to know: the declared ids of each section, and errors so far."""
+
+    ids: dict[str, set[str]]
+    errors: list[LineageError] = dataclasses.field(default_factory=list)
+
+
+def _scalar(node: Node, expected: str) -> Scalar:
+    if not isinstance(node, Scalar):
+        shape = "a mapping" if isinstance(node, Mapping) else "a list"
+        raise Invalid(node.loc, f"expected {expected}, found {shape}")
+    if node.kind == "null":
+        raise Invalid(node.loc, f"expected {expected}, found nothing")
+    return node
+
+
+def _text(node: Node, expected: str, accept=None) -> str:
+    """The text of a scalar meant as a string; refuse YAML 1.1 coercions.
+
+    `accept` may say that an otherwise suspicious plain scalar is a valid
+    value as written (``NO`` is a country, not a boolean).
+    """
+    s = _scalar(node, expected)
+    if not s.plain or s.kind == "str" or (accept and accept(s.text)):
+        return s.text
+    if s.kind == "bool":
+        raise Invalid(s.loc, f"'{s.text}' is a boolean in YAML 1.1, not {expected}; quote it")
+    if s.kind == "timestamp":
+        raise Invalid(s.loc, f"'{s.text}' is an unquoted date, not {expected}; quote it")
+    if s.kind == "int" and _OCTAL_LIKE.match(s.text):
+        raise Invalid(s.loc, f"'{s.text}' is an octal number in YAML 1.1, not {expected}; quote it")
+    return s.text
+
+
+class Type:
+    """Base of attribute types."""
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def schema(self) -> dict:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class Text(Type):
+    """Free text."""
+
+    def convert(self, node, ctx):
+        return _text(node, "text")
+
+    def schema(self):
+        return {"type": "string"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Id(Type):
+    """An id: ``[a-z0-9][a-z0-9_.-]*``."""
+
+    def convert(self, node, ctx):
+        value = _text(node, "an id")
+        if not _ID.match(value):
+            raise Invalid(node.loc, f"'{value}' is not a valid id (lower-case letters, digits, "
+                                    "'_', '.', '-', starting with a letter or digit)")
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": ID_PATTERN}
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref(Type):
+    """The id of an entry of `section`, which must exist."""
+
+    section: str
+
+    def convert(self, node, ctx):
+        value = Id().convert(node, ctx)
+        known = ctx.ids.get(self.section, set())
+        if value not in known:
+            what = "category" if self.section == "categories" else self.section[:-1]
+            raise Invalid(node.loc, f"unknown {what} '{value}'{did_you_mean(value, known)}")
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": ID_PATTERN,
+                "description": f"id of an entry of `{self.section}`"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Enum(Type):
+    """One of fixed words."""
+
+    values: tuple[str, ...]
+
+    def convert(self, node, ctx):
+        value = _text(node, "one of " + ", ".join(self.values), accept=self.values.__contains__)
+        if value not in self.values:
+            raise Invalid(node.loc, f"'{value}' is not one of {', '.join(self.values)}"
+                                    f"{did_you_mean(value, self.values)}")
+        return value
+
+    def schema(self):
+        return {"type": "string", "enum": list(self.values)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Country(Type):
+    """An ISO 3166-1 alpha-2 code; ``NO`` is Norway."""
+
+    def convert(self, node, ctx):
+        value = _text(node, "a country code", accept=COUNTRIES.__contains__)
+        if value not in COUNTRIES:
+            hint = f" (did you mean '{value.upper()}'?)" if value.upper() in COUNTRIES else ""
+            raise Invalid(node.loc, f"'{value}' is not an ISO 3166-1 alpha-2 country code{hint}")
+        return value
+
+    def schema(self):
+        return {"type": "string", "enum": sorted(COUNTRIES)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Bool(Type):
+    """``true`` or ``false`` only."""
+
+    def convert(self, node, ctx):
+        s = _scalar(node, "true or false")
+        if s.plain and s.text in ("true", "True", "TRUE"):
+            return True
+        if s.plain and s.text in ("false", "False", "FALSE"):
+            return False
+        if s.plain and s.kind == "bool":
+            raise Invalid(s.loc, f"'{s.text}' is a YAML 1.1 boolean; write true or false")
+        raise Invalid(s.loc, f"expected true or false, found '{s.text}'")
+
+    def schema(self):
+        return {"type": "boolean"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Int(Type):
+    """A decimal integer within bounds."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def convert(self, node, ctx):
+        s = _scalar(node, "a whole number")
+        if s.plain and _OCTAL_LIKE.match(s.text):
+            raise Invalid(s.loc, f"'{s.text}' is an octal number in YAML 1.1; write it without the leading 0")
+        if not (s.plain and _INT.match(s.text)):
+            raise Invalid(s.loc, f"expected a whole number, found '{s.text}'")
+        value = int(s.text.replace("_", ""))
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid(s.loc, f"{value} is below the minimum {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise Invalid(s.loc, f"{value} is above the maximum {self.maximum}")
+        return value
+
+    def schema(self):
+        out: dict = {"type": "integer"}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Date(Type):
+    """A calendar date ``YYYY-MM-DD`` (quoted or not)."""
+
+    def convert(self, node, ctx):
+        s = _scalar(node, "a date (YYYY-MM-DD)")
+        if not _DATE.match(s.text):
+            raise Invalid(s.loc, f"'{s.text}' is not a date in the form YYYY-MM-DD")
+        try:
+            return dt.date.fromisoformat(s.text)
+        except ValueError:
+            raise Invalid(s.loc, f"'{s.text}' is not a real calendar date") from None
+
+    def schema(self):
+        return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+
+
+@dataclasses.dataclass(frozen=True)
+class Duration(Type):
+    """An ISO 8601 duration such as ``P30D``, ``P6M`` or ``P5Y``."""
+
+    def convert(self, node, ctx):
+        value = _text(node, "an ISO 8601 duration")
+        if not _DURATION.match(value):
+            raise Invalid(node.loc, f"'{value}' is not an ISO 8601 duration (such as P30D, P6M, P5Y)")
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": DURATION_PATTERN}
+
+
+@dataclasses.dataclass(frozen=True)
+class ListOf(Type):
+    """A list of items of one type; duplicates are refused when `unique`."""
+
+    item: Type
+    unique: bool = True
+
+    def convert(self, node, ctx):
+        if isinstance(node, Scalar) and node.kind == "null":
+            return ()
+        if not isinstance(node, Sequence):
+            raise Invalid(node.loc, "expected a list")
+        out, seen = [], {}
+        for child in node.items:
+            try:
+                value = self.item.convert(child, ctx)
+            except Invalid as exc:
+                ctx.errors.append(exc.error)
+                continue
+            key = getattr(value, "key", value)
+            if self.unique and key in seen:
+                ctx.errors.append(LineageError(child.loc, f"'{key}' is listed twice (first at line {seen[key].line})"))
+                continue
+            seen[key] = child.loc
+            out.append(value)
+        return tuple(out)
+
+    def schema(self):
+        return {"type": "array", "items": self.item.schema()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Obj(Type):
+    """A mapping converted into the entity dataclass `cls`; see :func:`build`."""
+
+    cls: type
+
+    def convert(self, node, ctx):
+        return build(self.cls, node, ctx)
+
+    def schema(self):
+        return object_schema(self.cls)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shorthand(Type):
+    """Either a bare id standing for ``{key: id}``, or the full mapping of `cls`."""
+
+    cls: type
+    key: str
+
+    def convert(self, node, ctx):
+        if isinstance(node, Mapping):
+            return build(self.cls, node, ctx)
+        spec = attributes(self.cls)[self.key]
+        value = spec.type.convert(node, ctx)
+        return self.cls(**{spec.name: value, "loc": node.loc, "key_locs": {}})
+
+    def schema(self):
+        key_schema = attributes(self.cls)[self.key].type.schema()
+        return {"oneOf": [key_schema, object_schema(self.cls)]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Attr:
+    """How one YAML key maps to one dataclass field."""
+
+    key: str
+    name: str
+    type: Type
+    required: bool
+    doc: str
+
+
+def attr(type_: Type, doc: str, *, required: bool = False, default: Any = None, key: str | None = None):
+    """Declare an entity attribute: its type, its documentation and whether it is required."""
+    meta = {"type": type_, "doc": doc, "required": required, "key": key}
+    if isinstance(default, tuple | list | dict):
+        return dataclasses.field(default_factory=lambda: default, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+_ATTRS: dict[type, dict[str, Attr]] = {}
+
+
+def attributes(cls: type) -> dict[str, Attr]:
+    """Return the attributes of an entity class by YAML key, in declaration order."""
+    found = _ATTRS.get(cls)
+    if found is None:
+        found = {}
+        for f in dataclasses.fields(cls):
+            if "type" in f.metadata:
+                key = f.metadata["key"] or f.name
+                found[key] = Attr(key, f.name, f.metadata["type"], f.metadata["required"], f.metadata["doc"])
+        _ATTRS[cls] = found
+    return found
+
+
+def build(cls: type, node: Node, ctx: Context):
+    """Convert a mapping node into `cls`, adding every problem to ``ctx.errors``.
+
+    Returns None when a required attribute is missing or invalid, so that a
+    broken entry does not produce further errors downstream.
+    """
+    if not isinstance(node, Mapping):
+        ctx.errors.append(LineageError(node.loc, f"expected a mapping of {cls.__name__.lower()} attributes"))
+        return None
+    attrs = attributes(cls)
+    values: dict[str, Any] = {}
+    complete = True
+    for key_node, value_node in node.items:
+        spec = attrs.get(key_node.text)
+        if spec is None:
+            ctx.errors.append(LineageError(key_node.loc, f"unknown key '{key_node.text}'"
+                                                         f"{did_you_mean(key_node.text, attrs)}"))
+            continue
+        if isinstance(value_node, Scalar) and value_node.kind == "null" and not spec.required:
+            continue
+        try:
+            values[spec.name] = spec.type.convert(value_node, ctx)
+        except Invalid as exc:
+            ctx.errors.append(exc.error)
+            complete = complete and not spec.required
+    for spec in attrs.values():
+        if spec.required and node.get(spec.key) is None:
+            ctx.errors.append(LineageError(node.loc, f"missing required key '{spec.key}'"))
+            complete = False
+    if not complete:
+        return None
+    key_locs = {k.text: k.loc for k, _ in node.items}
+    return cls(**values, loc=node.loc, key_locs=key_locs)
+
+
+def object_schema(cls: type) -> dict:
+    """Return the draft-07 schema of an entity class."""
+    attrs = attributes(cls)
+    props = {}
+    for spec in attrs.values():
+        props[spec.key] = {**spec.type.schema(), "description": spec.doc}
+    out: dict = {"type": "object", "additionalProperties": False, "properties": props}
+    required = [s.key for s in attrs.values() if s.required]
+    if required:
+        out["required"] = required
+    if cls.__doc__:
+        out["description"] = cls.__doc__.strip().splitlines()[0]
+    return out
