@@ -94,6 +94,7 @@ class Lineage:
     held: dict[str, list[int]]
     sourced: dict[str, list[int]]
     broken: list[Broken] = field(default_factory=list)
+    subject_fields: dict[str, int] = field(default_factory=dict)
 
     def mask(self, field_ids) -> int:
         """Return the bitset of `field_ids`."""
@@ -165,7 +166,13 @@ def build(model: Model) -> Lineage:
     derivations = [(1 << bit[f.id], sum(1 << bit[s] for s in set(f.derived_from)))
                    for f in model.fields.values() if f.derived_from]
 
-    L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={})
+    subject_fields: dict[str, int] = {s: 0 for s in model.subjects}
+    for system in model.systems.values():
+        for collect in system.collects:
+            for f in collect.fields:
+                subject_fields[collect.subject] |= 1 << bit[f]
+
+    L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={}, subject_fields=subject_fields)
     L.sourced = _sourced(G, seed, declared, derivations)
     L.held = _delivered(G, seed, declared, derivations)
     L.broken = _broken(L)
@@ -379,3 +386,9 @@ def neighbourhood(L: Lineage, system: str, depth: int = 1) -> set[str]:
     """Return the systems within `depth` flows of `system`, either direction."""
     U = L.G.to_undirected(as_view=True)
     return set(nx.single_source_shortest_path_length(U, system, cutoff=depth))
+
+
+def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str]:
+    """Return the subjects some of whose collected fields `system` holds (in `form` or more identifying)."""
+    held = L.held_mask(system, form)
+    return [s for s, m in sorted(L.subject_fields.items()) if m & held]

@@ -206,6 +206,82 @@ class Int(Type):
 
 
 @dataclasses.dataclass(frozen=True)
+class Number(Type):
+    """A decimal number (integer or not) within bounds."""
+
+    minimum: float | None = None
+
+    def convert(self, node, ctx):
+        s = _scalar(node, "a number")
+        if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.match(s.text):
+            raise Invalid(s.loc, f"expected a number, found '{s.text}'")
+        value = float(s.text.replace("_", ""))
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid(s.loc, f"{s.text} is below the minimum {self.minimum:g}")
+        return value
+
+    def schema(self):
+        out: dict = {"type": "number"}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class MapOf(Type):
+    """A mapping from free keys to values of one type."""
+
+    value: Type
+    key: Type = dataclasses.field(default_factory=lambda: Text())
+
+    def convert(self, node, ctx):
+        if not isinstance(node, Mapping):
+            raise Invalid(node.loc, "expected a mapping")
+        out = {}
+        for key_node, value_node in node.items:
+            try:
+                out[self.key.convert(key_node, ctx)] = self.value.convert(value_node, ctx)
+            except Invalid as exc:
+                ctx.errors.append(exc.error)
+        return out
+
+    def schema(self):
+        return {"type": "object", "additionalProperties": self.value.schema()}
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOrMany(Type):
+    """A single value or a list of them; always converted to a tuple."""
+
+    item: Type
+
+    def convert(self, node, ctx):
+        if isinstance(node, Sequence):
+            return ListOf(self.item, unique=False).convert(node, ctx)
+        return (self.item.convert(node, ctx),)
+
+    def schema(self):
+        return {"oneOf": [self.item.schema(), {"type": "array", "items": self.item.schema()}]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Pattern(Type):
+    """Text matching a regular expression."""
+
+    pattern: str
+    what: str
+
+    def convert(self, node, ctx):
+        value = _text(node, self.what)
+        if not re.match(self.pattern, value):
+            raise Invalid(node.loc, f"'{value}' is not {self.what}")
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": self.pattern}
+
+
+@dataclasses.dataclass(frozen=True)
 class Date(Type):
     """A calendar date ``YYYY-MM-DD`` (quoted or not)."""
 

@@ -1,0 +1,105 @@
+"""Findings: what a rule found, stamped by the engine, and their order.
+
+A rule yields :class:`Hit` values (target, fields, message); the engine
+turns each into a :class:`Finding` with the rule's id, name and severity,
+the location of the target's definition, a fingerprint and the waiver state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from lineage.errors import Loc
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: a target (``kind:id``), the fields involved and what to change.
+
+    `loc` overrides the target's location (WAIV001 points at the waiver);
+    `path` lists the flow ids a field took to reach the target, for outputs
+    that can draw data flows (SARIF ``codeFlows``).
+    """
+
+    target: str
+    fields: tuple[str, ...]
+    message: str
+    loc: Loc | None = None
+    path: tuple[str, ...] = ()
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A stamped finding; see SPEC section 4 for its JSON shape."""
+
+    rule: str
+    name: str
+    severity: str
+    target: str
+    fields: tuple[str, ...]
+    message: str
+    loc: Loc
+    fingerprint: str
+    waived: bool = False
+    waiver_reason: str | None = None
+    path: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def sort_key(self):
+        """File, line, column, then rule, target and fields."""
+        return (self.loc.file, self.loc.line, self.loc.column, self.rule, self.target, self.fields)
+
+    def as_dict(self) -> dict:
+        """The JSON shape of a finding (SPEC section 4)."""
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity,
+            "target": self.target,
+            "fields": list(self.fields),
+            "message": self.message,
+            "file": self.loc.file,
+            "line": self.loc.line,
+            "column": self.loc.column,
+            "fingerprint": self.fingerprint,
+            "waived": self.waived,
+        }
+
+
+def fingerprint(rule: str, target: str, fields) -> str:
+    """Return a stable id of a finding: rule, target and fields, never line numbers.
+
+    Examples
+    --------
+    >>> fingerprint("MIN001", "flow:a", ["y", "x"]) == fingerprint("MIN001", "flow:a", ["x", "y"])
+    True
+    >>> len(fingerprint("MIN001", "flow:a", []))
+    32
+    """
+    text = "\x1f".join([rule, target, *sorted(fields)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def at_least(severity: str, threshold: str) -> bool:
+    """Return whether `severity` is `threshold` or worse.
+
+    Examples
+    --------
+    >>> at_least("critical", "high"), at_least("medium", "high")
+    (True, False)
+    """
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+def summary(findings) -> dict[str, int]:
+    """Count findings by severity (worst first), waived ones apart."""
+    counts = {s: 0 for s in reversed(SEVERITIES)}
+    counts["waived"] = 0
+    for f in findings:
+        counts["waived" if f.waived else f.severity] += 1
+    return counts

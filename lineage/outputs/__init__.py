@@ -1,0 +1,1 @@
+"""Report formats of `lineage check`: each module renders findings to a string."""

@@ -1,0 +1,1 @@
+"""Diagrams of the lineage graph (Graphviz DOT, SVG, PNG, Mermaid)."""

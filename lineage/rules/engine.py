@@ -1,0 +1,356 @@
+"""The policy engine: load rule packs, run checks, stamp and waive findings.
+
+Packs merge like yamllint's ``extends``: the built-in pack (the top-level
+``rules/`` folder, shipped as ``lineage.pack``) first, then each user rule
+folder. A rule entry whose id is already known overrides its severity
+(replaces) or params (merged per key); a new id names the ``check`` it runs
+(``match`` for declarative rules, or a built-in check reused with other
+params). ``settings`` (``fail_on``, ``disable``, ``severity``) may stand in
+any rule file and in ``lineage.yaml``.
+
+Rules are pure: they read a :class:`Context` and yield hits. The engine
+stamps id, name, severity (default, then the check's ``severity`` hook,
+then overrides), location and fingerprint, and applies waivers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
+from lineage.findings import SEVERITIES, Finding, Hit, at_least, fingerprint
+from lineage.load import Mapping, Node, Scalar, Source, load_sources, read_folder
+from lineage.model import Model
+from lineage.model.types import Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
+from lineage.rules import CHECKS, get
+
+RULE_ID = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+_RULE_KEYS = ("id", "name", "check", "severity", "title", "rationale", "params", "disable")
+_SETTINGS = {
+    "fail_on": Enum(SEVERITIES),
+    "disable": ListOf(Pattern(RULE_ID, "a rule id")),
+    "severity": MapOf(Enum(SEVERITIES), key=Pattern(RULE_ID, "a rule id")),
+}
+
+
+@dataclasses.dataclass
+class Rule:
+    """One configured rule of the merged pack."""
+
+    id: str
+    check: str
+    name: str
+    severity: str
+    title: str
+    rationale: str
+    params: dict[str, Any]
+    loc: Loc
+    severity_fixed: bool = False  # set by an override: the check's severity hook is skipped
+    enabled: bool = True
+
+    @property
+    def module(self):
+        """The check module that runs this rule."""
+        return get(self.check)
+
+    @property
+    def doc(self) -> str:
+        """The check module's docstring: the rule's documentation."""
+        return (self.module.__doc__ or "").strip()
+
+
+@dataclasses.dataclass
+class RuleSet:
+    """The merged rule pack and settings."""
+
+    rules: dict[str, Rule]
+    fail_on: str = "high"
+
+    def enabled(self) -> list[Rule]:
+        """The rules that run, by id."""
+        return [r for _, r in sorted(self.rules.items()) if r.enabled]
+
+
+@dataclasses.dataclass
+class RunContext:
+    """What rules read: the model, its lineage graph and today's date. Read-only for rules.
+
+    The engine fills `findings` and `waiver_matches` (waiver index -> number
+    of findings it matches) before it runs the checks marked
+    ``AFTER_WAIVERS`` (WAIV001, WAIV002).
+    """
+
+    model: Model
+    lineage: Any
+    today: dt.date
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    waiver_matches: dict[int, int] = dataclasses.field(default_factory=dict)
+
+
+
+def builtin_sources() -> list[Source]:
+    """The files of the built-in pack, from the installed package."""
+    from importlib import resources
+
+    pack = resources.files("lineage") / "pack"
+    return [Source(f"<builtin>/{p.name}", p.read_bytes())
+            for p in sorted(pack.iterdir(), key=lambda p: p.name) if p.name.endswith((".yaml", ".yml"))]
+
+
+def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | None = None) -> RuleSet:
+    """Load the built-in pack, then each folder in `folders`, then `settings_file`.
+
+    Raises
+    ------
+    InputErrors
+        For any error in any rule file: unknown keys, checks or params, bad values.
+    """
+    errors: list[LineageError] = []
+    ruleset = RuleSet(rules={})
+    sources = [builtin_sources()]
+    for folder in folders:
+        try:
+            sources.append(read_folder(folder))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+    if settings_file is not None and Path(settings_file).is_file():
+        sources.append([Source(str(settings_file), Path(settings_file).read_bytes())])
+    for group in sources:
+        try:
+            documents = load_sources(group)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        for doc in documents:
+            if doc.root is not None:
+                _apply_file(ruleset, doc.root, errors, builtin=doc.path.startswith("<builtin>"))
+    if errors:
+        raise InputErrors(errors)
+    return ruleset
+
+
+def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], builtin: bool) -> None:
+    if not isinstance(root, Mapping):
+        errors.append(LineageError(root.loc, "a rule file must be a mapping with 'settings' and/or 'rules'"))
+        return
+    for key, value in root.items:
+        if key.text == "settings":
+            _apply_settings(ruleset, value, errors)
+        elif key.text == "rules":
+            items = value.items if hasattr(value, "items") and not isinstance(value, Mapping) else None
+            if items is None:
+                if not (isinstance(value, Scalar) and value.kind == "null"):
+                    errors.append(LineageError(value.loc, "'rules' must be a list of rules"))
+                continue
+            for node in items:
+                _apply_rule(ruleset, node, errors, builtin)
+        else:
+            errors.append(LineageError(key.loc, f"unknown key '{key.text}'"
+                                                f"{did_you_mean(key.text, ['settings', 'rules'])}"))
+
+
+def _apply_settings(ruleset: RuleSet, node: Node, errors: list[LineageError]) -> None:
+    if not isinstance(node, Mapping):
+        errors.append(LineageError(node.loc, "'settings' must be a mapping"))
+        return
+    ctx = Context(ids={}, errors=errors)
+    for key, value in node.items:
+        kind = _SETTINGS.get(key.text)
+        if kind is None:
+            errors.append(LineageError(key.loc, f"unknown setting '{key.text}'{did_you_mean(key.text, _SETTINGS)}"))
+            continue
+        try:
+            converted = kind.convert(value, ctx)
+        except Invalid as exc:
+            errors.append(exc.error)
+            continue
+        if key.text == "fail_on":
+            ruleset.fail_on = converted
+        elif key.text == "disable":
+            for rule_id, item in zip(converted, value.items, strict=False):
+                if _known(ruleset, rule_id, item.loc, errors):
+                    ruleset.rules[rule_id].enabled = False
+        else:
+            for rule_id, severity in converted.items():
+                if _known(ruleset, rule_id, value.key_loc(rule_id), errors):
+                    ruleset.rules[rule_id].severity = severity
+                    ruleset.rules[rule_id].severity_fixed = True
+
+
+def _known(ruleset: RuleSet, rule_id: str, loc: Loc, errors: list[LineageError]) -> bool:
+    if rule_id in ruleset.rules:
+        return True
+    errors.append(LineageError(loc, f"unknown rule '{rule_id}'{did_you_mean(rule_id, ruleset.rules)}"))
+    return False
+
+
+def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builtin: bool) -> None:
+    if not isinstance(node, Mapping):
+        errors.append(LineageError(node.loc, "a rule must be a mapping with at least 'id'"))
+        return
+    ctx = Context(ids={}, errors=errors)
+    id_node = node.get("id")
+    if id_node is None:
+        errors.append(LineageError(node.loc, "missing required key 'id'"))
+        return
+    try:
+        rule_id = Pattern(RULE_ID, "a rule id (letters, digits, '_', '.', '-')").convert(id_node, ctx)
+    except Invalid as exc:
+        errors.append(exc.error)
+        return
+    existing = ruleset.rules.get(rule_id)
+    check_node = node.get("check")
+    if existing is None:
+        check = rule_id if check_node is None else _text(check_node, "a check name")
+        if check not in CHECKS:
+            where = check_node.loc if check_node is not None else id_node.loc
+            hint = did_you_mean(check, CHECKS)
+            errors.append(LineageError(where, f"no check named '{check}'{hint}; a new rule needs "
+                                              "'check: match' or the id of a built-in check"))
+            return
+        rule = Rule(rule_id, check, name=rule_id.lower(), severity="medium", title=rule_id,
+                    rationale="", params={}, loc=node.loc)
+    else:
+        if check_node is not None and _text(check_node, "a check name") != existing.check:
+            errors.append(LineageError(check_node.loc, f"rule '{rule_id}' already runs check "
+                                                       f"'{existing.check}'; give a new id to run another"))
+            return
+        rule = existing
+    module = rule.module
+    param_types = module.PARAMS
+    top_params = getattr(module, "TOP_LEVEL_PARAMS", ())
+    params: dict[str, Any] = {}
+    for key, value in node.items:
+        name = key.text
+        if name in ("id", "check"):
+            continue
+        try:
+            if name == "severity":
+                rule.severity = Enum(SEVERITIES).convert(value, ctx)
+                rule.severity_fixed = not builtin
+            elif name in ("name", "title", "rationale"):
+                setattr(rule, name, Text().convert(value, ctx))
+            elif name == "disable":
+                rule.enabled = not _bool(value, ctx)
+            elif name == "params":
+                params.update(_params(rule, module, value, ctx))
+            elif name in top_params:
+                params[name] = _param(rule, param_types[name], value, ctx)
+            else:
+                allowed = [*_RULE_KEYS, *top_params]
+                errors.append(LineageError(key.loc, f"unknown key '{name}' in rule '{rule_id}'"
+                                                    f"{did_you_mean(name, allowed)}"))
+        except Invalid as exc:
+            errors.append(exc.error)
+    rule.params = {**rule.params, **params}
+    missing = [p for p in getattr(module, "REQUIRED", ()) if p not in rule.params]
+    for p in missing:
+        errors.append(LineageError(node.loc, f"rule '{rule_id}' needs '{p}'"))
+    validate = getattr(module, "validate", None)
+    if validate is not None and not missing:
+        errors.extend(LineageError(node.loc, f"rule '{rule_id}': {m}") for m in validate(rule.params))
+    ruleset.rules[rule_id] = rule
+
+
+def _bool(node: Node, ctx) -> bool:
+    from lineage.model.types import Bool
+
+    return Bool().convert(node, ctx)
+
+
+def _params(rule: Rule, module, node: Node, ctx) -> dict[str, Any]:
+    if not isinstance(node, Mapping):
+        raise Invalid(node.loc, "'params' must be a mapping")
+    out = {}
+    for key, value in node.items:
+        kind = module.PARAMS.get(key.text)
+        if kind is None:
+            known = sorted(module.PARAMS)
+            ctx.errors.append(LineageError(key.loc, f"unknown param '{key.text}' for rule '{rule.id}'"
+                                                    f"{did_you_mean(key.text, known)}"
+                                                    + ("" if known else " (it takes none)")))
+            continue
+        try:
+            out[key.text] = _param(rule, kind, value, ctx)
+        except Invalid as exc:
+            ctx.errors.append(exc.error)
+    return out
+
+
+def _param(rule: Rule, kind, value: Node, ctx):
+    before = len(ctx.errors)
+    converted = kind.convert(value, ctx)
+    if len(ctx.errors) > before:
+        raise Invalid(value.loc, f"invalid value for rule '{rule.id}'")
+    return converted
+
+
+def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None) -> list[Finding]:
+    """Run every enabled rule and return the findings, waivers applied, sorted.
+
+    Parameters
+    ----------
+    model : Model
+    lineage : lineage.graph.Lineage
+        Built from `model` by :func:`lineage.graph.build`.
+    ruleset : RuleSet
+        From :func:`load_rules`.
+    today : datetime.date, optional
+        The date waivers are judged at; defaults to today.
+
+    Returns
+    -------
+    list[Finding]
+        Sorted by file, line, column, rule, target and fields.
+    """
+    ctx = RunContext(model, lineage, today or dt.date.today())
+    late = []
+    findings: list[Finding] = []
+    for rule in ruleset.enabled():
+        if getattr(rule.module, "AFTER_WAIVERS", False):
+            late.append(rule)
+            continue
+        findings.extend(_stamp(rule, hit, ctx) for hit in rule.module.check(ctx, rule.params))
+    findings = _apply_waivers(findings, ctx)
+    ctx.findings = findings
+    for rule in late:
+        findings.extend(_stamp(rule, hit, ctx) for hit in rule.module.check(ctx, rule.params))
+    return sorted(set(findings), key=lambda f: f.sort_key)
+
+
+def _stamp(rule: Rule, hit: Hit, ctx: RunContext) -> Finding:
+    severity = rule.severity
+    if not rule.severity_fixed:
+        hook = getattr(rule.module, "severity", None)
+        severity = hit.severity or (hook(hit, ctx, rule.params) if hook else severity)
+    loc = hit.loc or ctx.model.entity(hit.target).loc
+    fields = tuple(sorted(hit.fields))
+    return Finding(rule.id, rule.name, severity, hit.target, fields, hit.message, loc,
+                   fingerprint(rule.id, hit.target, fields), path=hit.path)
+
+
+def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
+    """Mark findings matched by an unexpired waiver; count each waiver's matches."""
+    out = []
+    waivers = list(enumerate(ctx.model.waivers))
+    for finding in findings:
+        matched = None
+        for index, waiver in waivers:
+            if (waiver.rule == finding.rule and waiver.target == finding.target
+                    and (not waiver.fields or set(finding.fields) <= set(waiver.fields))):
+                ctx.waiver_matches[index] = ctx.waiver_matches.get(index, 0) + 1
+                if waiver.expires >= ctx.today and matched is None:
+                    matched = waiver
+        if matched is not None:
+            finding = dataclasses.replace(finding, waived=True, waiver_reason=matched.reason)
+        out.append(finding)
+    return out
+
+
+def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
+    """The findings that make ``check`` exit 1: not waived, at or above `fail_on`."""
+    return [f for f in findings if not f.waived and at_least(f.severity, fail_on)]

@@ -1,0 +1,178 @@
+"""match: a declarative rule written in YAML, without Python.
+
+A rule with ``check: match`` selects targets (systems or flows) by their
+attributes and by the fields they hold or carry, and reports each match.
+
+Keys    target: system | flow (required).
+        where: {dotted.path: value or [values]}; every path must match. Paths start
+          at the target: system keys (id, name, type, country, exposure, retention,
+          organization, organization.role, organization.country,
+          organization.transfer_safeguard, security.mfa ...), flow keys (id, channel,
+          encrypted, purpose, purpose.legal_basis, from.exposure, to.organization.role ...).
+        holds (systems) / carries (flows): {fields: [ids], categories: [patterns],
+          min_tier: n, forms: [forms], all: true|false}. A field counts when it is held or
+          carried in one of `forms` (default: any), has at least `min_tier`, and is
+          listed in `fields` or matches `categories`. With `all: true` every listed id
+          and pattern must be matched; otherwise one is enough.
+        message: template with {target}, {id}, {fields}, {rule}.
+Example  target: system
+         where: {organization.role: [subprocessor]}
+         holds: {categories: ["immigration.*", nationality], forms: [raw, encrypted, hashed]}
+         message: "{target} holds {fields} in identifying form"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage.findings import Hit
+from lineage.model.entities import FORMS, SECTIONS, Entity, Flow, System
+from lineage.model.types import Bool, Enum, Int, ListOf, MapOf, Obj, OneOrMany, Text, attr, attributes
+from lineage.rules.common import category_matches
+
+ID, NAME, TARGET = "match", "match", "system|flow"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldFilter(Entity):
+    """Which held or carried fields count."""
+
+    fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
+    categories: tuple[str, ...] = attr(ListOf(Text()), "Category patterns", default=())
+    min_tier: int = attr(Int(1, 4), "Lowest tier that counts", default=1)
+    forms: tuple[str, ...] = attr(ListOf(Enum(FORMS)), "Forms that count", default=FORMS)
+    all: bool = attr(Bool(), "Every listed id and pattern must match", default=False)
+
+
+PARAMS = {
+    "target": Enum(("system", "flow")),
+    "where": MapOf(OneOrMany(Text())),
+    "holds": Obj(FieldFilter),
+    "carries": Obj(FieldFilter),
+    "message": Text(),
+}
+TOP_LEVEL_PARAMS = tuple(PARAMS)
+REQUIRED = ("target",)
+
+
+def validate(params) -> list[str]:
+    """Check that the filter fits the target."""
+    problems = []
+    if params["target"] == "system" and "carries" in params:
+        problems.append("'carries' applies to flows; use 'holds' for systems")
+    if params["target"] == "flow" and "holds" in params:
+        problems.append("'holds' applies to systems; use 'carries' for flows")
+    start = System if params["target"] == "system" else Flow
+    for path in params.get("where", {}):
+        problem = _check_path(start, path)
+        if problem:
+            problems.append(f"where: {problem}")
+    return problems
+
+
+def _check_path(cls, path: str) -> str | None:
+    """Return why a dotted path does not exist on `cls`, or None."""
+    from lineage.errors import did_you_mean
+
+    for step in path.split("."):
+        if cls is None:
+            return f"'{path}' goes past a plain value at '{step}'"
+        if cls is Flow and step in ("from", "to"):
+            cls = System
+            continue
+        attrs = attributes(cls)
+        spec = attrs.get(step)
+        if spec is None:
+            return f"'{path}': {cls.__name__.lower()} has no '{step}'{did_you_mean(step, attrs)}"
+        section = getattr(spec.type, "section", None)
+        inner = getattr(spec.type, "cls", None)
+        cls = SECTIONS[section] if section else inner
+    return None
+
+
+def check(ctx, params):
+    """Yield a hit per target whose attributes and fields match."""
+    model = ctx.model
+    kind = params["target"]
+    targets = model.systems if kind == "system" else model.flows
+    wanted = params.get("holds") or params.get("carries")
+    for tid, entity in targets.items():
+        if not all(_matches(_resolve(ctx, entity, path), values) for path, values in params.get("where", {}).items()):
+            continue
+        fields: tuple[str, ...] = ()
+        if wanted is not None:
+            present = _present(ctx, kind, entity)
+            fields = _select(ctx, wanted, present)
+            if not fields:
+                continue
+        target = f"{kind}:{tid}"
+        template = params.get("message", "{target} matches rule {rule}")
+        message = template.format_map(_Values(target=target, id=tid, fields=", ".join(fields)))
+        yield Hit(target, fields, message)
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _present(ctx, kind, entity) -> dict[str, str]:
+    """Fields held (system) or carried (flow) with their form."""
+    if kind == "flow":
+        return {u.field: u.form for u in entity.fields}
+    from lineage.graph import holdings
+
+    return holdings(ctx.lineage, entity.id)
+
+
+def _select(ctx, wanted: FieldFilter, present: dict[str, str]) -> tuple[str, ...]:
+    model = ctx.model
+    usable = [f for f, form in present.items()
+              if form in wanted.forms and model.field_info(f).tier >= wanted.min_tier]
+    listed = [("field", f) for f in wanted.fields] + [("category", c) for c in wanted.categories]
+    if not listed:
+        return tuple(sorted(usable))
+    hits: dict[tuple[str, str], list[str]] = {item: [] for item in listed}
+    for f in usable:
+        for kind, value in listed:
+            if (f == value) if kind == "field" else category_matches(model.fields[f].category, [value]):
+                hits[(kind, value)].append(f)
+    if wanted.all and not all(hits.values()):
+        return ()
+    return tuple(sorted({f for found in hits.values() for f in found}))
+
+
+def _resolve(ctx, entity, path: str):
+    """Follow a dotted path from an entity; references lead to the entity they name."""
+    model = ctx.model
+    value = entity
+    for step in path.split("."):
+        if value is None:
+            return None
+        if isinstance(value, Entity):
+            if step in ("from", "to") and hasattr(value, "source"):
+                value = model.systems[value.source if step == "from" else value.target]
+                continue
+            if step == "country" and type(value).__name__ == "System":
+                value = model.country(value.id)
+                continue
+            spec = attributes(type(value)).get(step)
+            if spec is None:
+                return None
+            value = getattr(value, spec.name)
+            section = getattr(spec.type, "section", None)
+            if section and value is not None:
+                value = getattr(model, section)[value]
+        else:
+            return None
+    if isinstance(value, Entity):
+        return getattr(value, "id", None)
+    return value
+
+
+def _matches(actual, values) -> bool:
+    if isinstance(actual, bool):
+        return any(v.lower() == str(actual).lower() for v in values)
+    if actual is None:
+        return any(v in ("none", "null", "") for v in values)
+    return str(actual) in values

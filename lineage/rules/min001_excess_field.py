@@ -1,0 +1,41 @@
+"""MIN001 excess-field: a flow carries a field that its purpose's `needs` does not list.
+
+Why     GDPR Art. 5(1)(c), data minimisation: only what the purpose needs. The
+        January 2026 OFII leak came from a training operator that received permit
+        types and entry dates it did not need.
+Fix     Drop the field from the flow, or add it to the purpose's `needs` if the
+        purpose truly requires it.
+Params  ignore_categories: list of category patterns never reported, default [].
+Fails   purpose needs [full_name]; flow carries [full_name, nationality] -> flow:ID [nationality]
+Passes  the flow carries [full_name].
+
+One finding per field; severity follows the field's tier: 1 low, 2 medium,
+3 high, 4 critical. Flows without a purpose are MIN003's.
+"""
+
+from lineage.findings import Hit
+from lineage.model.types import ListOf, Text
+from lineage.rules.common import category_matches, needs, tier_severity
+
+ID, NAME, TARGET = "MIN001", "excess-field", "flow"
+PARAMS = {"ignore_categories": ListOf(Text())}
+
+
+def check(ctx, params):
+    """Yield a hit per carried field that the flow's purpose does not need."""
+    ignored = params.get("ignore_categories", ())
+    for flow in ctx.model.flows.values():
+        if flow.purpose is None:
+            continue
+        needed = needs(ctx.model.purposes[flow.purpose])
+        for use in flow.fields:
+            category = ctx.model.fields[use.field].category
+            if use.field not in needed and not category_matches(category, ignored):
+                yield Hit(f"flow:{flow.id}", (use.field,),
+                          f"carries {use.field}, which purpose {flow.purpose} does not need: drop it "
+                          f"from the flow, or add it to the purpose's needs")
+
+
+def severity(hit, ctx, params):
+    """By the field's tier."""
+    return tier_severity(ctx, hit.fields)

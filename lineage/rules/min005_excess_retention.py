@@ -1,0 +1,46 @@
+"""MIN005 excess-retention: data are kept longer than their purpose allows.
+
+Why     GDPR Art. 5(1)(e), storage limitation: identifiable data no longer than the
+        purpose needs.
+Fix     Shorten the retention, or justify a longer `max_retention` on the purpose.
+Params  none.
+Fails   purpose max_retention P2Y; flow retention P5Y -> flow:ID.
+        A system keeping P10Y while the purposes it holds data for allow at most P5Y -> system:ID.
+
+A flow is checked against its purpose. A system is checked against the
+longest `max_retention` of the purposes it holds data for (through
+`collects` and inbound flows); when one of them sets no maximum, there is
+no limit to check.
+"""
+
+from lineage.findings import Hit
+from lineage.rules.common import duration_days
+
+ID, NAME, TARGET = "MIN005", "excess-retention", "flow|system"
+PARAMS: dict = {}
+
+
+def check(ctx, params):
+    """Yield hits for flows and systems whose retention exceeds what the purposes allow."""
+    model = ctx.model
+    for flow in model.flows.values():
+        purpose = model.purposes.get(flow.purpose) if flow.purpose else None
+        if flow.retention and purpose and purpose.max_retention:
+            if duration_days(flow.retention) > duration_days(purpose.max_retention):
+                yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
+                          f"keeps data {flow.retention} but purpose {purpose.id} allows at most "
+                          f"{purpose.max_retention}: shorten the flow's retention")
+    for sid, system in model.systems.items():
+        if not system.retention:
+            continue
+        purposes = {c.purpose for c in system.collects}
+        purposes |= {model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(sid, keys=True)}
+        purposes.discard(None)
+        limits = [model.purposes[p].max_retention for p in purposes]
+        if not limits or None in limits:
+            continue
+        longest = max(limits, key=duration_days)
+        if duration_days(system.retention) > duration_days(longest):
+            yield Hit(f"system:{sid}", (),
+                      f"keeps data {system.retention} but its purposes ({', '.join(sorted(purposes))}) "
+                      f"allow at most {longest}: shorten the system's retention")

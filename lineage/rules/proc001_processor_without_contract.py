@@ -1,0 +1,28 @@
+"""PROC001 processor-without-contract: an organization holds personal data without a signed DPA.
+
+Why     GDPR Art. 28(3): processing by a processor is governed by a contract or legal
+        act; Art. 28(4) binds subprocessors the same way.
+Fix     Record the signed agreement: `dpa: {signed: true, reference: ..., date: ...}`.
+Params  none.
+Fails   organization trainer (processor) holds data, dpa missing -> organization:trainer
+
+Fires for every role but controller and authority.
+"""
+
+from lineage.findings import Hit
+from lineage.rules.common import org_holdings
+
+ID, NAME, TARGET = "PROC001", "processor-without-contract", "organization"
+PARAMS: dict = {}
+
+
+def check(ctx, params):
+    """Yield a hit per non-controller organization holding data without ``dpa.signed: true``."""
+    held = org_holdings(ctx)
+    for oid, org in ctx.model.organizations.items():
+        if org.role in ("controller", "authority") or not held.get(oid):
+            continue
+        if not (org.dpa and org.dpa.signed):
+            yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),
+                      f"{org.role} {oid} holds personal data without a signed data-processing agreement: "
+                      "record `dpa: {signed: true, reference, date}`")

@@ -1,0 +1,205 @@
+"""RISK001 high-risk-node: a system's exposure score reaches the threshold.
+
+Why     GDPR Art. 32 and 35: security and impact assessment scale with risk. The score
+        is a design-time reading of ENISA's breach severity, SE = DPC x EI + CB:
+        what a breach of this system would cost its data subjects.
+Fix     Hold less (drop fields, pseudonymise, aggregate), move the data inside the
+        controller, or add the missing controls (MFA, access logging, encryption),
+        then re-run `lineage check --explain`.
+Params  threshold: number, default 4.5.
+        weights: mapping of the terms below, each a number.
+Fails   a processor's internet CRM holding name, email, nationality and permit type of
+        vulnerable people in raw form -> system:ID (critical: outside the controller)
+Passes  the controller's internal, fully secured statistics store holding pseudonymised
+        ids and aggregated counts.
+
+Terms (all shown by ``lineage check --explain``):
+
+* DPC, data processing context, 1..4: the highest tier among the fields held in a
+  personal form (aggregated and anonymised forms do not count; pseudonymised and
+  generalised ones count one tier lower), plus ``vulnerable_uplift`` when the system
+  holds data of vulnerable subjects or children, capped at 4.
+* EI, ease of identification, 0.25..1: ``ei_direct`` by the form in which a direct
+  identifier is held (raw, encrypted or hashed 1, masked 0.75, pseudonymised 0.5,
+  generalised 0.25), or 0.5 for one and 0.75 for two or more quasi-identifiers held
+  identifiably.
+* CB, circumstances: ``internet`` or ``partner`` exposure, each missing security
+  control (``missing_control``: encryption at rest, MFA, access logging; unset counts
+  as missing), ``outside_controller``, ``per_subcontracting_level`` beyond the first
+  processor, and ``large_population`` / ``very_large_population`` (100,000 and
+  1,000,000 people).
+
+References
+----------
+ENISA, Recommendations for a methodology of the assessment of severity of personal
+data breaches (2013). EDPB Guidelines 9/2022. WP248 rev.01 criterion 7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage.findings import Hit
+from lineage.model.entities import FORM_RANK
+from lineage.model.types import MapOf, Number
+from lineage.rules.common import outside_controller
+
+ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
+PARAMS = {"threshold": Number(minimum=0), "weights": MapOf(Number())}
+WEIGHTS = (
+    "vulnerable_uplift", "internet", "partner", "missing_control", "outside_controller",
+    "per_subcontracting_level", "large_population", "very_large_population",
+)
+EI_DIRECT = {"raw": 1.0, "encrypted": 1.0, "hashed": 1.0, "masked": 0.75, "pseudonymised": 0.5,
+             "generalised": 0.25}
+PERSONAL_RANK = FORM_RANK["generalised"]
+DISCOUNTED_RANK = FORM_RANK["pseudonymised"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a score: its name, value and what it comes from."""
+
+    name: str
+    value: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A system's exposure score and its terms."""
+
+    system: str
+    dpc: float
+    ei: float
+    cb: float
+    terms: tuple[Term, ...]
+
+    @property
+    def total(self) -> float:
+        """SE = DPC x EI + CB, rounded to 2 decimals."""
+        return round(self.dpc * self.ei + self.cb, 2)
+
+
+def validate(params) -> list[str]:
+    """Refuse unknown weight names."""
+    unknown = sorted(set(params.get("weights", {})) - set(WEIGHTS))
+    return [f"unknown weight '{w}' (known: {', '.join(WEIGHTS)})" for w in unknown]
+
+
+def score(ctx, system_id: str, params) -> Score:
+    """Return the exposure score of a system with every term explained."""
+    model, L = ctx.model, ctx.lineage
+    w = params["weights"]
+    held = _held_forms(L, system_id)
+    terms = []
+
+    tiers = {}
+    for fid, rank in held.items():
+        tier = model.field_info(fid).tier
+        tiers[fid] = max(1, tier - 1) if rank >= DISCOUNTED_RANK else tier
+    top = max(tiers, key=lambda f: (tiers[f], f)) if tiers else None
+    dpc = float(tiers[top]) if top else 0.0
+    terms.append(Term("DPC base", dpc, f"highest tier held: {top} (tier {tiers[top]})" if top else "no personal data"))
+    subjects = _subjects(ctx, system_id, held)
+    fragile = [s.id for s in subjects if s.vulnerable or s.children]
+    if fragile and dpc:
+        uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc
+        dpc += uplift
+        terms.append(Term("DPC vulnerable subjects", uplift, ", ".join(fragile)))
+
+    ei, ei_why = _ease_of_identification(model, held)
+    terms.append(Term("EI", ei, ei_why))
+
+    cb = 0.0
+    system = model.systems[system_id]
+    org = model.organizations[system.organization]
+    circumstances = []
+    if system.exposure in ("internet", "partner"):
+        circumstances.append((f"exposure {system.exposure}", w[system.exposure]))
+    security = system.security
+    for control in ("encryption_at_rest", "mfa", "access_logging"):
+        if not (security and getattr(security, control)):
+            circumstances.append((f"no {control.replace('_', ' ')}", w["missing_control"]))
+    if outside_controller(ctx, system_id):
+        circumstances.append((f"outside the controller ({org.role} {org.id})", w["outside_controller"]))
+    depth = _chain_depth(model, org.id)
+    if depth > 1:
+        circumstances.append((f"subcontracting level {depth}", w["per_subcontracting_level"] * (depth - 1)))
+    population = sum(s.population or 0 for s in subjects)
+    if population >= 1_000_000:
+        circumstances.append((f"{population:,} people", w["very_large_population"]))
+    elif population >= 100_000:
+        circumstances.append((f"{population:,} people", w["large_population"]))
+    for why, value in circumstances:
+        cb += value
+        terms.append(Term("CB", value, why))
+    if not held:
+        dpc = ei = cb = 0.0
+    return Score(system_id, dpc, ei, round(cb, 2), tuple(terms))
+
+
+def check(ctx, params):
+    """Yield a hit per system whose score reaches the threshold."""
+    for sid in ctx.model.systems:
+        s = score(ctx, sid, params)
+        if s.total >= params["threshold"]:
+            top = "; ".join(f"{t.why}" for t in s.terms if t.value and t.name != "EI")
+            yield Hit(f"system:{sid}", tuple(_held_forms(ctx.lineage, sid)),
+                      f"exposure score {s.total:g} reaches {params['threshold']:g} "
+                      f"(DPC {s.dpc:g} x EI {s.ei:g} + CB {s.cb:g}: {top}): hold less, pseudonymise, "
+                      f"or add controls; see `lineage check --explain`")
+
+
+def severity(hit, ctx, params):
+    """High; critical outside the controller."""
+    return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"
+
+
+def _held_forms(L, system_id) -> dict[str, int]:
+    """Fields held in a personal form (up to generalised), with the rank held."""
+    out = {}
+    masks = L.held[system_id]
+    for rank in range(PERSONAL_RANK + 1):
+        new = masks[rank] & ~(masks[rank - 1] if rank else 0)
+        for fid in L.fields_in(new):
+            out[fid] = rank
+    return dict(sorted(out.items()))
+
+
+def _subjects(ctx, system_id, held):
+    """Subjects whose collected fields the system holds in a personal form."""
+    from lineage.graph import subjects_held
+
+    return [ctx.model.subjects[s] for s in subjects_held(ctx.lineage, system_id, "generalised")]
+
+
+def _ease_of_identification(model, held) -> tuple[float, str]:
+    from lineage.model.entities import FORMS
+
+    best, why = 0.25, "no identifier held identifiably"
+    quasi = []
+    for fid, rank in held.items():
+        kind = model.field_info(fid).identifier
+        form = FORMS[rank]
+        if kind == "direct" and EI_DIRECT[form] > best:
+            best, why = EI_DIRECT[form], f"direct identifier {fid} held {form}"
+        elif kind == "quasi" and rank < DISCOUNTED_RANK:
+            quasi.append(fid)
+    q = 0.75 if len(quasi) >= 2 else 0.5 if quasi else 0.0
+    if q > best:
+        best, why = q, "quasi-identifiers " + ", ".join(quasi)
+    return best, why
+
+
+def _chain_depth(model, org_id) -> int:
+    """1 for a processor of a controller, 2 for its subprocessor ...; 0 for a controller."""
+    depth, seen = 0, set()
+    org = model.organizations[org_id]
+    while org.role in ("processor", "subprocessor") and org.id not in seen:
+        seen.add(org.id)
+        depth += 1
+        if not org.processor_for:
+            break
+        org = model.organizations[org.processor_for]
+    return depth

@@ -1,0 +1,89 @@
+"""RISK002 toxic-combination: a system holds, identifiably, every member of a dangerous combination.
+
+Why     Some fields are harmless apart and dangerous together: name + contact +
+        nationality + immigration status enables targeting and extortion of migrants
+        (the OFII pattern); name + date of birth + government id enables identity theft.
+        GDPR Art. 32, WP248 criterion 6, EDPB 01/2025 on pseudonymisation.
+Fix     Split the combination: drop a member the system does not need, or hold it
+        pseudonymised, generalised or aggregated.
+Params  forms: forms that count as identifying, default [raw, encrypted, hashed].
+        combinations: list of {name, members}; each member is a selector that a held
+        field matches by any of `fields` (ids), `categories` (patterns; a category also
+        matches its sub-categories), `identifier` (direct | quasi) or `special`
+        (art9 | art10). Defaults: (a) name + contact + nationality + immigration status,
+        (b) name + date of birth + government id, (c) name or contact + credentials,
+        (d) name + financial, (e) any direct identifier + any art9/art10 field.
+Fails   trainer_crm holds full_name, email, nationality, residence_permit_type raw
+        -> system:trainer_crm [email, full_name, nationality, residence_permit_type]
+
+Severity: high; critical outside the controller. One finding per system and
+combination, naming the fields that make it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage.findings import Hit
+from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
+from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
+from lineage.rules.common import category_matches, outside_controller
+
+ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Member(Entity):
+    """A selector: a held field matches it by any of these criteria."""
+
+    fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
+    categories: tuple[str, ...] = attr(ListOf(Text()), "Category patterns", default=())
+    identifier: tuple[str, ...] = attr(OneOrMany(Enum(IDENTIFIERS)), "direct | quasi", default=())
+    special: tuple[str, ...] = attr(OneOrMany(Enum(("art9", "art10"))), "art9 | art10", default=())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Combination(Entity):
+    """A named combination: every member must be held."""
+
+    name: str = attr(Text(), "Name shown in findings", required=True)
+    members: tuple[Member, ...] = attr(ListOf(Obj(Member), unique=False), "Selectors", required=True)
+
+
+PARAMS = {"forms": ListOf(Enum(FORMS)), "combinations": ListOf(Obj(Combination), unique=False)}
+
+
+def matches(ctx, member: Member, fid: str) -> bool:
+    """Whether field `fid` satisfies the selector `member`."""
+    info = ctx.model.field_info(fid)
+    return (fid in member.fields
+            or category_matches(ctx.model.fields[fid].category, member.categories)
+            or info.identifier in member.identifier
+            or info.special in member.special)
+
+
+def check(ctx, params):
+    """Yield a hit per system and combination fully held in an identifying form."""
+    L = ctx.lineage
+    worst = max(FORM_RANK[f] for f in params["forms"])
+    for sid in ctx.model.systems:
+        held = L.fields_in(L.held[sid][worst])
+        if not held:
+            continue
+        for combo in params["combinations"]:
+            picked = []
+            for member in combo.members:
+                found = [f for f in held if matches(ctx, member, f)]
+                if not found:
+                    break
+                picked.extend(found)
+            else:
+                fields = tuple(sorted(set(picked)))
+                yield Hit(f"system:{sid}", fields,
+                          f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
+                          f"form: drop a member it does not need, or pseudonymise it")
+
+
+def severity(hit, ctx, params):
+    """High; critical outside the controller."""
+    return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"

@@ -1,0 +1,35 @@
+"""SEC001 insecure-channel: a tier 3 or 4 field travels raw over an unprotected channel.
+
+Why     GDPR Art. 32(1)(a): encryption of personal data in transit; e-mail and manual
+        transfers get mis-sent, forwarded and lost (EDPB Guidelines 01/2021, cases
+        on mis-sent post and e-mail).
+Fix     Move the flow to an encrypted channel (sftp, api with TLS) and set
+        `encrypted: true`, or send the field pseudonymised.
+Params  min_tier: lowest tier that counts, default 3.
+Fails   flow over email carrying nationality raw -> flow:ID [nationality]
+        flow with encrypted: false carrying foreigner_id raw
+Passes  the same fields over sftp with encrypted: true.
+"""
+
+from lineage.findings import Hit
+from lineage.model.types import Int
+
+ID, NAME, TARGET = "SEC001", "insecure-channel", "flow"
+PARAMS = {"min_tier": Int(1, 4)}
+UNSAFE_CHANNELS = ("email", "manual")
+
+
+def check(ctx, params):
+    """Yield a hit per flow carrying high-tier raw fields unencrypted or by e-mail or hand."""
+    model = ctx.model
+    for flow in model.flows.values():
+        unsafe = flow.encrypted is False or flow.channel in UNSAFE_CHANNELS
+        if not unsafe:
+            continue
+        fields = tuple(u.field for u in flow.fields
+                       if u.form == "raw" and model.field_info(u.field).tier >= params["min_tier"])
+        if fields:
+            how = f"over {flow.channel}" if flow.channel in UNSAFE_CHANNELS else "unencrypted"
+            yield Hit(f"flow:{flow.id}", fields,
+                      f"sends {', '.join(fields)} raw {how}: use an encrypted channel (sftp, api) with "
+                      "`encrypted: true`, or pseudonymise")

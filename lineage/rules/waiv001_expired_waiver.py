@@ -1,0 +1,23 @@
+"""WAIV001 expired-waiver: a waiver's `expires` date is past.
+
+Why     An accepted risk must be reviewed; once its date passes, the waived findings
+        come back and this finding says so.
+Fix     Fix the finding, or renew the waiver with a new reason and date.
+Params  none.
+Fails   waiver for MIN001 on flow:x expired 2026-01-31 -> flow:x (located at the waiver)
+"""
+
+from lineage.findings import Hit
+
+ID, NAME, TARGET = "WAIV001", "expired-waiver", "waiver"
+PARAMS: dict = {}
+AFTER_WAIVERS = True
+
+
+def check(ctx, params):
+    """Yield a hit per expired waiver, located at the waiver."""
+    for waiver in ctx.model.waivers:
+        if waiver.expires < ctx.today:
+            yield Hit(waiver.target, waiver.fields,
+                      f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}: fix the "
+                      "finding or renew the waiver", loc=waiver.loc)

@@ -1,0 +1,23 @@
+"""WAIV002 stale-waiver: a waiver matches no finding.
+
+Why     A waiver that waives nothing hides nothing today but will silently hide a
+        future finding; remove it once its finding is fixed.
+Fix     Delete the waiver, or correct its rule, target or fields.
+Params  none.
+Fails   waiver for MIN001 on flow:x while flow:x has no MIN001 finding -> flow:x
+"""
+
+from lineage.findings import Hit
+
+ID, NAME, TARGET = "WAIV002", "stale-waiver", "waiver"
+PARAMS: dict = {}
+AFTER_WAIVERS = True
+
+
+def check(ctx, params):
+    """Yield a hit per unexpired waiver that matched no finding."""
+    for index, waiver in enumerate(ctx.model.waivers):
+        if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
+            yield Hit(waiver.target, waiver.fields,
+                      f"the waiver of {waiver.rule} matches no finding: delete it or correct its "
+                      "rule, target or fields", loc=waiver.loc)
