@@ -30,6 +30,11 @@ app = typer.Typer(
 
 ModelArg = Annotated[Path, typer.Argument(help="Model folder (or file).", show_default=True)]
 FormatText = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+RulesOpt = Annotated[
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option("--rules", help="Rule folder, read instead of ./rules (repeatable).", show_default=False),
+]
+CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 
 
 def _version(value: bool) -> None:
@@ -116,6 +121,174 @@ def init(
     for path in written:
         typer.echo(f"wrote {path}")
     typer.echo(f"next: lineage validate {folder / 'flows'}")
+
+
+def _today(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        misuse(f"--today must be a date YYYY-MM-DD, not '{value}'")
+
+
+def _severity(value: str | None, option: str) -> str | None:
+    from lineage.findings import SEVERITIES
+
+    if value is not None and value.lower() not in SEVERITIES:
+        misuse(f"{option} must be one of {', '.join(SEVERITIES)}, not '{value}'")
+    return value.lower() if value else None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def check(
+    model: ModelArg = Path("flows"),
+    rules: RulesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github.")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,  # noqa: UP045
+    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Lowest severity that exits 1 (default: settings, else high).")] = None,  # noqa: UP045,E501
+    explain: Annotated[bool, typer.Option("--explain", help="Show every term of every system's exposure score.")] = False,
+    output_json: Annotated[Optional[Path], typer.Option("--output-json", help="Also write JSON to FILE.")] = None,  # noqa: UP045
+    output_sarif: Annotated[Optional[Path], typer.Option("--output-sarif", help="Also write SARIF to FILE.")] = None,  # noqa: UP045
+    output_junit: Annotated[Optional[Path], typer.Option("--output-junit", help="Also write JUnit XML to FILE.")] = None,  # noqa: UP045
+    output_markdown: Annotated[Optional[Path], typer.Option("--output-markdown", help="Also write Markdown to FILE.")] = None,  # noqa: UP045,E501
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Report only findings not in this baseline file.")] = None,  # noqa: UP045,E501
+    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Write the current findings as a baseline file.")] = None,  # noqa: UP045,E501
+    diff_base: Annotated[Optional[str], typer.Option("--diff-base", help="Git revision: fail only on findings it does not have.")] = None,  # noqa: UP045,E501
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+) -> None:
+    """Validate, build the lineage graph, run the rules and report findings (exit 1 on failures)."""
+    from lineage import outputs
+    from lineage.pipeline import analyse_folder
+    from lineage.rules.engine import failing
+
+    _check_format(fmt, CHECK_FORMATS)
+    fail_on = _severity(fail_on, "--fail-on")
+    day = _today(today)
+    try:
+        analysis = analyse_folder(model, rules, day)
+        if diff_base is not None:
+            from lineage.diff import only_new_findings
+
+            only_new_findings(analysis, diff_base, model, rules, day)
+        if baseline is not None:
+            from lineage.baseline import apply_baseline
+
+            apply_baseline(analysis, baseline)
+    except InputErrors as exc:
+        fail(exc, "json" if fmt == "json" else "text")
+    if fail_on:
+        analysis.ruleset.fail_on = fail_on
+    if write_baseline is not None:
+        from lineage.baseline import write_baseline as write
+
+        write(analysis, write_baseline)
+    extra_outputs = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
+    for extra_fmt, path in extra_outputs.items():
+        if path is not None:
+            _write(outputs.render(extra_fmt, analysis), path)
+    blocking = failing(analysis.findings, analysis.ruleset.fail_on)
+    options = {"explain": explain} if fmt in ("text", "json") else {}
+    report = outputs.render(fmt, analysis, **options)
+    if fmt == "text" and output is None:
+        from lineage.outputs.text import summary_line
+
+        _echo_text(report)
+        typer.echo(summary_line(analysis, len(blocking)), err=True)
+    else:
+        _write(report, output)
+    raise typer.Exit(1 if blocking else 0)
+
+
+def _echo_text(report: str) -> None:
+    """Write the text report, coloured by severity on a terminal only."""
+    colours = {"CRITICAL": "magenta", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "INFO": "blue"}
+    for text in report.splitlines():
+        parts = text.split(" ", 2)
+        colour = colours.get(parts[1]) if len(parts) > 2 else None
+        if colour and "[waived:" not in text:
+            text = f"{parts[0]} {typer.style(parts[1], fg=colour, bold=True)} {parts[2]}"
+        typer.echo(text)
+
+
+rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List every rule of the merged pack: id, name, severity, title."""
+    from lineage.pipeline import load_ruleset
+
+    _check_format(fmt, ("text", "json"))
+    try:
+        ruleset = load_ruleset(rules)
+    except InputErrors as exc:
+        fail(exc, fmt)
+    items = sorted(ruleset.rules.values(), key=lambda r: r.id)
+    if fmt == "json":
+        doc = [{"id": r.id, "name": r.name, "severity": r.severity, "title": r.title, "check": r.check,
+                "enabled": r.enabled, "rationale": r.rationale, "params": _plain(r.params)} for r in items]
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    for r in items:
+        state = "" if r.enabled else "  (disabled)"
+        typer.echo(f"{r.id:<10} {r.severity:<9} {r.name:<32} {r.title}{state}")
+
+
+@rules_app.command("explain")
+def rules_explain(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id, e.g. MIN001.")],
+    rules: RulesOpt = None,
+) -> None:
+    """Show a rule's documentation: why, how to fix, params, examples."""
+    from lineage.errors import did_you_mean
+    from lineage.pipeline import load_ruleset
+
+    try:
+        ruleset = load_ruleset(rules)
+    except InputErrors as exc:
+        fail(exc)
+    rule = ruleset.rules.get(rule_id) or ruleset.rules.get(rule_id.upper())
+    if rule is None:
+        misuse(f"no rule '{rule_id}'{did_you_mean(rule_id, ruleset.rules)}; see `lineage rules list`")
+    typer.echo(f"{rule.id} {rule.name} ({rule.severity}{'' if rule.enabled else ', disabled'})")
+    typer.echo(rule.title)
+    if rule.rationale:
+        typer.echo(f"\n{rule.rationale}")
+    typer.echo(f"\n{rule.doc}")
+    if rule.params:
+        typer.echo("\nCurrent params:")
+        typer.echo(json.dumps(_plain(rule.params), indent=2, ensure_ascii=False))
+
+
+def _plain(value):
+    """Params as JSON-ready values (entities become their attributes)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value):
+        from lineage.model.types import attributes
+
+        return {a.key: _plain(getattr(value, a.name)) for a in attributes(type(value)).values()
+                if getattr(value, a.name) not in (None, ())}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def main() -> None:

@@ -1,0 +1,41 @@
+"""JSON output, with the documented shape of SPEC section 4."""
+
+from __future__ import annotations
+
+import json
+
+from lineage import __version__
+
+
+def document(analysis) -> dict:
+    """The JSON document as a dict: tool, version, summary, findings."""
+    return {
+        "tool": "lineage",
+        "version": __version__,
+        "summary": analysis.summary,
+        "findings": [f.as_dict() for f in analysis.findings],
+    }
+
+
+def render(analysis, explain: bool = False) -> str:
+    """Render the findings as JSON; with `explain`, a ``scores`` key is added."""
+    doc = document(analysis)
+    if explain:
+        doc["scores"] = scores(analysis)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def scores(analysis) -> list[dict]:
+    """The RISK001 exposure score of every system, with its terms."""
+    from lineage.rules.engine import RunContext
+
+    rule = analysis.ruleset.rules.get("RISK001")
+    if rule is None:
+        return []
+    ctx = RunContext(analysis.model, analysis.lineage, None)
+    out = []
+    for sid in analysis.model.systems:
+        s = rule.module.score(ctx, sid, rule.params)
+        out.append({"system": sid, "score": s.total, "dpc": s.dpc, "ei": s.ei, "cb": s.cb,
+                    "terms": [{"name": t.name, "value": t.value, "why": t.why} for t in s.terms]})
+    return out

@@ -1,0 +1,58 @@
+"""Text output: one ``path:line:col: SEVERITY RULE message`` line per finding.
+
+Waived findings follow, marked ``[waived]`` with their reason; the summary
+line is separate (:func:`summary_line`) because the CLI writes it to stderr.
+"""
+
+from __future__ import annotations
+
+
+def line(finding) -> str:
+    """Format one finding, editor- and errorformat-friendly."""
+    text = f"{finding.loc}: {finding.severity.upper()} {finding.rule} {finding.target}: {finding.message}"
+    if finding.waived:
+        text += f" [waived: {finding.waiver_reason}]"
+    return text
+
+
+def render(analysis, explain: bool = False) -> str:
+    """Render every finding, open ones first, then waived ones; with `explain`, the scores."""
+    open_ = [f for f in analysis.findings if not f.waived]
+    waived = [f for f in analysis.findings if f.waived]
+    lines = [line(f) for f in open_ + waived]
+    if explain:
+        lines.extend(explain_lines(analysis))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary_line(analysis, failing: int) -> str:
+    """E.g. ``12 findings: 3 critical, 6 high, 3 medium; 1 waived; fail on high: 9``."""
+    counts = analysis.summary
+    shown = [f"{n} {s}" for s, n in counts.items() if n and s not in ("waived", "preexisting")]
+    total = sum(n for s, n in counts.items() if s not in ("waived", "preexisting"))
+    parts = [f"{total} finding{'s' if total != 1 else ''}" + (f": {', '.join(shown)}" if shown else "")]
+    if counts.get("waived"):
+        parts.append(f"{counts['waived']} waived")
+    if counts.get("preexisting"):
+        parts.append(f"{counts['preexisting']} already in the base")
+    parts.append(f"{failing} at or above {analysis.ruleset.fail_on}")
+    return "; ".join(parts)
+
+
+def explain_lines(analysis) -> list[str]:
+    """Every term of the RISK001 exposure score, for every system holding personal data."""
+    from lineage.rules.engine import RunContext
+
+    rule = analysis.ruleset.rules.get("RISK001")
+    if rule is None:
+        return []
+    module = rule.module
+    ctx = RunContext(analysis.model, analysis.lineage, None)
+    out = ["", f"Exposure scores (RISK001, threshold {rule.params['threshold']:g}): SE = DPC x EI + CB"]
+    for sid in analysis.model.systems:
+        s = module.score(ctx, sid, rule.params)
+        mark = "  >= threshold" if s.total >= rule.params["threshold"] else ""
+        out.append(f"  {sid}: {s.total:g} = {s.dpc:g} x {s.ei:g} + {s.cb:g}{mark}")
+        for term in s.terms:
+            out.append(f"      {term.name:<24} {term.value:>5g}  {term.why}")
+    return out

@@ -1,0 +1,96 @@
+"""The whole pipeline in one call: load, validate, build the lineage graph, run the rules.
+
+Commands that need findings (check, render, diff, report) call :func:`analyse`
+so that each stage runs once and in one order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineage.findings import Finding, summary
+from lineage.model import Model, load_model, load_model_sources
+from lineage.rules.engine import RuleSet, load_rules, run
+
+SETTINGS_FILE = "lineage.yaml"
+DEFAULT_RULES = "rules"
+
+
+@dataclass
+class Analysis:
+    """A model with its lineage graph, the rules run on it and their findings."""
+
+    model: Model
+    lineage: object
+    ruleset: RuleSet
+    findings: list[Finding]
+    preexisting: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Counts by severity and waived (and preexisting, with --diff-base)."""
+        counts = summary(self.findings)
+        if self.preexisting is not None:
+            counts["preexisting"] = self.preexisting
+        return counts
+
+
+def rule_folders(explicit: list[Path] | None) -> list[Path]:
+    """The user's rule folders: `explicit`, else ``./rules`` when present.
+
+    ``./rules`` is skipped when it is the built-in pack itself (lineage's own
+    repository), which is always read first anyway.
+    """
+    if explicit:
+        return list(explicit)
+    local = Path(DEFAULT_RULES)
+    if not local.is_dir():
+        return []
+    from importlib import resources
+
+    builtin = Path(str(resources.files("lineage") / "pack")).resolve()
+    return [] if local.resolve() == builtin else [local]
+
+
+def load_ruleset(explicit: list[Path] | None = None) -> RuleSet:
+    """Load the built-in pack, the user's rule folders and ``lineage.yaml``."""
+    return load_rules(rule_folders(explicit), SETTINGS_FILE)
+
+
+def analyse(model: Model, ruleset: RuleSet, today: dt.date | None = None) -> Analysis:
+    """Build the lineage graph of `model` and run `ruleset` on it."""
+    from lineage.graph import build
+
+    lineage = build(model)
+    return Analysis(model, lineage, ruleset, run(model, lineage, ruleset, today))
+
+
+def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: dt.date | None = None) -> Analysis:
+    """Load the model under `folder` and the rules, then :func:`analyse`.
+
+    Raises
+    ------
+    lineage.errors.InputErrors
+        With every error of the model and of the rule files together.
+    """
+    from lineage.errors import InputErrors
+
+    errors = []
+    model = ruleset = None
+    try:
+        model = load_model(folder)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+    try:
+        ruleset = load_ruleset(rules)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InputErrors(errors)
+    return analyse(model, ruleset, today)
+
+
+__all__ = ["Analysis", "analyse", "analyse_folder", "load_model_sources", "load_ruleset", "rule_folders"]

@@ -1,0 +1,102 @@
+"""Shared test helpers: run the CLI, write models, build graphs."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lineage.cli import app
+from lineage.graph import build
+from lineage.model import model_from_text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def __str__(self) -> str:  # shown by pytest when an assertion on the result fails
+        return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Result:
+    """Run ``lineage ARGS`` in-process; exceptions are not swallowed."""
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write dedented texts under `root`; return `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def lineage_of(text: str):
+    """Validate a one-file model and build its lineage graph."""
+    return build(model_from_text(textwrap.dedent(text)))
+
+
+#: A small valid model: a controller collects, a processor receives.
+BASE = """\
+fields:
+  - {id: full_name, category: identity.name}
+  - {id: email, category: contact.personal}
+  - {id: nationality, category: nationality}
+  - {id: permit_type, category: immigration.status}
+  - {id: foreigner_id, category: gov_id}
+subjects:
+  - {id: migrants, vulnerable: true, population: 1000}
+purposes:
+  - id: training
+    legal_basis: public_task
+    needs: [full_name, email, {field: foreigner_id, form: pseudonymised}]
+    max_retention: P2Y
+  - id: casework
+    legal_basis: public_task
+    needs: [full_name, email, nationality, permit_type, foreigner_id]
+    max_retention: P5Y
+organizations:
+  - {id: office, role: controller, country: FR}
+  - id: trainer
+    role: processor
+    processor_for: office
+    country: FR
+    dpa: {signed: true, reference: DPA-1, date: 2025-01-01}
+    subprocessing: none
+systems:
+  - id: cases
+    organization: office
+    retention: P5Y
+    security: {encryption_at_rest: true, mfa: true, access_logging: true}
+    collects:
+      - {subject: migrants, purpose: casework, fields: [full_name, email, nationality, permit_type, foreigner_id]}
+  - id: crm
+    organization: trainer
+    retention: P1Y
+    security: {encryption_at_rest: true, mfa: true, access_logging: true}
+flows:
+  - id: cases-to-crm
+    from: cases
+    to: crm
+    purpose: training
+    channel: sftp
+    encrypted: true
+    retention: P1Y
+    fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]
+"""
