@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Loc:
-    """A position in a user's file: 1-based line and column.
+    """A position in a user's file: 1-based line and column (line 0: the file or folder as a whole).
 
     Examples
     --------
@@ -25,7 +25,7 @@ class Loc:
     column: int = 1
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
 
 
 @dataclass(frozen=True, order=True)

@@ -1,0 +1,159 @@
+"""Holdings on hand-built graphs: chains, cycles, derived fields, forms; and properties."""
+
+from __future__ import annotations
+
+import random
+
+from helpers import BASE, lineage_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage.graph import build, holders, holdings, neighbourhood, origins, path_to
+from lineage.load import Source
+from lineage.model import load_model_sources
+
+FIELDS = ("a", "b", "c", "d")
+
+
+def model_text(collects: dict[str, list[str]], flows, derived=None, systems=None) -> str:
+    """A one-organization model: `collects` system -> fields; flows (id, src, dst, [field or (field, form)])."""
+    derived = derived or {}
+    names = sorted(set(systems or ()) | set(collects) | {s for _, u, v, _ in flows for s in (u, v)})
+    lines = ["fields:"]
+    for f in FIELDS:
+        extra = f", derived_from: [{', '.join(derived[f])}]" if f in derived else ""
+        lines.append(f"  - {{id: {f}, category: identity.name{extra}}}")
+    lines += ["subjects: [{id: people}]", "purposes: [{id: p}]",
+              "organizations: [{id: org, role: controller, country: FR}]", "systems:"]
+    for s in names:
+        got = collects.get(s)
+        coll = f", collects: [{{subject: people, purpose: p, fields: [{', '.join(got)}]}}]" if got else ""
+        lines.append(f"  - {{id: {s}, organization: org{coll}}}")
+    lines.append("flows:" if flows else "flows: []")
+    for fid, u, v, fields in flows:
+        items = ", ".join(f if isinstance(f, str) else f"{{field: {f[0]}, form: {f[1]}}}" for f in fields)
+        lines.append(f"  - {{id: {fid}, from: {u}, to: {v}, fields: [{items}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def broken(L):
+    return sorted((b.flow, b.field, b.rule) for b in L.broken)
+
+
+def test_chain_holds_transitively_and_reports_only_the_first_break():
+    L = lineage_of(model_text({"x": ["a"]}, [("x-y", "x", "y", ["a", "b"]), ("y-z", "y", "z", ["a", "b"])]))
+    assert holdings(L, "z") == {"a": "raw", "b": "raw"}
+    assert broken(L) == [("x-y", "b", "LIN001")]
+    assert path_to(L, "a", "z") == ["x-y", "y-z"]
+
+
+def test_a_loop_holds_nothing_nobody_collects():
+    text = model_text({"x": ["a"]}, [("l1-l2", "l1", "l2", ["b"]), ("l2-l1", "l2", "l1", ["b"]),
+                                     ("x-l1", "x", "l1", ["a"]), ("l1-x", "l1", "x", ["a"])])
+    L = lineage_of(text)
+    assert L.sourced["l1"][7] & L.mask(["b"]) == 0, "a loop must not create a field"
+    assert broken(L) == [("l1-l2", "b", "LIN001"), ("l2-l1", "b", "LIN001")]
+    assert holdings(L, "l1")["a"] == "raw" and holdings(L, "x") == {"a": "raw"}
+
+
+def test_a_loop_fed_by_a_broken_flow_is_explained_by_it():
+    text = model_text({}, [("w-a", "w", "a", ["b"]), ("a-b", "a", "b", ["b"]), ("b-a", "b", "a", ["b"])])
+    assert broken(lineage_of(text)) == [("w-a", "b", "LIN001")]
+
+
+def test_derived_fields_need_all_their_sources():
+    derived = {"c": ["a", "b"]}
+    L = lineage_of(model_text({"x": ["a", "b"], "y": ["a"]}, [("x-z", "x", "z", ["c"]), ("y-w", "y", "w", ["c"])],
+                              derived=derived))
+    assert holdings(L, "x") == {"a": "raw", "b": "raw", "c": "raw"}
+    assert "c" not in holdings(L, "y")
+    assert broken(L) == [("y-w", "c", "LIN001")]
+    assert [o.kind for o in origins(L, "x", "c")] == ["derived"]
+
+
+def test_derivation_chains_and_happens_downstream():
+    derived = {"c": ["a"], "d": ["c", "b"]}
+    L = lineage_of(model_text({"x": ["a"], "y": ["b"]}, [("x-z", "x", "z", ["a"]), ("y-z", "y", "z", ["b"]),
+                                                         ("z-o", "z", "o", ["d"])], derived=derived))
+    assert holdings(L, "z") == {"a": "raw", "b": "raw", "c": "raw", "d": "raw"}
+    assert broken(L) == []
+
+
+def test_forms_least_minimised_wins_and_reidentification_is_caught():
+    L = lineage_of(model_text({"x": ["a"]}, [
+        ("x-p", "x", "p", [("a", "pseudonymised")]),
+        ("x-q", "x", "q", [("a", "aggregated")]),
+        ("p-q", "p", "q", [("a", "pseudonymised")]),
+        ("q-r", "q", "r", ["a"]),
+    ]))
+    assert holdings(L, "q") == {"a": "pseudonymised"}
+    assert holders(L, "a") == {"p": "pseudonymised", "q": "pseudonymised", "r": "raw", "x": "raw"}
+    assert [(b.flow, b.rule, b.declared, b.held) for b in L.broken] == [("q-r", "LIN002", "raw", "pseudonymised")]
+
+
+def test_a_form_error_upstream_is_not_repeated_downstream():
+    L = lineage_of(model_text({"x": ["a"]}, [("x-p", "x", "p", [("a", "hashed")]), ("p-q", "p", "q", ["a"]),
+                                             ("q-r", "q", "r", ["a"])]))
+    assert broken(L) == [("p-q", "a", "LIN002")]
+
+
+def test_neighbourhood_and_origins():
+    L = lineage_of(BASE)
+    assert neighbourhood(L, "crm") == {"crm", "cases"}
+    assert [(o.kind, o.ref, o.form) for o in origins(L, "crm", "foreigner_id")] == [
+        ("flow", "cases-to-crm", "pseudonymised")]
+    assert origins(L, "cases", "email")[0].kind == "collected"
+
+
+# --- properties ---------------------------------------------------------------------------
+
+systems = st.sampled_from(["s0", "s1", "s2", "s3", "s4"])
+forms = st.sampled_from(["raw", "hashed", "pseudonymised", "aggregated"])
+field_use = st.tuples(st.sampled_from(FIELDS), forms)
+flow = st.tuples(systems, systems, st.lists(field_use, min_size=1, max_size=3, unique_by=lambda u: u[0]))
+collects = st.dictionaries(systems, st.lists(st.sampled_from(FIELDS), min_size=1, max_size=3, unique=True), max_size=3)
+
+
+def _flows(raw):
+    return [(f"f{i}", u, v, fields) for i, (u, v, fields) in enumerate(raw) if u != v]
+
+
+def _state(L):
+    return {s: holdings(L, s) for s in sorted(L.model.systems)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(collects, st.lists(flow, max_size=8), flow)
+def test_adding_a_flow_never_removes_a_holding(coll, raw_flows, extra):
+    flows = _flows(raw_flows)
+    everyone = ["s0", "s1", "s2", "s3", "s4"]
+    before = _state(lineage_of(model_text(coll, flows, {"d": ["a", "b"]}, everyone)))
+    if extra[0] == extra[1]:
+        return
+    after = _state(lineage_of(model_text(coll, [*flows, ("zz", *extra)], {"d": ["a", "b"]}, everyone)))
+    rank = ["raw", "encrypted", "hashed", "masked", "pseudonymised", "generalised", "aggregated", "anonymised"]
+    for system, held in before.items():
+        for field_id, form in held.items():
+            assert field_id in after[system]
+            assert rank.index(after[system][field_id]) <= rank.index(form)
+
+
+@settings(max_examples=40, deadline=None)
+@given(collects, st.lists(flow, max_size=8), st.randoms(use_true_random=False))
+def test_holdings_do_not_depend_on_file_order(coll, raw_flows, rnd: random.Random):
+    flows = _flows(raw_flows)
+    text = model_text(coll, flows, {"d": ["a", "b"]}, ["s0", "s1", "s2", "s3", "s4"])
+    head, _, flow_lines = text.partition("flows:")
+    lines = flow_lines.strip("\n").splitlines() if flows else []
+    rnd.shuffle(lines)
+    split = rnd.randint(0, len(lines))
+    sources = [Source("one.yaml", (head + "flows:\n" + "\n".join(lines[:split]) + "\n").encode()),
+               Source("two.yaml", ("flows:\n" + "\n".join(lines[split:]) + "\n").encode())]
+    if not lines[:split]:
+        sources[0] = Source("one.yaml", (head + "flows: []\n").encode())
+    if not lines[split:]:
+        sources[1] = Source("two.yaml", b"flows: []\n")
+    reordered = build(load_model_sources(sources[::-1] if rnd.random() < 0.5 else sources))
+    original = lineage_of(text)
+    assert _state(reordered) == _state(original)
+    assert broken(reordered) == broken(original)

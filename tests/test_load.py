@@ -1,0 +1,162 @@
+"""Bad input of every kind: exit 2, file:line:col, no traceback, files untouched."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from helpers import BASE, run_cli, write_files
+
+from lineage.errors import InputErrors
+from lineage.load import Mapping, Source, load_sources
+from lineage.model import load_model
+
+
+def errors_of(tmp_path, files: dict[str, str | bytes]) -> list[str]:
+    """Validate a model folder; return its error lines (and check the CLI agrees)."""
+    model = tmp_path / "flows"
+    model.mkdir(exist_ok=True)
+    for name, content in files.items():
+        path = model / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in model.rglob("*") if p.is_file()}
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in model.rglob("*") if p.is_file()}
+    assert before == after, "validate must never change the model files"
+    assert result.code == 2, result
+    assert "Traceback" not in result.stderr
+    return result.stderr.splitlines()
+
+
+def test_duplicate_key_names_both_places(tmp_path):
+    lines = errors_of(tmp_path, {"a.yaml": "fields:\n  - id: x\n    category: nationality\n    id: y\n"})
+    assert lines == ["flows/a.yaml:4:5: error: duplicate key 'id' (first at line 2, column 5)"]
+
+
+@pytest.mark.parametrize("word", ["yes", "off", "On", "NO"])
+def test_yaml11_boolean_where_a_boolean_is_expected(tmp_path, word):
+    text = BASE.replace("encrypted: true", f"encrypted: {word}")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    line = text.splitlines().index(f"    encrypted: {word}") + 1
+    assert lines == [f"flows/m.yaml:{line}:16: error: '{word}' is a YAML 1.1 boolean; write true or false"]
+
+
+def test_yaml11_boolean_where_a_string_is_expected(tmp_path):
+    text = BASE.replace("  - {id: office, role: controller, country: FR}",
+                        "  - {id: office, role: controller, country: FR, name: yes}")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    assert len(lines) == 1
+    assert "'yes' is a boolean in YAML 1.1, not text; quote it" in lines[0]
+    assert lines[0].startswith("flows/m.yaml:")
+
+
+def test_norway_is_a_country_not_a_boolean(tmp_path):
+    write_files(tmp_path / "flows", {"m.yaml": BASE.replace("country: FR}", "country: NO}")})
+    model = load_model(tmp_path / "flows")
+    assert model.organizations["office"].country == "NO"
+
+
+def test_octal_where_a_number_is_expected(tmp_path):
+    text = BASE.replace("population: 1000", "population: 0777")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    column = text.splitlines()[7].index("0777") + 1
+    assert lines == [f"flows/m.yaml:8:{column}: error: '0777' is an octal number in YAML 1.1; "
+                     "write it without the leading 0"]
+
+
+def test_octal_where_a_string_is_expected(tmp_path):
+    text = BASE.replace("reference: DPA-1", "reference: 012")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    assert len(lines) == 1 and "'012' is an octal number in YAML 1.1, not text; quote it" in lines[0]
+
+
+def test_unquoted_date_where_a_string_is_expected(tmp_path):
+    text = BASE.replace("reference: DPA-1", "reference: 2024-03-01")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    line, column = next((i, t.index("2024")) for i, t in enumerate(text.splitlines(), 1) if "2024-03-01" in t)
+    assert lines == [f"flows/m.yaml:{line}:{column + 1}: error: '2024-03-01' is an unquoted date, not text; quote it"]
+
+
+def test_dates_and_durations_are_checked(tmp_path):
+    text = BASE.replace("date: 2025-01-01", "date: 2025-02-30").replace("max_retention: P2Y", "max_retention: 2 years")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    assert any("'2025-02-30' is not a real calendar date" in x for x in lines)
+    assert any("'2 years' is not an ISO 8601 duration" in x for x in lines)
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        bomb.append(f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    bomb.append("fields: *i")
+    lines = errors_of(tmp_path, {"bomb.yaml": "\n".join(bomb) + "\n"})
+    assert len(lines) == 1
+    assert lines[0].startswith("flows/bomb.yaml:1:1: error: YAML aliases expand this file to more than")
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    lines = errors_of(tmp_path, {"r.yaml": "fields: &a\n  - *a\n"})
+    assert lines == ["flows/r.yaml:1:9: error: recursive alias: a node contains itself"]
+
+
+def test_small_aliases_are_fine():
+    text = b"x: &f [a, b]\ny: *f\n"
+    [doc] = load_sources([Source("m.yaml", text)])
+    assert isinstance(doc.root, Mapping)
+    assert [s.text for s in doc.root.get("y").items] == ["a", "b"]
+
+
+def test_non_utf8_file(tmp_path):
+    lines = errors_of(tmp_path, {"latin1.yaml": "fields:\n  - id: x\n    description: caf\xe9\n".encode("latin-1")})
+    assert lines == ["flows/latin1.yaml:3:21: error: file is not valid UTF-8 (byte 0xe9); save it as UTF-8"]
+
+
+def test_syntax_error_has_position(tmp_path):
+    lines = errors_of(tmp_path, {"bad.yaml": "fields:\n  - id: [x\n"})
+    assert len(lines) == 1 and lines[0].startswith("flows/bad.yaml:3:1: error: YAML syntax:")
+
+
+def test_top_level_list(tmp_path):
+    lines = errors_of(tmp_path, {"list.yaml": "- id: x\n"})
+    assert lines == ["flows/list.yaml:1:1: error: a model file must be a mapping of sections (version, "
+                     "categories, fields, subjects, purposes, organizations, systems, flows, waivers), not a list"]
+
+
+def test_empty_model_folder(tmp_path):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "notes.txt").write_text("not yaml")
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert result.code == 2
+    assert result.stderr == "flows: error: no model files (*.yaml, *.yml) in this folder\n"
+
+
+def test_missing_model_folder(tmp_path):
+    result = run_cli("validate", "nowhere", cwd=tmp_path)
+    assert result.code == 2 and result.stderr == "nowhere: error: no such model folder\n"
+
+
+def test_all_errors_of_all_files_at_once(tmp_path):
+    lines = errors_of(tmp_path, {
+        "a.yaml": BASE.replace("retention: P1Y\n    security", "retension: P1Y\n    security"),
+        "sub/b.yml": "fields:\n  - {id: full_name, category: identity.nmae}\n",
+    })
+    assert any(x.startswith("flows/a.yaml:") and "unknown key 'retension' (did you mean 'retention'?)" in x
+               for x in lines)
+    assert any(x.startswith("flows/sub/b.yml:2:10: error: duplicate field id 'full_name' (first declared at "
+                            "flows/a.yaml:2:10)") for x in lines)
+    assert any("unknown category 'identity.nmae' (did you mean 'identity.name'?)" in x for x in lines)
+
+
+def test_files_are_read_sorted_with_subfolders(tmp_path):
+    write_files(tmp_path / "flows", {"b.yaml": "fields: []\n", "a/z.yml": "fields: []\n", "a.yaml": BASE,
+                                     ".hidden/x.yaml": "garbage: [\n"})
+    model = load_model(tmp_path / "flows")
+    assert [f.split("flows/")[1] for f in model.files] == ["a.yaml", "a/z.yml", "b.yaml"]
+
+
+def test_load_errors_are_input_errors():
+    with pytest.raises(InputErrors) as info:
+        load_sources([Source("x.yaml", b"a: 1\na: 2\n")])
+    assert [str(e) for e in info.value.errors] == ["x.yaml:2:1: error: duplicate key 'a' (first at line 1, column 1)"]

@@ -1,0 +1,168 @@
+"""Validation of the model: references, enumerations, ids, categories, the JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from helpers import BASE, run_cli, write_files
+
+from lineage.errors import InputErrors
+from lineage.model import load_model, model_from_text
+from lineage.model.entities import SECTIONS
+from lineage.model.schema import json_schema
+from lineage.model.types import attributes
+
+
+def messages(text: str) -> list[str]:
+    with pytest.raises(InputErrors) as info:
+        model_from_text(text)
+    return [str(e) for e in info.value.errors]
+
+
+def test_base_model_is_valid():
+    model = model_from_text(BASE)
+    assert sorted(model.systems) == ["cases", "crm"]
+    assert model.flows["cases-to-crm"].fields[2].form == "pseudonymised"
+    assert model.country("crm") == "FR"
+
+
+def test_dangling_references_with_hints():
+    text = BASE.replace("to: crm", "to: crn").replace("purpose: training\n", "purpose: trainng\n")
+    lines = text.splitlines()
+    to_line = lines.index("    to: crn") + 1
+    assert messages(text) == [
+        f"model.yaml:{to_line}:9: error: unknown system 'crn' (did you mean 'crm'?)",
+        f"model.yaml:{to_line + 1}:14: error: unknown purpose 'trainng' (did you mean 'training'?)",
+    ]
+
+
+def test_enumerations_and_countries():
+    text = (BASE.replace("role: processor", "role: procesor")
+            .replace("country: FR}", "country: fr}")
+            .replace("channel: sftp", "channel: pigeon"))
+    found = messages(text)
+    assert any("'procesor' is not one of controller" in m and "(did you mean 'processor'?)" in m for m in found)
+    assert any("'fr' is not an ISO 3166-1 alpha-2 country code (did you mean 'FR'?)" in m for m in found)
+    assert any("'pigeon' is not one of api, sftp" in m for m in found)
+
+
+def test_id_syntax():
+    found = messages(BASE.replace("id: crm\n", "id: CRM_Main\n").replace("to: crm", "to: CRM_Main"))
+    assert any("'CRM_Main' is not a valid id" in m for m in found)
+
+
+def test_unknown_section_and_missing_required_key():
+    found = messages(BASE + "sytems: []\n" + "waivers:\n  - {rule: MIN001, target: flow:cases-to-crm}\n")
+    assert any("unknown section 'sytems' (did you mean 'systems'?)" in m for m in found)
+    assert any("missing required key 'reason'" in m for m in found)
+    assert any("missing required key 'expires'" in m for m in found)
+
+
+def test_waiver_target_must_exist():
+    text = BASE + ("waivers:\n  - {rule: MIN001, target: flow:cases-to-crn, reason: r, expires: 2030-01-01}\n"
+                   "  - {rule: MIN001, target: table:x, reason: r, expires: 2030-01-01}\n")
+    found = messages(text)
+    assert any("waiver target: unknown flow 'cases-to-crn' (did you mean 'cases-to-crm'?)" in m for m in found)
+    assert any("must be kind:id with kind flow, system or organization" in m for m in found)
+
+
+def test_custom_categories_extend_and_inherit():
+    text = BASE.replace("fields:\n", "categories:\n  - {id: gov_id.file_number}\n  - {id: case.note, tier: 4, special: art9}\n"
+                        "fields:\n  - {id: file_no, category: gov_id.file_number}\n  - {id: note, category: case.note}\n", 1)
+    model = model_from_text(text)
+    assert model.field_info("file_no").tier == 3 and model.field_info("file_no").identifier == "direct"
+    assert model.field_info("note").special == "art9"
+    found = messages(BASE.replace("fields:\n", "categories:\n  - {id: orphan.kind}\nfields:\n", 1))
+    assert found == ["model.yaml:2:5: error: category 'orphan.kind' needs a tier (1..4): it has no parent "
+                     "category to inherit one from"]
+
+
+def test_field_overrides_tier_and_identifier():
+    model = model_from_text(BASE.replace("{id: email, category: contact.personal}",
+                                         "{id: email, category: contact.personal, tier: 4, identifier: quasi}"))
+    info = model.field_info("email")
+    assert (info.tier, info.identifier) == (4, "quasi")
+
+
+def test_derivation_cycle():
+    text = BASE.replace("{id: full_name, category: identity.name}",
+                        "{id: full_name, category: identity.name, derived_from: [email]}").replace(
+                        "{id: email, category: contact.personal}",
+                        "{id: email, category: contact.personal, derived_from: [full_name]}")
+    assert any("derived_from loops: " in m for m in messages(text))
+
+
+def test_flow_to_itself():
+    assert any("goes from 'cases' to itself" in m for m in messages(BASE.replace("to: crm", "to: cases")))
+
+
+def test_schema_is_derived_from_the_entities():
+    schema = json_schema()
+    for section, cls in SECTIONS.items():
+        props = schema["properties"][section]["items"]["properties"]
+        assert set(props) == set(attributes(cls)), section
+        assert schema["properties"][section]["items"]["additionalProperties"] is False
+
+
+def _as_json_values(text: str):
+    """Load YAML as JSON would see it: dates stay strings."""
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return yaml.load(text, Loader=Loader)
+
+
+def test_example_model_files_satisfy_the_schema():
+    import jsonschema
+
+    from helpers import REPO
+
+    validator = jsonschema.Draft7Validator(json_schema())
+    files = sorted((REPO / "flows").rglob("*.yaml"))
+    assert files
+    for path in files:
+        errors = list(validator.iter_errors(_as_json_values(path.read_text())))
+        assert not errors, (path, [e.message for e in errors])
+
+
+def test_schema_rejects_what_validate_rejects():
+    import jsonschema
+
+    bad = _as_json_values(BASE.replace("retention: P1Y\n    security", "retension: P1Y\n    security"))
+    assert list(jsonschema.Draft7Validator(json_schema()).iter_errors(bad))
+
+
+def test_schema_command_prints_draft07(tmp_path):
+    result = run_cli("schema")
+    assert result.code == 0
+    assert json.loads(result.stdout)["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+def test_init_scaffold_validates_and_never_overwrites(tmp_path):
+    first = run_cli("init", str(tmp_path))
+    assert first.code == 0, first
+    assert run_cli("validate", str(tmp_path / "flows")).code == 0
+    policy = (tmp_path / "rules" / "policy.yaml").read_text()
+    again = run_cli("init", str(tmp_path))
+    assert again.code == 2 and "already exists" in again.stderr
+    assert (tmp_path / "rules" / "policy.yaml").read_text() == policy
+    check = run_cli("check", "flows", cwd=tmp_path)
+    assert check.code == 0, check
+
+
+def test_validate_counts_and_json(tmp_path):
+    write_files(tmp_path / "flows", {"m.yaml": BASE})
+    result = run_cli("validate", "flows", "--format", "json", cwd=tmp_path)
+    assert result.code == 0
+    assert json.loads(result.stdout)["counts"]["systems"] == 2
+    bad = run_cli("validate", "flows", "--format", "xml", cwd=tmp_path)
+    assert bad.code == 2 and "--format must be one of" in bad.stderr
+
+
+def test_load_model_of_a_single_file(tmp_path):
+    write_files(tmp_path, {"one.yaml": BASE})
+    assert sorted(load_model(tmp_path / "one.yaml").flows) == ["cases-to-crm"]
