@@ -6,6 +6,19 @@ from lineage.model.entities import FORM_RANK
 
 TIER_SEVERITY = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 CONTROLLER_ROLES = ("controller", "joint_controller")
+#: The least identifying form that is still personal data: anonymised data are not
+#: (GDPR Recital 26), so rules about "personal data" ignore fields held or sent anonymised.
+PERSONAL = "aggregated"
+
+
+def personal_fields(flow) -> tuple[str, ...]:
+    """The fields a flow carries as personal data, i.e. in any form but anonymised."""
+    return tuple(u.field for u in flow.fields if FORM_RANK[u.form] <= FORM_RANK[PERSONAL])
+
+
+def personal_mask(ctx, system_id: str) -> int:
+    """The fields a system holds as personal data (any form but anonymised), as a bitset."""
+    return ctx.lineage.held_mask(system_id, PERSONAL)
 
 
 def tier_severity(ctx, fields) -> str:
@@ -36,19 +49,24 @@ def listing(ids) -> str:
 
 
 def duration_days(text: str) -> float:
-    """Return an ISO 8601 duration in days (a month is 30.44 days, a year 365.25).
+    """Return an ISO 8601 duration in days (a year is 365.25 days, a month a twelfth of it).
+
+    A month is exactly a twelfth of a year, so the same length written in other
+    units compares equal (``P24M`` is ``P2Y``).
 
     Examples
     --------
     >>> duration_days("P1Y") > duration_days("P11M") > duration_days("P30D")
     True
+    >>> duration_days("P24M") == duration_days("P2Y"), duration_days("P60M") == duration_days("P5Y")
+    (True, True)
     """
     import re
 
     m = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$",
                  text)
     y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return y * 365.25 + mo * 30.44 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
+    return (y * 12 + mo) * 365.25 / 12 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
 
 
 def category_matches(category: str, patterns) -> bool:
@@ -67,8 +85,8 @@ def category_matches(category: str, patterns) -> bool:
 
 
 def org_holdings(ctx) -> dict[str, int]:
-    """Return, per organization id, the fields its systems hold (any form)."""
+    """Return, per organization id, the fields its systems hold as personal data (not anonymised)."""
     out: dict[str, int] = {}
     for sid, system in ctx.model.systems.items():
-        out[system.organization] = out.get(system.organization, 0) | ctx.lineage.held_mask(sid)
+        out[system.organization] = out.get(system.organization, 0) | personal_mask(ctx, sid)
     return out
