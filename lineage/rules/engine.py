@@ -119,6 +119,7 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
             errors.extend(exc.errors)
     if settings_file is not None and Path(settings_file).is_file():
         sources.append([Source(str(settings_file), Path(settings_file).read_bytes())])
+    settings: list[Node] = []
     for group in sources:
         try:
             documents = load_sources(group)
@@ -127,19 +128,22 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
             continue
         for doc in documents:
             if doc.root is not None:
-                _apply_file(ruleset, doc.root, errors, builtin=doc.path.startswith("<builtin>"))
+                _apply_file(ruleset, doc.root, errors, settings, builtin=doc.path.startswith("<builtin>"))
+    for node in settings:  # once every rule is known: a setting may name a rule of a later file
+        _apply_settings(ruleset, node, errors)
     if errors:
         raise InputErrors(errors)
     return ruleset
 
 
-def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], builtin: bool) -> None:
+def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settings: list[Node],
+                builtin: bool) -> None:
     if not isinstance(root, Mapping):
         errors.append(LineageError(root.loc, "a rule file must be a mapping with 'settings' and/or 'rules'"))
         return
     for key, value in root.items:
         if key.text == "settings":
-            _apply_settings(ruleset, value, errors)
+            settings.append(value)
         elif key.text == "rules":
             items = value.items if hasattr(value, "items") and not isinstance(value, Mapping) else None
             if items is None:
@@ -212,8 +216,15 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             errors.append(LineageError(where, f"no check named '{check}'{hint}; a new rule needs "
                                               "'check: match' or the id of a built-in check"))
             return
-        rule = Rule(rule_id, check, name=rule_id.lower(), severity="medium", title=rule_id,
-                    rationale="", params={}, loc=node.loc)
+        template = ruleset.rules.get(check)
+        if template is not None and template.check == check:
+            # a built-in check under a new id: a copy of its rule (name, severity, title,
+            # params ...) that this entry then overrides, as an override of the built-in would
+            rule = dataclasses.replace(template, id=rule_id, params=dict(template.params), loc=node.loc,
+                                       severity_fixed=False, enabled=True)
+        else:
+            rule = Rule(rule_id, check, name=rule_id.lower(), severity="medium", title=rule_id,
+                        rationale="", params={}, loc=node.loc)
     else:
         if check_node is not None and _text(check_node, "a check name") != existing.check:
             errors.append(LineageError(check_node.loc, f"rule '{rule_id}' already runs check "
@@ -246,14 +257,45 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
                                                     f"{did_you_mean(name, allowed)}"))
         except Invalid as exc:
             errors.append(exc.error)
-    rule.params = {**rule.params, **params}
+    rule.params = _merge(rule.params, params)
     missing = [p for p in getattr(module, "REQUIRED", ()) if p not in rule.params]
     for p in missing:
         errors.append(LineageError(node.loc, f"rule '{rule_id}' needs '{p}'"))
     validate = getattr(module, "validate", None)
     if validate is not None and not missing:
-        errors.extend(LineageError(node.loc, f"rule '{rule_id}': {m}") for m in validate(rule.params))
+        for problem in validate(rule.params):
+            where, message = problem if isinstance(problem, tuple) else ((), problem)
+            errors.append(LineageError(_locate(node, where), f"rule '{rule_id}': {message}"))
     ruleset.rules[rule_id] = rule
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Merge params per key; a mapping value (RISK001 ``weights``) merges per key too.
+
+    Examples
+    --------
+    >>> _merge({"threshold": 4.5, "weights": {"a": 1, "b": 2}}, {"weights": {"b": 3}})
+    {'threshold': 4.5, 'weights': {'a': 1, 'b': 3}}
+    """
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        out[key] = {**before, **value} if isinstance(before, dict) and isinstance(value, dict) else value
+    return out
+
+
+def _locate(node: Node, path: tuple[str, ...]) -> Loc:
+    """Where the key at `path` (from a rule entry or its ``params``) is written, else the entry."""
+    loc = node.loc
+    for key in path:
+        if not isinstance(node, Mapping):
+            break
+        if node.get(key) is None and isinstance(node.get("params"), Mapping):
+            node = node.get("params")
+        if node.get(key) is None:
+            break
+        loc, node = node.key_loc(key), node.get(key)
+    return loc
 
 
 def _bool(node: Node, ctx) -> bool:

@@ -55,18 +55,21 @@ TOP_LEVEL_PARAMS = tuple(PARAMS)
 REQUIRED = ("target",)
 
 
-def validate(params) -> list[str]:
-    """Check that the filter fits the target."""
+def validate(params) -> list[tuple[tuple[str, ...], str]]:
+    """Check that the filter fits the target and that every `where` path exists.
+
+    Each problem comes with the keys that lead to it, for its file:line:col.
+    """
     problems = []
     if params["target"] == "system" and "carries" in params:
-        problems.append("'carries' applies to flows; use 'holds' for systems")
+        problems.append((("carries",), "'carries' applies to flows; use 'holds' for systems"))
     if params["target"] == "flow" and "holds" in params:
-        problems.append("'holds' applies to systems; use 'carries' for flows")
+        problems.append((("holds",), "'holds' applies to systems; use 'carries' for flows"))
     start = System if params["target"] == "system" else Flow
     for path in params.get("where", {}):
         problem = _check_path(start, path)
         if problem:
-            problems.append(f"where: {problem}")
+            problems.append((("where", path), f"where: {problem}"))
     return problems
 
 

@@ -81,10 +81,13 @@ class Score:
         return round(self.dpc * self.ei + self.cb, 2)
 
 
-def validate(params) -> list[str]:
-    """Refuse unknown weight names."""
+def validate(params) -> list[tuple[tuple[str, ...], str]]:
+    """Refuse unknown weight names, each located at its key."""
+    from lineage.errors import did_you_mean
+
     unknown = sorted(set(params.get("weights", {})) - set(WEIGHTS))
-    return [f"unknown weight '{w}' (known: {', '.join(WEIGHTS)})" for w in unknown]
+    return [(("weights", w), f"unknown weight '{w}'{did_you_mean(w, WEIGHTS)} (known: {', '.join(WEIGHTS)})")
+            for w in unknown]
 
 
 def score(ctx, system_id: str, params) -> Score:

@@ -17,7 +17,8 @@ Fails   trainer_crm holds full_name, email, nationality, residence_permit_type r
         -> system:trainer_crm [email, full_name, nationality, residence_permit_type]
 
 Severity: high; critical outside the controller. One finding per system and
-combination, naming the fields that make it up.
+combination, naming the fields that make it up. Each member needs a field of its
+own: a face template (direct identifier and art9) alone is not combination (e).
 """
 
 from __future__ import annotations
@@ -66,22 +67,43 @@ def check(ctx, params):
     """Yield a hit per system and combination fully held in an identifying form."""
     L = ctx.lineage
     worst = max(FORM_RANK[f] for f in params["forms"])
+    combos = [(combo, [L.mask(f for f in ctx.model.fields if matches(ctx, m, f)) for m in combo.members])
+              for combo in params["combinations"]]
     for sid in ctx.model.systems:
-        held = L.fields_in(L.held[sid][worst])
+        held = L.held[sid][worst]
         if not held:
             continue
-        for combo in params["combinations"]:
-            picked = []
-            for member in combo.members:
-                found = [f for f in held if matches(ctx, member, f)]
-                if not found:
-                    break
-                picked.extend(found)
-            else:
-                fields = tuple(sorted(set(picked)))
+        for combo, members in combos:
+            if all(held & m for m in members) and _distinct([L.fields_in(held & m) for m in members]):
+                picked = 0
+                for m in members:
+                    picked |= held & m
+                fields = tuple(L.fields_in(picked))
                 yield Hit(f"system:{sid}", fields,
                           f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
                           f"form: drop a member it does not need, or pseudonymise it")
+
+
+def _distinct(candidates: list[list[str]]) -> bool:
+    """Whether each member can be matched by a field of its own (a bipartite matching).
+
+    Examples
+    --------
+    >>> _distinct([["face"], ["face"]]), _distinct([["name", "face"], ["face"]])
+    (False, True)
+    """
+    owner: dict[str, int] = {}
+
+    def assign(member: int, seen: set[str]) -> bool:
+        for f in candidates[member]:
+            if f not in seen:
+                seen.add(f)
+                if f not in owner or assign(owner[f], seen):
+                    owner[f] = member
+                    return True
+        return False
+
+    return all(assign(m, set()) for m in range(len(candidates)))
 
 
 def severity(hit, ctx, params):

@@ -1,0 +1,106 @@
+"""RISK001 high-risk-node: a system's exposure score reaches the threshold."""
+
+from lineage.rules.engine import RunContext
+
+from .util import TODAY, analyse, base, disable, found, severities
+
+# A subprocessor of the processor gets name, contact, nationality and residence status of
+# vulnerable people in raw form; the controller's analytics store gets them pseudonymised or
+# aggregated. Both are internal and fully secured: the score comes from the data and the chain.
+EXTRA = """\
+organizations:
+  - id: lms_co
+    role: subprocessor
+    processor_for: trainer
+    country: FR
+    dpa: {signed: true, reference: DPA-2, date: 2025-01-01}
+systems:
+  - id: lms
+    organization: lms_co
+    retention: P1Y
+    security: {encryption_at_rest: true, mfa: true, access_logging: true}
+  - id: stats
+    organization: office
+    type: analytics
+    retention: P5Y
+    security: {encryption_at_rest: true, mfa: true, access_logging: true}
+flows:
+  - id: cases-to-lms
+    from: cases
+    to: lms
+    purpose: casework
+    channel: api
+    encrypted: true
+    retention: P1Y
+    fields: [full_name, email, nationality, permit_type]
+  - id: cases-to-stats
+    from: cases
+    to: stats
+    purpose: casework
+    channel: shared_database
+    encrypted: true
+    retention: P5Y
+    fields:
+      - {field: foreigner_id, form: pseudonymised}
+      - {field: nationality, form: aggregated}
+      - {field: permit_type, form: aggregated}
+"""
+LMS_FIELDS = ("email", "full_name", "nationality", "permit_type")
+
+
+def scores(a) -> dict[str, float]:
+    rule = a.ruleset.rules["RISK001"]
+    ctx = RunContext(a.model, a.lineage, TODAY)
+    return {sid: rule.module.score(ctx, sid, rule.params).total for sid in a.model.systems}
+
+
+def test_subcontractor_with_vulnerable_peoples_status_is_critical(tmp_path):
+    a = analyse(tmp_path, EXTRA)
+    assert found(a, "RISK001") == [("RISK001", "system:lms", LMS_FIELDS)]
+    assert severities(a, "RISK001") == {("system:lms", LMS_FIELDS): "critical"}
+    threshold = a.ruleset.rules["RISK001"].params["threshold"]
+    assert scores(a)["lms"] > threshold
+
+
+def test_near_miss_pseudonymised_store_inside_the_controller(tmp_path):
+    a = analyse(tmp_path, EXTRA)
+    threshold = a.ruleset.rules["RISK001"].params["threshold"]
+    assert scores(a)["stats"] < threshold
+    assert "system:stats" not in {target for _, target, _ in found(a, "RISK001")}
+
+
+def test_inside_the_controller_is_high(tmp_path):
+    # cases on the internet with no security controls.
+    model = base(("    organization: office\n    retention: P5Y\n    security: {encryption_at_rest: true, mfa: true, "
+                  "access_logging: true}\n", "    organization: office\n    retention: P5Y\n    exposure: internet\n"))
+    a = analyse(tmp_path, model=model)
+    fields = ("email", "foreigner_id", "full_name", "nationality", "permit_type")
+    assert severities(a, "RISK001") == {("system:cases", fields): "high"}
+
+
+def test_not_vulnerable_scores_lower(tmp_path):
+    a = analyse(tmp_path, EXTRA, model=base(("vulnerable: true", "vulnerable: false")))
+    assert found(a, "RISK001") == []
+
+
+def test_threshold_param(tmp_path):
+    a = analyse(tmp_path, EXTRA, rules="rules:\n  - {id: RISK001, params: {threshold: 5}}\n")
+    assert found(a, "RISK001") == []
+
+
+def test_weights_merge_per_key(tmp_path):
+    # one weight overridden, the others kept from the built-in pack; a heavier
+    # outside_controller weight pushes crm (processor, 3.5 by default) over the threshold.
+    rules = "rules:\n  - {id: RISK001, params: {weights: {outside_controller: 1.5}}}\n"
+    a = analyse(tmp_path, EXTRA, rules=rules)
+    weights = a.ruleset.rules["RISK001"].params["weights"]
+    assert weights["outside_controller"] == 1.5 and weights["internet"] == 0.5
+    assert found(a, "RISK001") == [
+        ("RISK001", "system:crm", ("email", "foreigner_id", "full_name")),
+        ("RISK001", "system:lms", LMS_FIELDS),
+    ]
+
+
+def test_disabled(tmp_path):
+    a = analyse(tmp_path, EXTRA, rules=disable("RISK001"))
+    assert found(a, "RISK001") == []

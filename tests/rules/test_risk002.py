@@ -1,0 +1,92 @@
+"""RISK002 toxic-combination: a system holds every member of a combination in identifying form."""
+
+import pytest
+
+from .util import analyse, base, disable, found, severities
+
+# cases (controller) collects full_name, email, nationality, permit_type, foreigner_id: the
+# name+contact+nationality+immigration-status combination. crm (processor) gets name and email.
+OFII = ("email", "full_name", "nationality", "permit_type")
+FLOW = "fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]"
+
+
+def crm_gets(*extra: str) -> str:
+    return base((FLOW, FLOW[:-1] + "".join(f", {e}" for e in extra) + "]"))
+
+
+def test_controller_is_high(tmp_path):
+    a = analyse(tmp_path)
+    assert found(a, "RISK002") == [("RISK002", "system:cases", OFII)]
+    assert severities(a, "RISK002") == {("system:cases", OFII): "high"}
+
+
+def test_outside_the_controller_is_critical(tmp_path):
+    a = analyse(tmp_path, model=crm_gets("nationality", "permit_type"))
+    assert found(a, "RISK002") == [("RISK002", "system:cases", OFII), ("RISK002", "system:crm", OFII)]
+    assert severities(a, "RISK002")[("system:crm", OFII)] == "critical"
+
+
+@pytest.mark.parametrize("form", ["encrypted", "hashed"])
+def test_reversible_forms_count(tmp_path, form):
+    a = analyse(tmp_path, model=crm_gets(f"{{field: nationality, form: {form}}}", "permit_type"))
+    assert ("RISK002", "system:crm", OFII) in found(a, "RISK002")
+
+
+@pytest.mark.parametrize("form", ["masked", "pseudonymised", "generalised", "aggregated"])
+def test_near_miss_one_member_not_identifying(tmp_path, form):
+    a = analyse(tmp_path, model=crm_gets(f"{{field: nationality, form: {form}}}", "permit_type"))
+    assert found(a, "RISK002") == [("RISK002", "system:cases", OFII)]
+
+
+def test_direct_identifier_and_special_data(tmp_path):
+    extra = """\
+        fields:
+          - {id: disability, category: health}
+        systems:
+          - id: nurse
+            organization: office
+            retention: P1Y
+            collects: [{subject: migrants, purpose: casework, fields: [email, disability]}]
+        """
+    a = analyse(tmp_path, extra)
+    assert ("RISK002", "system:nurse", ("disability", "email")) in found(a, "RISK002")
+
+
+def test_near_miss_one_field_cannot_make_a_combination(tmp_path):
+    # a face template is both a direct identifier and art9 data, but it is one field: no combination.
+    extra = """\
+        fields:
+          - {id: face, category: biometric}
+        systems:
+          - id: gate
+            organization: office
+            retention: P1Y
+            collects: [{subject: migrants, purpose: casework, fields: [face]}]
+        """
+    a = analyse(tmp_path, extra)
+    assert "system:gate" not in {target for _, target, _ in found(a, "RISK002")}
+
+
+def test_combinations_and_forms_params(tmp_path):
+    rules = """\
+        rules:
+          - id: RISK002
+            params:
+              forms: [raw]
+              combinations:
+                - name: name+email
+                  members: [{fields: [full_name]}, {categories: ["contact.*"]}]
+        """
+    a = analyse(tmp_path, model=crm_gets(), rules=rules)
+    assert found(a, "RISK002") == [
+        ("RISK002", "system:cases", ("email", "full_name")),
+        ("RISK002", "system:crm", ("email", "full_name")),
+    ]
+    # with forms [raw], a hashed email no longer counts
+    a = analyse(tmp_path, model=base((FLOW, "fields: [full_name, {field: email, form: hashed}]")), rules=rules)
+    assert found(a, "RISK002") == [("RISK002", "system:cases", ("email", "full_name"))]
+
+
+def test_disabled(tmp_path):
+    a = analyse(tmp_path, rules=disable("RISK002"))
+    assert found(a, "RISK002") == []
