@@ -22,7 +22,9 @@ class Hit:
 
     `loc` overrides the target's location (WAIV001 points at the waiver);
     `path` lists the flow ids a field took to reach the target, for outputs
-    that can draw data flows (SARIF ``codeFlows``).
+    that can draw data flows (SARIF ``codeFlows``). `key` tells apart two
+    hits of one rule on the same target and fields (the waived rule of
+    WAIV001, the combination of RISK002); it enters the fingerprint.
     """
 
     target: str
@@ -31,6 +33,7 @@ class Hit:
     loc: Loc | None = None
     path: tuple[str, ...] = ()
     severity: str | None = None
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,11 @@ class Finding:
         }
 
 
-def fingerprint(rule: str, target: str, fields) -> str:
+def fingerprint(rule: str, target: str, fields, key: str = "") -> str:
     """Return a stable id of a finding: rule, target and fields, never line numbers.
+
+    `key` (see :class:`Hit`) separates findings that share all three; an empty
+    key leaves the fingerprint as it was.
 
     Examples
     --------
@@ -80,8 +86,10 @@ def fingerprint(rule: str, target: str, fields) -> str:
     True
     >>> len(fingerprint("MIN001", "flow:a", []))
     32
+    >>> fingerprint("WAIV001", "flow:a", [], "MIN001") != fingerprint("WAIV001", "flow:a", [], "SEC001")
+    True
     """
-    text = "\x1f".join([rule, target, *sorted(fields)])
+    text = "\x1f".join([rule, target, *sorted(fields)] + ([f"\x1e{key}"] if key else []))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

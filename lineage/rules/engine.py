@@ -54,7 +54,7 @@ class Rule:
 
     @property
     def module(self):
-        """The check module that runs this rule."""
+        """The check module that runs this rule (imported once, then cached by importlib)."""
         return get(self.check)
 
     @property
@@ -353,26 +353,27 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None) -
     late = []
     findings: list[Finding] = []
     for rule in ruleset.enabled():
-        if getattr(rule.module, "AFTER_WAIVERS", False):
-            late.append(rule)
+        module = rule.module
+        if getattr(module, "AFTER_WAIVERS", False):
+            late.append((rule, module))
             continue
-        findings.extend(_stamp(rule, hit, ctx) for hit in rule.module.check(ctx, rule.params))
+        findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
     findings = _apply_waivers(findings, ctx)
     ctx.findings = findings
-    for rule in late:
-        findings.extend(_stamp(rule, hit, ctx) for hit in rule.module.check(ctx, rule.params))
+    for rule, module in late:
+        findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
     return sorted(set(findings), key=lambda f: f.sort_key)
 
 
-def _stamp(rule: Rule, hit: Hit, ctx: RunContext) -> Finding:
+def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
     severity = rule.severity
     if not rule.severity_fixed:
-        hook = getattr(rule.module, "severity", None)
+        hook = getattr(module, "severity", None)
         severity = hit.severity or (hook(hit, ctx, rule.params) if hook else severity)
     loc = hit.loc or ctx.model.entity(hit.target).loc
     fields = tuple(sorted(hit.fields))
     return Finding(rule.id, rule.name, severity, hit.target, fields, hit.message, loc,
-                   fingerprint(rule.id, hit.target, fields), path=hit.path)
+                   fingerprint(rule.id, hit.target, fields, hit.key), path=hit.path)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:

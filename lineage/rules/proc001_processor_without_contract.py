@@ -6,11 +6,15 @@ Fix     Record the signed agreement: `dpa: {signed: true, reference: ..., date: 
 Params  none.
 Fails   organization trainer (processor) holds data, dpa missing -> organization:trainer
 
-Fires for every role but controller and authority.
+Fires for every role but controller, joint controller (bound by an Art. 26
+arrangement instead) and authority. Anonymised data are not personal data
+(GDPR Recital 26) and do not count.
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import org_holdings
+from lineage.rules.common import CONTROLLER_ROLES, org_holdings
+
+EXEMPT = (*CONTROLLER_ROLES, "authority")
 
 ID, NAME, TARGET = "PROC001", "processor-without-contract", "organization"
 PARAMS: dict = {}
@@ -20,7 +24,7 @@ def check(ctx, params):
     """Yield a hit per non-controller organization holding data without ``dpa.signed: true``."""
     held = org_holdings(ctx)
     for oid, org in ctx.model.organizations.items():
-        if org.role in ("controller", "authority") or not held.get(oid):
+        if org.role in EXEMPT or not held.get(oid):
             continue
         if not (org.dpa and org.dpa.signed):
             yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),

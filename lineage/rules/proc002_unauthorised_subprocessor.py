@@ -8,7 +8,9 @@ Params  none.
 Fails   trainer has subprocessing: none; its subprocessor learnhub holds data
         -> organization:learnhub
 
-An unset `subprocessing` counts as none: no authorisation is on record.
+An unset `subprocessing` counts as none: no authorisation is on record. A
+subprocessor whose `processor_for` names no processor (a controller, say) is
+PROC003's broken chain, not reported here.
 """
 
 from lineage.findings import Hit
@@ -26,6 +28,8 @@ def check(ctx, params):
         if org.role != "subprocessor" or not held.get(oid) or not org.processor_for:
             continue
         processor = model.organizations[org.processor_for]
+        if processor.role not in ("processor", "subprocessor"):
+            continue
         if processor.subprocessing in (None, "none"):
             setting = processor.subprocessing or "not set"
             yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),

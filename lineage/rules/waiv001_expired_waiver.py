@@ -20,4 +20,4 @@ def check(ctx, params):
         if waiver.expires < ctx.today:
             yield Hit(waiver.target, waiver.fields,
                       f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}: fix the "
-                      "finding or renew the waiver", loc=waiver.loc)
+                      "finding or renew the waiver", loc=waiver.loc, key=waiver.rule)

@@ -20,4 +20,4 @@ def check(ctx, params):
         if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
             yield Hit(waiver.target, waiver.fields,
                       f"the waiver of {waiver.rule} matches no finding: delete it or correct its "
-                      "rule, target or fields", loc=waiver.loc)
+                      "rule, target or fields", loc=waiver.loc, key=waiver.rule)

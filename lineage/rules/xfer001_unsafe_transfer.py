@@ -8,11 +8,17 @@ Fix     Record the organization's `transfer_safeguard` (scc, bcr, adequacy for a
         certified US company, derogation), or keep the data in the EEA.
 Params  none.
 Fails   learnhub_lms in US, organization without transfer_safeguard, receives email
-        -> system:learnhub_lms
+        -> system:learnhub_lms [email]
+Passes  the same in CH (adequacy) or NO (EEA); in the US with `transfer_safeguard:
+        adequacy` (DPF) or scc; a flow that carries only anonymised fields.
+
+The system's country defaults to its organization's. Data a system collects
+itself are not a transfer; only inbound flows are.
 """
 
 from lineage.findings import Hit
 from lineage.model.places import transfer_is_safe
+from lineage.rules.common import personal_fields
 
 ID, NAME, TARGET = "XFER001", "unsafe-transfer", "system"
 PARAMS: dict = {}
@@ -22,14 +28,14 @@ def check(ctx, params):
     """Yield a hit per receiving system in an unsafe third country."""
     model, L = ctx.model, ctx.lineage
     for sid, system in model.systems.items():
-        inbound = sorted(fid for _, _, fid in L.G.in_edges(sid, keys=True) if model.flows[fid].fields)
+        inbound = sorted(fid for _, _, fid in L.G.in_edges(sid, keys=True) if personal_fields(model.flows[fid]))
         if not inbound:
             continue
         country = model.country(sid)
         org = model.organizations[system.organization]
         if transfer_is_safe(country, org.transfer_safeguard):
             continue
-        received = sorted({u.field for fid in inbound for u in model.flows[fid].fields})
+        received = sorted({f for fid in inbound for f in personal_fields(model.flows[fid])})
         safeguard = org.transfer_safeguard or "not set"
         yield Hit(f"system:{sid}", tuple(received),
                   f"receives personal data in {country}, outside the EEA without full adequacy, and "

@@ -1,0 +1,51 @@
+"""WAIV002 stale-waiver: a waiver matches no finding."""
+
+import datetime as dt
+
+from .util import TODAY, analyse, base, disable, found, severities
+
+EXCESS = base(("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
+               "fields: [full_name, email, nationality, {field: foreigner_id, form: pseudonymised}]"))
+WAIVER = """\
+waivers:
+  - rule: {rule}
+    target: flow:cases-to-crm
+    fields: [{fields}]
+    reason: DPIA-2026-01
+    expires: {expires}
+"""
+
+
+def waiver(rule="MIN001", fields="nationality", expires=TODAY + dt.timedelta(days=30)) -> str:
+    return WAIVER.format(rule=rule, fields=fields, expires=expires.isoformat())
+
+
+def test_waiver_without_finding(tmp_path):
+    # BASE's flow carries nothing excess: the waiver waives nothing.
+    a = analyse(tmp_path, waiver())
+    assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", ("nationality",))]
+    assert severities(a, "WAIV002") == {("flow:cases-to-crm", ("nationality",)): "low"}
+    (finding,) = [f for f in a.findings if f.rule == "WAIV002"]
+    assert (finding.loc.file.endswith("flows/extra.yaml"), finding.loc.line) == (True, 2)
+
+
+def test_waiver_of_other_fields_or_rule(tmp_path):
+    for extra in (waiver(fields="email"), waiver(rule="SEC001")):
+        a = analyse(tmp_path, extra, model=EXCESS)
+        assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", (extra.split("[")[1].split("]")[0],))]
+
+
+def test_near_miss_waiver_in_use(tmp_path):
+    a = analyse(tmp_path, waiver(), model=EXCESS)
+    assert found(a, "WAIV002") == []
+
+
+def test_near_miss_expired_waiver_is_waiv001s(tmp_path):
+    a = analyse(tmp_path, waiver(expires=TODAY - dt.timedelta(days=1)))
+    assert found(a, "WAIV002") == []
+    assert found(a, "WAIV001") == [("WAIV001", "flow:cases-to-crm", ("nationality",))]
+
+
+def test_disabled(tmp_path):
+    a = analyse(tmp_path, waiver(), rules=disable("WAIV002"))
+    assert found(a, "WAIV002") == []
