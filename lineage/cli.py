@@ -221,6 +221,37 @@ def _echo_text(report: str) -> None:
         typer.echo(text)
 
 
+@app.command()
+def diff(
+    base: Annotated[str, typer.Argument(metavar="BASE", help="Git revision (or folder) to compare from.")],
+    head: Annotated[Optional[str], typer.Argument(metavar="[HEAD]", help="Git revision (or folder); default: the working tree.", show_default=False)] = None,  # noqa: UP045,E501
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default flows); with two folders, a sub-folder of each.", show_default=False)] = None,  # noqa: UP045,E501
+    rules: RulesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the diff to FILE.")] = None,  # noqa: UP045
+    render: Annotated[Optional[Path], typer.Option("--render", help="Also draw the diff as an SVG to FILE.")] = None,  # noqa: UP045
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+) -> None:
+    """Compare two git revisions (or two folders): flows, fields, holdings, findings, exposure."""
+    from lineage import diff as differ
+
+    _check_format(fmt, tuple(differ.FORMATS))
+    day = _today(today)
+    try:
+        result = differ.compare(base, head, model, rules, day)
+    except InputErrors as exc:
+        fail(exc, "json" if fmt == "json" else "text")
+    if render is not None:
+        from lineage.render.diffmap import RenderError, render_svg
+
+        try:
+            _write(render_svg(result), render)
+        except RenderError as exc:
+            misuse(str(exc))
+        typer.echo(f"wrote {render}", err=True)
+    _write(differ.render(result, fmt), output)
+
+
 rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

@@ -1,0 +1,111 @@
+"""`lineage check --diff-base REF`: only findings the base revision does not have."""
+
+from __future__ import annotations
+
+import json
+
+from .gitrepo import BASE_FINDINGS, MODEL
+
+
+def findings(result) -> list[tuple[str, str, list[str]]]:
+    return [(f["rule"], f["target"], f["fields"]) for f in json.loads(result.stdout)["findings"]]
+
+
+def test_base_findings_are_what_the_tests_expect(repo):
+    result = repo.run("check", "-f", "json")
+    assert {(r, t) for r, t, _ in findings(result)} == BASE_FINDINGS, result
+
+
+def test_one_excess_field_is_the_only_new_finding(repo):
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, nationality]\n")
+    repo.commit("send nationality to the mailer")
+    result = repo.run("check", "--diff-base", repo.base, "-f", "json")
+    assert result.code == 1, result
+    assert findings(result) == [("MIN001", "flow:a-to-m", ["nationality"])]
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["preexisting"] == len(BASE_FINDINGS)
+    assert doc["summary"]["high"] == 1
+
+
+def test_text_summary_counts_preexisting_findings(repo):
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, nationality]\n")
+    result = repo.run("check", "--diff-base", repo.base)  # uncommitted change: the working tree is HEAD
+    assert result.code == 1, result
+    assert "MIN001 flow:a-to-m" in result.stdout
+    assert "b-to-c" not in result.stdout
+    assert f"{len(BASE_FINDINGS)} already in the base" in result.stderr
+
+
+def test_comments_and_blank_lines_make_no_new_finding(repo):
+    for name, text in MODEL.items():
+        lines = text.splitlines()
+        commented = ["# reviewed 2025-11", ""] + [line + ("   # note" if line.strip().startswith("- id:") else "")
+                                                   for line in lines] + ["", "# end"]
+        repo.write({name: "\n".join(commented) + "\n"})
+    repo.commit("comments only")
+    result = repo.run("check", "--diff-base", repo.base, "-f", "json")
+    assert result.code == 0, result
+    assert findings(result) == []
+    assert json.loads(result.stdout)["summary"]["preexisting"] == len(BASE_FINDINGS)
+    assert repo.run("diff", repo.base).stdout.startswith(f"lineage diff {repo.base} -> working tree: no changes")
+
+
+def test_moving_an_entry_to_another_file_is_no_change(repo):
+    repo.edit("flows/flows.yaml", "  - id: a-to-m\n", "# moved\n  - id: a-to-m\n")
+    flows = repo.read("flows/flows.yaml")
+    head, moved = flows.split("# moved\n")
+    repo.write({"flows/flows.yaml": head, "flows/more/mailer.yaml": "flows:\n" + moved})
+    repo.commit("split files")
+    result = repo.run("check", "--diff-base", repo.base, "-f", "json")
+    assert (result.code, findings(result)) == (0, []), result
+    assert json.loads(repo.run("diff", repo.base, "-f", "json").stdout)["flows"]["changed"] == []
+
+
+def test_fixing_a_finding_passes(repo):
+    repo.edit("flows/systems.yaml", "  - id: c\n", "  - id: c\n    retention: P1Y\n")
+    result = repo.run("check", "--diff-base", repo.base, "-f", "json")
+    assert (result.code, findings(result)) == (0, []), result
+    assert json.loads(result.stdout)["summary"]["preexisting"] == len(BASE_FINDINGS) - 1
+
+
+def test_removing_a_waiver_makes_its_finding_new(repo):
+    waiver = """\
+        waivers:
+          - rule: MIN001
+            target: flow:b-to-c
+            fields: [phone]
+            reason: call-back service, DPIA-7
+            expires: 2099-01-01
+        """
+    repo.commit("waive", {"flows/waivers.yaml": waiver})
+    waived_base = repo.git("rev-parse", "HEAD")
+    repo.remove("flows/waivers.yaml")
+    result = repo.run("check", "--diff-base", waived_base, "-f", "json", "--fail-on", "medium")
+    assert result.code == 1, result
+    assert findings(result) == [("MIN001", "flow:b-to-c", ["phone"])]
+
+
+def test_model_absent_at_base_makes_every_finding_new(repo):
+    empty = repo.git("commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty")  # git's empty tree
+    result = repo.run("check", "--diff-base", empty, "-f", "json")
+    assert {(r, t) for r, t, _ in findings(result)} == BASE_FINDINGS
+    assert json.loads(result.stdout)["summary"]["preexisting"] == 0
+
+
+def test_unknown_ref_exits_2(repo):
+    result = repo.run("check", "--diff-base", "no-such-branch")
+    assert result.code == 2, result
+    assert "no-such-branch" in result.stderr and "not a git revision" in result.stderr
+    result = repo.run("check", "--diff-base", "no-such-branch", "-f", "json")
+    assert result.code == 2, result
+    assert "not a git revision" in json.loads(result.stdout)["errors"][0]["message"]
+
+
+def test_invalid_yaml_in_base_exits_2_with_revision_and_position(repo):
+    repo.edit("flows/flows.yaml", "  - id: b-to-c\n", "  - id: b-to-c\n    bad: [\n")
+    broken = repo.commit("broken")
+    repo.commit("fixed", MODEL)
+    result = repo.run("check", "--diff-base", "HEAD~1")
+    assert result.code == 2, result
+    assert result.stderr.startswith("HEAD~1:flows/flows.yaml:13:7: error: YAML syntax"), result
+    assert broken not in result.stderr
