@@ -1,0 +1,172 @@
+"""Markdown output: a GitHub job summary or a sticky pull-request comment.
+
+The report starts with a hidden marker (``<!-- lineage-report -->``) that a
+workflow uses to find and edit its own comment, then the counts by severity
+(and waived, preexisting and baseline counts when they apply), a table of
+open findings (most severe first), and ``<details>`` blocks with each rule's
+findings and help. Waived findings are listed in a last, folded block.
+
+A pull-request comment holds at most 65,536 characters; the report stays
+under :data:`MAX_CHARS` by leaving out the least severe findings (waived ones
+first) and says what it left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lineage.findings import SEVERITIES, SEVERITY_RANK
+from lineage.outputs.sarif import help_uri
+
+MARKER = "<!-- lineage-report -->"
+#: GitHub rejects comments over 65,536 characters; tools cap near 60k.
+MAX_CHARS = 60_000
+
+
+def render(analysis, max_chars: int = MAX_CHARS) -> str:
+    """Render `analysis` as GitHub-flavoured Markdown of at most `max_chars` characters.
+
+    Parameters
+    ----------
+    analysis : lineage.pipeline.Analysis
+    max_chars : int
+        Upper bound of the report's length; the least severe findings are
+        left out (and counted in a closing note) to stay under it.
+
+    Returns
+    -------
+    str
+    """
+    ordered = sorted(analysis.findings, key=_priority)
+    text = _report(analysis, ordered, len(ordered))
+    if len(text) <= max_chars:
+        return text
+    lo, hi = 0, len(ordered)  # find the most findings that fit, by bisection
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(_report(analysis, ordered, mid)) <= max_chars:
+            lo = mid
+        else:
+            hi = mid - 1
+    return _report(analysis, ordered, lo)
+
+
+def _priority(finding):
+    """Open findings, most severe first, then waived ones; report order within."""
+    return (finding.waived, -SEVERITY_RANK[finding.severity], finding.sort_key)
+
+
+def cell(text: str) -> str:
+    r"""Escape `text` for a Markdown table cell: ``|``, ``<``, ``>``, backticks, newlines.
+
+    Examples
+    --------
+    >>> cell("a|b <c> `d`")
+    'a\\|b &lt;c&gt; \\`d\\`'
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return re.sub(r"[\r\n]+", " ", text)
+
+
+def _inline(text: str) -> str:
+    """Escape `text` for a list item or a paragraph: no raw HTML, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"[\r\n]+", " ", text)
+
+
+def _code(text: str) -> str:
+    """`text` as an inline code span (backticks cannot be escaped inside one)."""
+    return "`" + re.sub(r"[\r\n]+", " ", text).replace("`", "'") + "`"
+
+
+def fix_text(doc: str) -> str:
+    r"""Return the ``Fix`` section of a rule's docstring, on one line.
+
+    Examples
+    --------
+    >>> fix_text("X\n\nWhy     because.\nFix     Drop it,\n        or not.\nParams  none.")
+    'Drop it, or not.'
+    """
+    match = re.search(r"^Fix\s+(.*?)(?=^\S|\Z)", doc, re.MULTILINE | re.DOTALL)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def _report(analysis, ordered, keep: int) -> str:
+    from lineage.rules.engine import failing
+
+    ruleset = analysis.ruleset
+    shown, cut = ordered[:keep], ordered[keep:]
+    counts = analysis.summary
+    total = sum(counts[s] for s in SEVERITIES)
+    blocking = len(failing(analysis.findings, ruleset.fail_on))
+    verdict = (f"**{blocking}** at or above `{ruleset.fail_on}`: the check fails" if blocking
+               else f"none at or above `{ruleset.fail_on}`: the check passes")
+    out = [MARKER, "## lineage: personal-data flow check", "",
+           f"{total} finding{'' if total == 1 else 's'}; {verdict}.", ""]
+
+    columns = [s for s in reversed(SEVERITIES)] + ["waived"]
+    extra = {}
+    if analysis.preexisting is not None:
+        extra["preexisting"] = analysis.preexisting
+    if "baseline" in analysis.extra:
+        extra["in baseline"] = analysis.extra["baseline"]
+    out.append("| " + " | ".join([*columns, *extra]) + " |")
+    out.append("|" + "---:|" * (len(columns) + len(extra)))
+    out.append("| " + " | ".join([*(str(counts.get(c, 0)) for c in columns),
+                                  *(str(n) for n in extra.values())]) + " |")
+    out.append("")
+
+    open_ = [f for f in shown if not f.waived]
+    waived = [f for f in shown if f.waived]
+    if open_:
+        out += ["| Severity | Rule | Target | Fields | Location |", "|---|---|---|---|---|"]
+        for f in open_:
+            rule = f"[{cell(f.rule)}]({help_uri(f.rule, ruleset)}) {cell(f.name)}"
+            out.append(f"| {f.severity} | {rule} | {cell(f.target)} | {cell(', '.join(f.fields))} "
+                       f"| {cell(str(f.loc))} |")
+        out.append("")
+    elif not cut:
+        out += ["No open findings.", ""]
+
+    by_rule: dict[str, list] = {}
+    for f in open_:
+        by_rule.setdefault(f.rule, []).append(f)
+    for rule_id in sorted(by_rule, key=lambda r: (-max(SEVERITY_RANK[f.severity] for f in by_rule[r]), r)):
+        out += _details(rule_id, by_rule[rule_id], ruleset)
+
+    if waived:
+        plural = "" if len(waived) == 1 else "s"
+        out += [f"<details><summary>{len(waived)} waived finding{plural}</summary>", ""]
+        out += [f"- {_code(str(f.loc))} {f.rule} {_inline(f.target)} "
+                f"({_inline(', '.join(f.fields))}): {_inline(f.waiver_reason or '')}" for f in waived]
+        out += ["", "</details>", ""]
+
+    if cut:
+        severities = {}
+        for f in cut:
+            key = "waived" if f.waived else f.severity
+            severities[key] = severities.get(key, 0) + 1
+        detail = ", ".join(f"{n} {s}" for s, n in severities.items())
+        out.append(f"**Not shown:** {len(cut)} more finding{'' if len(cut) == 1 else 's'} ({detail}) "
+                   "to keep this report under GitHub's size limit; the full list is in the "
+                   "SARIF, JSON or text report of this run.")
+        out.append("")
+    return "\n".join(out)
+
+
+def _details(rule_id: str, findings, ruleset) -> list[str]:
+    rule = ruleset.rules.get(rule_id)
+    name = rule.name if rule is not None else findings[0].name
+    title = f": {_inline(rule.title)}" if rule is not None else ""
+    out = [f"<details><summary>{_inline(rule_id)} {_inline(name)}{title} ({len(findings)})</summary>", ""]
+    out += [f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(f.message)}"
+            for f in findings]
+    out.append("")
+    if rule is not None:
+        fix = fix_text(rule.doc) if rule.check != "match" else ""
+        for label, text in (("**Why:**", rule.rationale), ("**Fix:**", fix)):
+            if text:
+                out += [f"{label} {_inline(text)}", ""]
+    out += [f"Rule documentation: {help_uri(rule_id, ruleset)}", "", "</details>", ""]
+    return out

@@ -1,0 +1,77 @@
+"""Markdown job summary / PR comment: marker, counts, table, details, escaping, size limit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from helpers import REPO, run_cli
+
+from lineage.outputs import markdown
+
+ARGS = ("check", "flows", "--today", "2026-11-28")
+
+
+def test_report_of_the_example_model():
+    result = run_cli(*ARGS, "--format", "markdown", cwd=REPO)
+    assert result.code == 1, result
+    text = result.stdout
+    assert text.startswith("<!-- lineage-report -->\n")
+    assert "| critical | high | medium | low | info | waived |\n|---:|---:|---:|---:|---:|---:|\n" \
+           "| 6 | 11 | 4 | 0 | 0 | 1 |" in text
+    assert "| Severity | Rule | Target | Fields | Location |" in text
+    assert ("| high | [MIN001](https://lineage.dev/rules/MIN001) excess-field | "
+            "flow:cir-to-trainer-language | nationality | flows/flows.yaml:9:5 |") in text
+    rows = [line for line in text.splitlines() if "](https://lineage.dev/rules/" in line and line.startswith("| ")]
+    assert len(rows) == 21
+    order = ["critical", "high", "medium", "low", "info"]
+    ranks = [order.index(r.split(" | ")[0][2:]) for r in rows]
+    assert ranks == sorted(ranks)  # most severe first
+    assert text.count("<details>") == text.count("</details>") > 1
+    assert "<summary>RISK001 high-risk-node" in text
+    assert "**Fix:**" in text and "1 waived finding</summary>" in text
+    assert "Not shown" not in text
+
+
+def test_preexisting_and_baseline_columns(example):
+    copy = dataclasses.replace(example, preexisting=3, extra={"baseline": 4})
+    text = markdown.render(copy)
+    assert "| critical | high | medium | low | info | waived | preexisting | in baseline |" in text
+    assert "| 6 | 11 | 4 | 0 | 0 | 1 | 3 | 4 |" in text
+
+
+def test_cells_are_escaped(example):
+    finding = dataclasses.replace(example.findings[0], target="flow:a|b<c>`d`", fields=("x|y",),
+                                  message="use <script>alert(1)</script> | now")
+    text = markdown.render(dataclasses.replace(example, findings=[finding]))
+    row = next(line for line in text.splitlines() if "flow:a" in line and line.startswith("| "))
+    assert "flow:a\\|b&lt;c&gt;\\`d\\`" in row and "x\\|y" in row
+    assert row.count(" | ") == 4  # five cells, none split by the escaped pipes
+    assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_no_findings():
+    result = run_cli("check", "tests/data/compliant/flows", "--format", "markdown", cwd=REPO)
+    assert result.code == 0, result
+    assert "No open findings." in result.stdout and "the check passes" in result.stdout
+
+
+def test_thousands_of_findings_stay_under_the_comment_limit(synthetic):
+    assert len(synthetic.findings) == 3000
+    text = markdown.render(synthetic)
+    assert len(text) < 65_536
+    assert len(text) <= markdown.MAX_CHARS
+    assert text.startswith(markdown.MARKER)
+    rows = [line for line in text.splitlines() if "](https://lineage.dev/rules/" in line and line.startswith("| ")]
+    assert 0 < len(rows) < 3000
+    # the least severe are cut first: every critical row is kept before any lower one
+    severities = [r.split(" | ")[0][2:] for r in rows]
+    assert severities.count("critical") == 750 or set(severities) == {"critical"}
+    last = text.rstrip().splitlines()[-1]
+    assert last.startswith("**Not shown:**") and f"{3000 - len(rows)} more findings" in last
+    assert "750 low" in last
+    assert text.count("<details>") == text.count("</details>")
+
+
+def test_small_limits_cut_more(synthetic):
+    text = markdown.render(synthetic, max_chars=5_000)
+    assert len(text) <= 5_000 and "**Not shown:**" in text
