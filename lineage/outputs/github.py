@@ -1,0 +1,96 @@
+"""GitHub Actions workflow-command annotations, one line per finding.
+
+``::error file=F,line=L,col=C,title=RULE name::target: message``; critical and
+high findings are errors, medium ones warnings, low and info ones notices.
+GitHub shows only about 10 annotations of each level per step, so at most
+:data:`PER_LEVEL` of each are written, most severe first, and a last line
+counts what was not annotated (waived findings never are). The job summary
+(``--output-markdown "$GITHUB_STEP_SUMMARY"``) and SARIF hold the full list.
+"""
+
+from __future__ import annotations
+
+from lineage.findings import SEVERITIES, SEVERITY_RANK
+
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+PER_LEVEL = 10
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message: ``%``, CR and LF.
+
+    Examples
+    --------
+    >>> escape_data("100%\\nsure")
+    '100%25%0Asure'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value: also ``:`` and ``,``.
+
+    Examples
+    --------
+    >>> escape_property("a: b, c")
+    'a%3A b%2C c'
+    """
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding) -> str:
+    """Return the workflow command that annotates `finding` at its file:line:col."""
+    props = {
+        "file": finding.loc.file,
+        "line": str(max(1, finding.loc.line)),
+        "col": str(max(1, finding.loc.column)),
+        "title": f"{finding.rule} {finding.name}",
+    }
+    head = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+    return f"::{LEVELS[finding.severity]} {head}::{escape_data(f'{finding.target}: {finding.message}')}"
+
+
+def render(analysis, per_level: int = PER_LEVEL) -> str:
+    """Render annotations for the open findings, at most `per_level` per level, and a summary line.
+
+    Parameters
+    ----------
+    analysis : lineage.pipeline.Analysis
+    per_level : int
+        At most this many ``error``, ``warning`` and ``notice`` lines each.
+
+    Returns
+    -------
+    str
+        The annotation lines, most severe first, then one summary line:
+        a ``::notice`` when some findings were not annotated, else plain text.
+    """
+    open_ = sorted((f for f in analysis.findings if not f.waived),
+                   key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key))
+    used = dict.fromkeys(LEVELS.values(), 0)
+    lines, skipped = [], {}
+    for f in open_:
+        level = LEVELS[f.severity]
+        if used[level] < per_level:
+            used[level] += 1
+            lines.append(annotation(f))
+        else:
+            skipped[f.severity] = skipped.get(f.severity, 0) + 1
+    counts = analysis.summary
+    total = sum(counts[s] for s in SEVERITIES)
+    shown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
+    summary = f"lineage: {total} finding{'' if total == 1 else 's'}" + (f" ({shown})" if shown else "")
+    for key, label in (("waived", "waived"), ("preexisting", "already in the base")):
+        if counts.get(key):
+            summary += f"; {counts[key]} {label}"
+    if analysis.extra.get("baseline"):
+        summary += f"; {analysis.extra['baseline']} in the baseline"
+    if skipped:
+        n = sum(skipped.values())
+        detail = ", ".join(f"{skipped[s]} {s}" for s in reversed(SEVERITIES) if s in skipped)
+        summary += (f"; {n} not annotated ({detail}): see the job summary or the code scanning "
+                    "alerts for the full list")
+        lines.append(f"::notice title=lineage summary::{escape_data(summary)}")
+    else:
+        lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""GitHub workflow-command annotations: escaping, levels, at most 10 per level, summary line."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from helpers import REPO, run_cli
+
+from lineage.errors import Loc
+from lineage.outputs import github
+
+ARGS = ("check", "flows", "--today", "2026-11-28")
+
+
+def test_escaping(example):
+    finding = dataclasses.replace(
+        example.findings[0], message="100% sure, really: yes\r\nnext line",
+        loc=Loc("flows/a,b:c%.yaml", 3, 7), rule="MIN001", name="excess-field")
+    line = github.annotation(finding)
+    head, message = line.split("::", 2)[1:]
+    assert "\n" not in line and "\r" not in line
+    assert message == f"{finding.target}: 100%25 sure, really: yes%0D%0Anext line"
+    props = dict(p.split("=", 1) for p in head.split(" ", 1)[1].split(","))
+    assert props == {"file": "flows/a%2Cb%3Ac%25.yaml", "line": "3", "col": "7",
+                     "title": "MIN001 excess-field"}
+    assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_levels_order_and_summary_of_the_example():
+    result = run_cli(*ARGS, "--format", "github", cwd=REPO)
+    assert result.code == 1, result
+    lines = result.stdout.splitlines()
+    levels = [line.split(" ", 1)[0] for line in lines[:-1]]
+    assert levels == ["::error"] * 10 + ["::warning"] * 4  # 17 critical/high, 10 shown
+    assert lines[0].startswith("::error file=flows/organizations.yaml,line=21,col=5,title=PROC002 ")
+    assert lines[-1].startswith("::notice title=lineage summary::lineage: 21 findings")
+    assert "7 not annotated (7 high)" in lines[-1] and "1 waived" in lines[-1]
+
+
+def test_at_most_ten_per_level(synthetic):
+    lines = github.render(synthetic).splitlines()
+    counts = {level: sum(1 for line in lines[:-1] if line.startswith(f"::{level} "))
+              for level in ("error", "warning", "notice")}
+    assert counts == {"error": 10, "warning": 10, "notice": 10}
+    assert all(" file=" in line for line in lines[:-1])
+    assert "2970 not annotated (740 critical, 750 high, 740 medium, 740 low)" in lines[-1]
+
+
+def test_no_findings_gives_a_plain_summary():
+    result = run_cli("check", "tests/data/compliant/flows", "--format", "github", cwd=REPO)
+    assert result.code == 0, result
+    assert result.stdout == "lineage: 0 findings\n"
