@@ -1,0 +1,638 @@
+"""The record of processing activities (GDPR Art. 30), generated from the model.
+
+:func:`records` reads a :class:`~lineage.model.Model` (no lineage graph is
+needed) and returns one :class:`Record` per controller and purpose
+(Art. 30(1), the *controller view*) and one per processor or subprocessor
+(Art. 30(2), the *processor view*). :func:`render` writes them as Markdown
+(a section per record) or CSV (a row per record, :data:`COLUMNS`).
+
+An item the model cannot fill is written ``MISSING: <what to add>``, so a
+gap in the record is a gap in the model, visible and fixable.
+
+Who does what
+-------------
+An organization's *controller* is itself when its role is ``controller`` or
+``joint_controller``; for a processor or subprocessor it is found by
+following ``processor_for`` up to a controller. A controller's *sphere* is
+itself plus every organization whose chain ends at it. A collection, or a
+flow with an end in the sphere, is processing of the controller for the
+collection's or flow's purpose. Recipients, transfers, time limits and
+security measures of a (controller, purpose) record are read from those
+collections and flows.
+
+References
+----------
+GDPR Art. 30(1) and 30(2) (records), Art. 6(1) (lawful bases), Art. 9(2),
+Art. 32(1) (security), Chapter V (transfers). See
+shared/domain/gdpr-reference.md, sections 3 and 6.
+
+Examples
+--------
+>>> from lineage.model import model_from_text
+>>> recs = records(model_from_text(EXAMPLE))
+>>> [(r.view, r.organization, r.purpose) for r in recs]
+[('controller', 'acme', 'service'), ('processor', 'host', None)]
+>>> recs[0].value("recipients")
+('Host Ltd (host): processor, CH, third country',)
+>>> recs[0].value("transfers")
+('crm (Host Ltd, CH) via app-to-crm: safeguard none recorded; CH has an adequacy decision (Art. 45)',)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from lineage.model import Model
+from lineage.model.entities import FORM_RANK, FORMS
+from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
+
+EXAMPLE = """
+fields: [{id: full_name, category: identity.name}, {id: email, category: contact.personal}]
+subjects: [{id: people, population: 500}]
+purposes: [{id: service, legal_basis: contract, max_retention: P1Y}]
+organizations:
+  - {id: acme, name: Acme SA, role: controller, country: FR}
+  - {id: host, name: Host Ltd, role: processor, processor_for: acme, country: CH}
+systems:
+  - id: app
+    organization: acme
+    retention: P1Y
+    security: {encryption_at_rest: true, mfa: true, access_logging: true}
+    collects: [{subject: people, purpose: service, fields: [full_name, email]}]
+  - {id: crm, organization: host, retention: P6M}
+flows:
+  - {id: app-to-crm, from: app, to: crm, purpose: service, fields: [email], channel: api, encrypted: true}
+"""
+
+VIEWS = ("controller", "processor")
+
+#: CSV columns, in order; the same for every row, whichever view. A column that
+#: does not belong to a record's view is left empty.
+COLUMNS = (
+    "view",
+    "organization",
+    "organization_name",
+    "country",
+    "joint_controllers",
+    "controllers_served",
+    "purpose",
+    "legal_basis",
+    "processing",
+    "data_subjects",
+    "personal_data",
+    "recipients",
+    "transfers",
+    "erasure_time_limits",
+    "security_measures",
+)
+
+#: Item labels, by view and column, in the order of the Article.
+LABELS = {
+    "controller": {
+        "organization": "(a) Controller",
+        "organization_name": "(a) Name",
+        "country": "(a) Country",
+        "joint_controllers": "(a) Joint controllers",
+        "purpose": "(b) Purpose",
+        "legal_basis": "(b) Legal basis",
+        "data_subjects": "(c) Categories of data subjects",
+        "personal_data": "(c) Categories of personal data",
+        "recipients": "(d) Categories of recipients",
+        "transfers": "(e) Transfers to third countries",
+        "erasure_time_limits": "(f) Erasure time limits",
+        "security_measures": "(g) Security measures (Art. 32(1))",
+    },
+    "processor": {
+        "organization": "(a) Processor",
+        "organization_name": "(a) Name",
+        "country": "(a) Country",
+        "controllers_served": "(a) Controllers served",
+        "processing": "(b) Categories of processing, per controller",
+        "transfers": "(c) Transfers to third countries",
+        "security_measures": "(d) Security measures (Art. 32(1))",
+    },
+}
+
+ARTICLE = {"controller": "Art. 30(1)", "processor": "Art. 30(2)"}
+MISSING = "MISSING: "
+CONTROLLER_ROLES = ("controller", "joint_controller")
+PROCESSOR_ROLES = ("processor", "subprocessor")
+ART6 = {"consent": "a", "contract": "b", "legal_obligation": "c", "vital_interests": "d",
+        "public_task": "e", "legitimate_interests": "f"}
+NOTE = ("Contact details of the controller, its representative and its data protection officer "
+        "(Art. 30(1)(a), 30(2)(a)) are not part of the model: add them to the published record.")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a record: its CSV column, its label and its values (one line each)."""
+
+    column: str
+    label: str
+    values: tuple[str, ...]
+
+    @property
+    def missing(self) -> bool:
+        """Whether any value is a ``MISSING:`` gap."""
+        return any(v.startswith(MISSING) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Art. 30 record: a controller and purpose, or a processor."""
+
+    view: str  # controller | processor
+    organization: str  # organization id, "" when no controller could be found
+    purpose: str | None  # controller view only; None for flows without a purpose
+    items: tuple[Item, ...]
+
+    @property
+    def title(self) -> str:
+        """A heading: ``controller ofii, purpose language_training`` or ``processor trainer``."""
+        org = self.organization or "unknown controller"
+        if self.view == "processor":
+            return f"Processor {org}"
+        return f"Controller {org}, purpose {self.purpose or '(none)'}"
+
+    @property
+    def anchor(self) -> str:
+        """An HTML id for in-page links; ``:`` cannot occur in model ids, so no two records share one."""
+        tail = f":{self.purpose or ''}" if self.view == "controller" else ""
+        return f"ropa:{self.view}:{self.organization}{tail}"
+
+    def value(self, column: str) -> tuple[str, ...]:
+        """The values of the item in `column`, or ``()``."""
+        return next((i.values for i in self.items if i.column == column), ())
+
+    def row(self) -> dict[str, str]:
+        """The CSV row: every column of :data:`COLUMNS`, values joined with ``"; "``."""
+        row = dict.fromkeys(COLUMNS, "")
+        row["view"] = self.view
+        for item in self.items:
+            row[item.column] = "; ".join(item.values)
+        return row
+
+
+# --- who is whose ---------------------------------------------------------------
+
+
+def chain(model: Model, org_id: str) -> tuple[list[str], str | None]:
+    """Follow ``processor_for`` from `org_id`; return the organizations met and the controller.
+
+    Returns
+    -------
+    tuple[list[str], str | None]
+        The chain from `org_id` (included) up to the controller (included), and
+        the controller's id, or None when the chain breaks, loops or ends at an
+        organization that is not a (joint) controller.
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> chain(model_from_text(EXAMPLE), "host")
+    (['host', 'acme'], 'acme')
+    """
+    seen: list[str] = []
+    org = model.organizations[org_id]
+    while True:
+        seen.append(org.id)
+        if org.role in CONTROLLER_ROLES:
+            return seen, org.id
+        if org.role not in PROCESSOR_ROLES or not org.processor_for or org.processor_for in seen:
+            return seen, None
+        org = model.organizations[org.processor_for]
+
+
+def _controllers(model: Model) -> dict[str, str | None]:
+    """Organization id -> its controller's id (None when it has none)."""
+    return {oid: chain(model, oid)[1] for oid in model.organizations}
+
+
+# --- wording ----------------------------------------------------------------------
+
+
+def _org_label(model: Model, org_id: str) -> str:
+    org = model.organizations[org_id]
+    return f"{org.name} ({org.id})" if org.name else org.id
+
+
+def _system_place(model: Model, sid: str) -> str:
+    """``crm (Host Ltd, CH)``."""
+    org = model.organizations[model.systems[sid].organization]
+    return f"{sid} ({org.name or org.id}, {model.country(sid)})"
+
+
+def _safeguard(model: Model, sid: str) -> str:
+    org = model.organizations[model.systems[sid].organization]
+    country = model.country(sid)
+    text = (f"safeguard {org.transfer_safeguard}" if org.transfer_safeguard not in (None, "none")
+            else "safeguard none recorded")
+    if country in ADEQUATE:
+        text += f"; {country} has an adequacy decision (Art. 45)"
+    elif country in PARTIAL_ADEQUACY:
+        text += f"; {country} adequacy covers certified organisations only"
+    return text
+
+
+def _legal_basis(purpose) -> str:
+    if not purpose.legal_basis:
+        return f"{MISSING}legal_basis of purpose {purpose.id} (one of {', '.join(ART6)})"
+    text = f"{purpose.legal_basis} (Art. 6(1)({ART6[purpose.legal_basis]}))"
+    if purpose.special_condition == "art10":
+        text += "; special condition: Art. 10"
+    elif purpose.special_condition != "none":
+        text += f"; special condition: Art. 9(2)({purpose.special_condition})"
+    return text
+
+
+def _system_security(model: Model, sid: str) -> str:
+    sec = model.systems[sid].security
+    if sec is None:
+        return f"{MISSING}security of system {sid} (encryption_at_rest, mfa, access_logging)"
+    parts = []
+    for name, label in (("encryption_at_rest", "encryption at rest"), ("mfa", "MFA"),
+                        ("access_logging", "access logging")):
+        value = getattr(sec, name)
+        parts.append(label if value else f"no {label}" if value is False else f"{label} not recorded")
+    return f"system {sid}: {', '.join(parts)}"
+
+
+def _flow_security(flow) -> str:
+    if flow.channel is None and flow.encrypted is None:
+        return f"{MISSING}channel and encrypted of flow {flow.id}"
+    channel = flow.channel or "channel not recorded"
+    encrypted = {True: "encrypted in transit", False: "not encrypted in transit",
+                 None: "encryption in transit not recorded"}[flow.encrypted]
+    return f"flow {flow.id} ({channel}): {encrypted}"
+
+
+def _personal_data(model: Model, forms: dict[str, int]) -> list[str]:
+    """Fields grouped by category; the most identifying form shown when it is not raw."""
+    by_category: dict[str, list[str]] = {}
+    for fid in sorted(forms):
+        form = FORMS[forms[fid]]
+        by_category.setdefault(model.fields[fid].category, []).append(
+            fid if form == "raw" else f"{fid} ({form})")
+    out = []
+    for cat in sorted(by_category):
+        special = model.category_info[cat].special
+        mark = f" [special: {special}]" if special != "none" else ""
+        out.append(f"{cat}{mark}: {', '.join(by_category[cat])}")
+    return out
+
+
+def _subject_label(subject) -> str:
+    traits = [t for t, on in (("vulnerable", subject.vulnerable), ("children", subject.children)) if on]
+    if subject.population is not None:
+        traits.append(f"about {subject.population} people")
+    return f"{subject.id} ({', '.join(traits)})" if traits else subject.id
+
+
+def _org_items(model: Model, org_id: str) -> list[Item]:
+    org = model.organizations[org_id]
+    view = "controller" if org.role in CONTROLLER_ROLES else "processor"
+    name = org.name or f"{MISSING}name of organization {org.id}"
+    return [Item("organization", LABELS[view]["organization"], (org.id,)),
+            Item("organization_name", LABELS[view]["organization_name"], (name,)),
+            Item("country", LABELS[view]["country"], (org.country,))]
+
+
+# --- the controller view ------------------------------------------------------------
+
+
+@dataclass
+class _Activity:
+    """What a controller does for one purpose: collections and flows."""
+
+    collects: list  # (system id, Collect)
+    flows: list  # Flow
+
+
+def _activities(model: Model, ctrl_of: dict[str, str | None]) -> dict[tuple[str, str | None], _Activity]:
+    """(controller id or "", purpose id or None) -> its collections and flows.
+
+    Processing among recipients and authorities only is theirs, not in this record;
+    processing at a processor whose chain reaches no controller goes under ``""``.
+    """
+    out: dict[tuple[str, str | None], _Activity] = {}
+
+    def add(system_ids, purpose):
+        orgs = [model.systems[s].organization for s in system_ids]
+        keys = sorted({ctrl_of[o] for o in orgs if ctrl_of[o]})
+        if not keys and any(model.organizations[o].role in PROCESSOR_ROLES for o in orgs):
+            keys = [""]  # a processor's chain reaches no controller: show the gap
+        return [out.setdefault((c, purpose), _Activity([], [])) for c in keys]
+
+    for sid, system in model.systems.items():
+        for collect in system.collects:
+            for act in add([sid], collect.purpose):
+                act.collects.append((sid, collect))
+    for flow in model.flows.values():
+        for act in add([flow.source, flow.target], flow.purpose):
+            act.flows.append(flow)
+    return out
+
+
+def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str | None,
+                       act: _Activity, sharing: dict[str | None, set[str]]) -> Record:
+    labels = LABELS["controller"]
+    sphere = {o for o, c in ctrl_of.items() if c == controller} if controller else set()
+    in_sphere = {s for s, sys in model.systems.items() if sys.organization in sphere}
+    items: list[Item] = []
+
+    # (a) controller and joint controllers
+    if controller:
+        items += _org_items(model, controller)
+        joint = sorted(o for o in sharing.get(purpose_id, ()) if o != controller
+                       and model.organizations[o].role == "joint_controller")
+        if joint:
+            joint_values = tuple(f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint)
+        elif model.organizations[controller].role == "joint_controller":
+            joint_values = ((f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "
+                            "with role joint_controller whose systems process it"),)
+        else:
+            joint_values = ("none",)
+        items.append(Item("joint_controllers", labels["joint_controllers"], joint_values))
+    else:
+        orgs = sorted({model.systems[s].organization for s, _ in act.collects}
+                      | {model.systems[s].organization for f in act.flows for s in (f.source, f.target)})
+        gap = (f"{MISSING}a controller for this processing: {', '.join(orgs)} "
+               "(set role controller, or processor_for up to a controller)")
+        items += [Item("organization", labels["organization"], (gap,)),
+                  Item("organization_name", labels["organization_name"], (gap,)),
+                  Item("country", labels["country"], (gap,)),
+                  Item("joint_controllers", labels["joint_controllers"], ("none",))]
+
+    # (b) purpose and legal basis
+    if purpose_id is None:
+        gap = f"{MISSING}purpose of flow {', '.join(f.id for f in act.flows)}"
+        items += [Item("purpose", labels["purpose"], (gap,)), Item("legal_basis", labels["legal_basis"], (gap,))]
+        purpose = None
+    else:
+        purpose = model.purposes[purpose_id]
+        shown = f"{purpose.id}: {purpose.name}" if purpose.name else purpose.id
+        if purpose.description:
+            shown += f" ({purpose.description})"
+        items += [Item("purpose", labels["purpose"], (shown,)),
+                  Item("legal_basis", labels["legal_basis"], (_legal_basis(purpose),))]
+
+    # (c) data subjects and personal data
+    forms: dict[str, int] = {}
+    subjects: set[str] = set()
+    for _, collect in act.collects:
+        subjects.add(collect.subject)
+        for f in collect.fields:
+            forms[f] = 0
+    for flow in act.flows:
+        for use in flow.fields:
+            forms[use.field] = min(forms.get(use.field, len(FORMS)), FORM_RANK[use.form])
+    collected: dict[str, set[str]] = {}
+    for system in model.systems.values():
+        for collect in system.collects:
+            collected.setdefault(collect.subject, set()).update(collect.fields)
+    subjects |= {s for s, fields in collected.items() if fields & set(forms)}
+    subject_values = tuple(_subject_label(model.subjects[s]) for s in sorted(subjects)) or (
+        (f"{MISSING}the data subjects: a collects entry (subject, purpose {purpose_id}, fields) "
+        "at the system where the data enter"),)
+    items.append(Item("data_subjects", labels["data_subjects"], subject_values))
+    data_values = tuple(_personal_data(model, forms)) or (
+        f"{MISSING}fields collected or carried for purpose {purpose_id}",)
+    items.append(Item("personal_data", labels["personal_data"], data_values))
+
+    # (d) recipients: organizations receiving data through flows of this purpose, or collecting for it
+    receivers: dict[str, set[str]] = {}
+    for flow in act.flows:
+        if not controller or flow.source in in_sphere:
+            receivers.setdefault(model.systems[flow.target].organization, set()).add(flow.id)
+    for sid, _ in act.collects:
+        receivers.setdefault(model.systems[sid].organization, set())
+    recipients = []
+    for oid in sorted(receivers):
+        if oid == controller:
+            continue
+        org = model.organizations[oid]
+        where = f"{org.country}, third country" if org.country not in EEA else org.country
+        recipients.append(f"{_org_label(model, oid)}: {org.role}, {where}")
+    items.append(Item("recipients", labels["recipients"], tuple(recipients) or ("none",)))
+
+    # (e) transfers: systems outside the EEA that receive (or collect) data of this purpose
+    via: dict[str, list[str]] = {}
+    for flow in act.flows:
+        if (not controller or flow.source in in_sphere) and model.country(flow.target) not in EEA:
+            via.setdefault(flow.target, []).append(f"via {flow.id}")
+    for sid, collect in act.collects:
+        if model.country(sid) not in EEA:
+            via.setdefault(sid, []).append(f"collects from {collect.subject}")
+    transfers = tuple(f"{_system_place(model, sid)} {', '.join(sorted(set(how)))}: {_safeguard(model, sid)}"
+                      for sid, how in sorted(via.items()))
+    items.append(Item("transfers", labels["transfers"], transfers or ("none",)))
+
+    # (f) erasure time limits
+    limits = []
+    if purpose is not None:
+        limits.append(f"purpose {purpose.id}: at most {purpose.max_retention}" if purpose.max_retention
+                      else f"{MISSING}max_retention of purpose {purpose.id}")
+    for sid in sorted({s for s, _ in act.collects}):
+        retention = model.systems[sid].retention
+        limits.append(f"system {sid}: {retention}" if retention else f"{MISSING}retention of system {sid}")
+    for flow in sorted(act.flows, key=lambda f: f.id):
+        target_retention = model.systems[flow.target].retention
+        if flow.retention:
+            limits.append(f"flow {flow.id} into {flow.target}: {flow.retention}")
+        elif target_retention:
+            limits.append(f"flow {flow.id} into {flow.target}: {target_retention} (system retention)")
+        else:
+            limits.append(f"{MISSING}retention of flow {flow.id} or of system {flow.target}")
+    items.append(Item("erasure_time_limits", labels["erasure_time_limits"], tuple(limits)))
+
+    # (g) security: the systems of the sphere involved, and the flows
+    involved = {s for s, _ in act.collects} | {s for f in act.flows for s in (f.source, f.target)}
+    if controller:
+        involved &= in_sphere
+    security = [_system_security(model, s) for s in sorted(involved)]
+    security += [_flow_security(f) for f in sorted(act.flows, key=lambda f: f.id)]
+    items.append(Item("security_measures", labels["security_measures"], tuple(security) or ("none",)))
+    return Record("controller", controller, purpose_id, tuple(items))
+
+
+def controller_records(model: Model) -> list[Record]:
+    """One Art. 30(1) record per controller and purpose, sorted by controller then purpose.
+
+    Flows without a purpose give a record with purpose None (after the others of
+    that controller); processing that reaches no controller gives records with
+    organization ``""`` (last).
+    """
+    ctrl_of = _controllers(model)
+    acts = _activities(model, ctrl_of)
+    sharing: dict[str | None, set[str]] = {}
+    for controller, purpose in acts:
+        if controller:
+            sharing.setdefault(purpose, set()).add(controller)
+    keys = sorted(acts, key=lambda k: (k[0] == "", k[0], k[1] is None, k[1] or ""))
+    return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing) for c, p in keys]
+
+
+# --- the processor view -------------------------------------------------------------------
+
+
+def _processor_record(model: Model, org_id: str) -> Record:
+    labels = LABELS["processor"]
+    items = _org_items(model, org_id)
+    path, controller = chain(model, org_id)
+    mine = sorted(s for s, sys in model.systems.items() if sys.organization == org_id)
+
+    # (a) controllers served
+    if controller:
+        through = f" (through {', '.join(path[1:-1])})" if len(path) > 2 else ""
+        org = model.organizations[controller]
+        served = (f"{_org_label(model, controller)}, {org.country}{through}",)
+    else:
+        end = path[-1]
+        served = (f"{MISSING}processor_for of {end}, so that the chain from {org_id} "
+                  "ends at a controller" if end == path[0] or model.organizations[end].role in PROCESSOR_ROLES
+                  else f"{MISSING}a controller at the end of the chain from {org_id} "
+                       f"({' -> '.join(path)}: {end} is a {model.organizations[end].role})",)
+    items.append(Item("controllers_served", labels["controllers_served"], served))
+
+    # (b) categories of processing per controller: purposes of inbound flows and collections
+    ctrl_label = controller or "an unknown controller"
+    purposes: dict[str, set[str]] = {}
+    gaps = []
+    for flow in sorted(model.flows.values(), key=lambda f: f.id):
+        if flow.target not in mine:
+            continue
+        if flow.purpose is None:
+            gaps.append(f"{MISSING}purpose of flow {flow.id} (inbound to {flow.target})")
+        else:
+            purposes.setdefault(flow.purpose, set()).add(f"receives on {flow.id}")
+    for sid in mine:
+        for collect in model.systems[sid].collects:
+            purposes.setdefault(collect.purpose, set()).add(f"collects at {sid}")
+    processing = []
+    for pid in sorted(purposes):
+        basis = model.purposes[pid].legal_basis or "MISSING legal_basis"
+        processing.append(f"for {ctrl_label}: {pid} ({basis}): {', '.join(sorted(purposes[pid]))}")
+    processing += gaps
+    if not processing:
+        processing = [f"{MISSING}a flow with a purpose into a system of {org_id}, or a collects entry"
+                      if mine else f"{MISSING}the systems of {org_id} (systems with organization {org_id})"]
+    items.append(Item("processing", labels["processing"], tuple(processing)))
+
+    # (c) transfers: its own systems outside the EEA, and its flows to systems outside the EEA
+    via: dict[str, set[str]] = {}
+    for sid in mine:
+        if model.country(sid) not in EEA:
+            via.setdefault(sid, set()).add("hosted there")
+    for flow in model.flows.values():
+        if flow.source in mine and flow.target not in mine and model.country(flow.target) not in EEA:
+            via.setdefault(flow.target, set()).add(f"via {flow.id}")
+    transfers = tuple(f"{_system_place(model, sid)} {', '.join(sorted(how))}: {_safeguard(model, sid)}"
+                      for sid, how in sorted(via.items()))
+    items.append(Item("transfers", labels["transfers"], transfers or ("none",)))
+
+    # (d) security: its systems, and the flows into or out of them
+    security = [_system_security(model, s) for s in mine]
+    security += [_flow_security(f) for f in sorted(model.flows.values(), key=lambda f: f.id)
+                 if f.source in mine or f.target in mine]
+    items.append(Item("security_measures", labels["security_measures"], tuple(security) or (
+        f"{MISSING}the systems of {org_id}, with their security",)))
+    return Record("processor", org_id, None, tuple(items))
+
+
+def processor_records(model: Model) -> list[Record]:
+    """One Art. 30(2) record per processor or subprocessor, sorted by id."""
+    return [_processor_record(model, oid) for oid, org in model.organizations.items()
+            if org.role in PROCESSOR_ROLES]
+
+
+def records(model: Model, view: str | None = None, organization: str | None = None) -> list[Record]:
+    """Return the Art. 30 records of `model`: controller view, then processor view.
+
+    Parameters
+    ----------
+    model : Model
+        A validated model.
+    view : str, optional
+        ``controller`` or ``processor``; both when None.
+    organization : str, optional
+        Keep only the records of this organization id.
+
+    Returns
+    -------
+    list[Record]
+        In a deterministic order: controller records by controller and purpose,
+        then processor records by processor.
+    """
+    out = []
+    if view in (None, "controller"):
+        out += controller_records(model)
+    if view in (None, "processor"):
+        out += processor_records(model)
+    if organization is not None:
+        out = [r for r in out if r.organization == organization]
+    return out
+
+
+# --- output --------------------------------------------------------------------------
+
+
+def render(recs: list[Record], fmt: str = "markdown") -> str:
+    """Render records as ``markdown`` or ``csv``."""
+    return {"markdown": render_markdown, "csv": render_csv}[fmt](recs)
+
+
+def render_csv(recs: list[Record]) -> str:
+    r"""Return one CSV row per record under the header :data:`COLUMNS` (RFC 4180: CRLF, quoted as needed).
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> render_csv(records(model_from_text(EXAMPLE), "processor")).splitlines()[1][:40]
+    'processor,host,Host Ltd,CH,,"Acme SA (ac'
+    """
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for rec in recs:
+        writer.writerow(rec.row())
+    return out.getvalue()
+
+
+def md_escape(text: str) -> str:
+    r"""Escape what Markdown would read as markup or a table cell break.
+
+    Examples
+    --------
+    >>> md_escape("a*b <c> | [d]")
+    'a\\*b \\<c\\> \\| \\[d\\]'
+    """
+    for ch in "\\`*[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", " ")
+
+
+def render_markdown(recs: list[Record]) -> str:
+    """Return a Markdown document with a section per record."""
+    lines = ["# Record of processing activities (GDPR Art. 30)", "", NOTE, ""]
+    gaps = sum(1 for r in recs for i in r.items if i.missing)
+    if gaps:
+        lines += [f"**{gaps} item(s) MISSING**: add what each one names to the model.", ""]
+    for view in VIEWS:
+        part = [r for r in recs if r.view == view]
+        if not part:
+            continue
+        lines += [f"## {view.capitalize()} records ({ARTICLE[view]})", ""]
+        for rec in part:
+            lines += [f"### {md_escape(rec.title)}", ""]
+            for item in rec.items:
+                if len(item.values) == 1:
+                    lines.append(f"- **{item.label}:** {md_escape(item.values[0])}")
+                else:
+                    lines.append(f"- **{item.label}:**")
+                    lines += [f"  - {md_escape(v)}" for v in item.values]
+            lines.append("")
+    if not recs:
+        lines += ["No records: no organization of the model matches.", ""]
+    return "\n".join(lines)
