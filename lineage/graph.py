@@ -142,6 +142,13 @@ def build(model: Model) -> Lineage:
     >>> holdings(L, "crm"), L.broken
     ({'email': 'hashed', 'full_name': 'raw'}, [])
     """
+    from lineage.load import paused_gc
+
+    with paused_gc():
+        return _build(model)
+
+
+def _build(model: Model) -> Lineage:
     field_ids = sorted(model.fields)
     bit = {f: i for i, f in enumerate(field_ids)}
     G = nx.MultiDiGraph()
@@ -270,13 +277,7 @@ def _broken(L: Lineage) -> list[Broken]:
             bad ^= low
     out = []
     for b, edges in candidates.items():
-        cg = nx.DiGraph((u, v) for _, u, v, _ in edges)
-        unfed_loops = set()
-        C = nx.condensation(cg)
-        for c in C:
-            members = C.nodes[c]["members"]
-            if not C.in_degree(c) and (len(members) > 1 or any(cg.has_edge(m, m) for m in members)):
-                unfed_loops |= members
+        unfed_loops = _unfed_loops([(u, v) for _, u, v, _ in edges])
         fname = L.field_ids[b]
         for fid, u, _, d in edges:
             if u in unfed_loops:
@@ -288,6 +289,57 @@ def _broken(L: Lineage) -> list[Broken]:
             rule = "LIN001" if rank == NFORMS else "LIN002"
             out.append(Broken(fid, fname, rule, FORMS[d], None if rank == NFORMS else FORMS[rank]))
     return sorted(out, key=lambda x: (x.flow, x.field))
+
+
+def _unfed_loops(edges: list[tuple[str, str]]) -> set[str]:
+    """Nodes of the cycles of `edges` that no edge from outside their component enters.
+
+    Tarjan's algorithm, iterative; the candidate graphs are small, so a
+    plain adjacency dict beats building a networkx graph per field.
+    """
+    succ: dict[str, list[str]] = {}
+    for u, v in edges:
+        succ.setdefault(u, []).append(v)
+        succ.setdefault(v, [])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    counter = 0
+    for root in succ:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+            children = succ[node]
+            if i < len(children):
+                work.append((node, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child not in comp:
+                    low[node] = min(low[node], index[child])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    comp[member] = index[node]
+                    if member == node:
+                        break
+    size: dict[int, int] = {}
+    for c in comp.values():
+        size[c] = size.get(c, 0) + 1
+    looped = {c for c, n in size.items() if n > 1} | {comp[u] for u, v in edges if u == v}
+    fed = {comp[v] for u, v in edges if comp[u] != comp[v]}
+    return {n for n, c in comp.items() if c in looped and c not in fed}
 
 
 def holdings(L: Lineage, system: str) -> dict[str, str]:

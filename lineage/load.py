@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +136,26 @@ def read_folder(folder: str | Path) -> list[Source]:
     return [Source(display_path(p), p.read_bytes()) for p in paths]
 
 
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Loading, validating and graph building allocate millions of acyclic
+    objects; every generation-2 pass walks all of them, which triples the
+    cost on large models (see shared/domain/perf-baselines.md, section 1).
+    On the way out the survivors are frozen (``gc.freeze``) so that later
+    passes skip them too; they are still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.enable()
+
+
 def load_sources(sources: Iterable[Source]) -> list[Document]:
     """Compose every source into nodes, collecting the errors of all files.
 
@@ -144,17 +165,12 @@ def load_sources(sources: Iterable[Source]) -> list[Document]:
         With every syntax, encoding, duplicate-key and alias error found.
     """
     documents, errors = [], []
-    enabled = gc.isenabled()
-    gc.disable()  # the composer makes many small objects; GC passes triple the load time
-    try:
+    with paused_gc():
         for source in sources:
             try:
                 documents.append(Document(source.path, _compose(source)))
             except InputErrors as exc:
                 errors.extend(exc.errors)
-    finally:
-        if enabled:
-            gc.enable()
     if errors:
         raise InputErrors(errors)
     return documents
@@ -196,7 +212,8 @@ def _compose(source: Source) -> Node | None:
     root = builder.build(composed)
     if builder.errors:
         raise InputErrors(builder.errors)
-    _check_expansion(root, builder.distinct, source.path)
+    if builder.reused:
+        _check_expansion(root, builder.distinct, source.path)
     return root
 
 
@@ -207,6 +224,7 @@ class _Builder:
         self.path = path
         self.memo: dict[int, Node] = {}
         self.distinct = 0
+        self.reused = 0  # nodes reached again through an alias
         self.errors: list[LineageError] = []
 
     def loc(self, mark) -> Loc:
@@ -215,6 +233,7 @@ class _Builder:
     def build(self, node) -> Node:
         done = self.memo.get(id(node))
         if done is not None:
+            self.reused += 1
             return done
         self.distinct += 1
         loc = self.loc(node.start_mark)

@@ -10,10 +10,11 @@ problems of all files are raised together as :class:`InputErrors`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
-from lineage.load import Document, Mapping, Scalar, Sequence, Source, load_sources, read_folder
+from lineage.load import Document, Mapping, Scalar, Sequence, Source, load_sources, paused_gc, read_folder
 from lineage.model.entities import (
     SECTIONS,
     TARGET_KINDS,
@@ -49,9 +50,15 @@ class Model:
 
     def field_info(self, field_id: str) -> CategoryInfo:
         """Return the tier, identifier kind and special flag of a field, overrides applied."""
-        f = self.fields[field_id]
-        base = self.category_info[f.category]
-        return CategoryInfo(f.tier or base.tier, f.identifier or base.identifier, base.special)
+        return self._field_infos[field_id]
+
+    @cached_property
+    def _field_infos(self) -> dict[str, CategoryInfo]:
+        out = {}
+        for fid, f in self.fields.items():
+            base = self.category_info[f.category]
+            out[fid] = CategoryInfo(f.tier or base.tier, f.identifier or base.identifier, base.special)
+        return out
 
     def country(self, system_id: str) -> str:
         """Return a system's country, defaulting to its organization's."""
@@ -61,7 +68,11 @@ class Model:
     def entity(self, target: str):
         """Return the entity named by ``kind:id`` (flow, system, organization)."""
         kind, _, ident = target.partition(":")
-        return {"flow": self.flows, "system": self.systems, "organization": self.organizations}[kind][ident]
+        return self.section(kind)[ident]
+
+    def section(self, kind: str) -> dict:
+        """Return the entries of a target kind: flow, system or organization."""
+        return {"flow": self.flows, "system": self.systems, "organization": self.organizations}[kind]
 
 
 def load_model(folder: str | Path) -> Model:
@@ -93,6 +104,11 @@ def build_model(documents: list[Document]) -> Model:
     InputErrors
         With every problem found.
     """
+    with paused_gc():
+        return _build_model(documents)
+
+
+def _build_model(documents: list[Document]) -> Model:
     errors: list[LineageError] = []
     entries = _sections(documents, errors)
     ids = _collect_ids(entries, errors)
@@ -202,7 +218,7 @@ def _check_semantics(model: Model, errors: list[LineageError]) -> None:
             errors.append(LineageError(waiver.at("target"), f"waiver target '{waiver.target}' must be "
                                                             "kind:id with kind flow, system or organization"))
             continue
-        section = {"flow": model.flows, "system": model.systems, "organization": model.organizations}[kind]
+        section = model.section(kind)
         if ident not in section:
             errors.append(LineageError(waiver.at("target"),
                                        f"waiver target: unknown {kind} '{ident}'{did_you_mean(ident, section)}"))

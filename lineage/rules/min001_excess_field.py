@@ -24,10 +24,11 @@ PARAMS = {"ignore_categories": ListOf(Text())}
 def check(ctx, params):
     """Yield a hit per carried field that the flow's purpose does not need."""
     ignored = params.get("ignore_categories", ())
+    needed_by = {pid: needs(p) for pid, p in ctx.model.purposes.items()}
     for flow in ctx.model.flows.values():
         if flow.purpose is None:
             continue
-        needed = needs(ctx.model.purposes[flow.purpose])
+        needed = needed_by[flow.purpose]
         for use in flow.fields:
             category = ctx.model.fields[use.field].category
             if use.field not in needed and not category_matches(category, ignored):

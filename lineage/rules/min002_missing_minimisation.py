@@ -22,10 +22,11 @@ PARAMS: dict = {}
 
 def check(ctx, params):
     """Yield a hit per needed field carried in a more identifying form than needed."""
+    needed_by = {pid: needs(p) for pid, p in ctx.model.purposes.items()}
     for flow in ctx.model.flows.values():
         if flow.purpose is None:
             continue
-        needed = needs(ctx.model.purposes[flow.purpose])
+        needed = needed_by[flow.purpose]
         for use in flow.fields:
             rank = needed.get(use.field)
             if rank is not None and FORM_RANK[use.form] < rank:
