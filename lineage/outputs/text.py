@@ -35,6 +35,8 @@ def summary_line(analysis, failing: int) -> str:
         parts.append(f"{counts['waived']} waived")
     if counts.get("preexisting"):
         parts.append(f"{counts['preexisting']} already in the base")
+    if analysis.extra.get("baseline"):
+        parts.append(f"{analysis.extra['baseline']} in the baseline")
     parts.append(f"{failing} at or above {analysis.ruleset.fail_on}")
     return "; ".join(parts)
 

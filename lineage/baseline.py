@@ -1,0 +1,150 @@
+"""Baselines: accept today's findings, fail only on new ones.
+
+``lineage check --write-baseline FILE`` records every open finding by its
+fingerprint (rule, target and fields: never line numbers or messages), so a
+baseline survives reformatting, moved definitions and reworded messages.
+Targets are ``kind:id`` and ids are unique across the model, so, unlike
+Checkov's baselines, an equal name in another file is never covered by
+mistake. Rule, target and fields are kept next to each fingerprint for the
+reviewer of the baseline's diff; only the fingerprint is matched.
+
+``lineage check --baseline FILE`` drops the findings whose fingerprint the
+file lists: they are neither reported nor counted for the exit code. Waived
+findings are never written: a waiver has its own expiry, which a baseline
+must not outlive.
+
+The file is sorted JSON, byte-identical for the same findings::
+
+    {
+      "findings": {
+        "3d533b789bd7ffdae2484f205c203cf2": {
+          "fields": ["residence_permit_ground"],
+          "rule": "MIN001",
+          "target": "flow:cir-to-trainer-language"
+        }
+      },
+      "tool": "lineage",
+      "version": 1
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from lineage.errors import InputErrors, LineageError, Loc
+
+VERSION = 1
+_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def document(findings) -> dict:
+    """The baseline of `findings` (open ones only) as a dict."""
+    entries = {f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields)}
+               for f in findings if not f.waived}
+    return {"tool": "lineage", "version": VERSION, "findings": dict(sorted(entries.items()))}
+
+
+def dumps(findings) -> str:
+    """The baseline of `findings` as sorted, indented JSON text ending in a newline."""
+    return json.dumps(document(findings), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_baseline(analysis, path: str | Path) -> None:
+    """Write the open findings of `analysis` to `path` as a baseline.
+
+    Findings that :func:`apply_baseline` dropped in the same run are written
+    too, so ``--baseline B --write-baseline B`` refreshes a baseline: it keeps
+    what is still found, adds what is new and drops entries that no longer
+    match anything.
+    """
+    path = Path(path)
+    findings = [*analysis.findings, *analysis.extra.get("baseline_findings", ())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(findings), encoding="utf-8")
+
+
+def read_baseline(path: str | Path) -> dict[str, dict]:
+    """Read a baseline file: fingerprint -> entry.
+
+    Raises
+    ------
+    InputErrors
+        When the file is missing or unreadable, is not JSON (with the line and
+        column of the syntax error), or does not have the baseline's shape.
+    """
+    from lineage.load import display_path
+
+    path = Path(path)
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputErrors([LineageError(Loc(shown), "no such baseline file (write one with "
+                                                    "`lineage check --write-baseline FILE`)")]) from None
+    except IsADirectoryError:
+        raise InputErrors([LineageError(Loc(shown), "a baseline must be a file, not a folder")]) from None
+    except OSError as exc:
+        raise InputErrors([LineageError(Loc(shown), f"cannot read the baseline: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise InputErrors([LineageError(Loc(shown), "the baseline is not UTF-8 text")]) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputErrors([LineageError(Loc(shown, exc.lineno, exc.colno),
+                                        f"the baseline is not valid JSON: {exc.msg}")]) from None
+    errors = []
+
+    def error(message: str, needle: str | None = None) -> None:
+        errors.append(LineageError(Loc(shown, *_position(text, needle)), message))
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("findings"), dict):
+        error("a baseline is a JSON object with a 'findings' object (fingerprint -> finding)",
+              '"findings"' if isinstance(doc, dict) and "findings" in doc else None)
+        raise InputErrors(errors)
+    if doc.get("version", VERSION) != VERSION:
+        error(f"unsupported baseline version {doc.get('version')!r} (this lineage reads version {VERSION})",
+              '"version"')
+    for key, value in doc["findings"].items():
+        if not _FINGERPRINT.match(key):
+            error(f"'{key}' is not a finding fingerprint (32 hexadecimal digits)", json.dumps(key))
+        elif not isinstance(value, dict):
+            error(f"the entry of {key} must be an object (rule, target, fields)", json.dumps(key))
+    if errors:
+        raise InputErrors(errors)
+    return doc["findings"]
+
+
+def apply_baseline(analysis, path: str | Path) -> int:
+    """Drop the findings of `analysis` that the baseline at `path` lists; return how many.
+
+    The count is kept in ``analysis.extra["baseline"]``, the dropped findings
+    in ``analysis.extra["baseline_findings"]`` and the number of baseline
+    entries that matched no finding in ``analysis.extra["baseline_stale"]``.
+
+    Raises
+    ------
+    InputErrors
+        As :func:`read_baseline`.
+    """
+    known = read_baseline(path)
+    kept, dropped = [], []
+    for f in analysis.findings:
+        (dropped if f.fingerprint in known and not f.waived else kept).append(f)
+    analysis.findings = kept
+    analysis.extra["baseline"] = len(dropped)
+    analysis.extra["baseline_findings"] = dropped
+    analysis.extra["baseline_stale"] = len(set(known) - {f.fingerprint for f in dropped})
+    return len(dropped)
+
+
+def _position(text: str, needle: str | None) -> tuple[int, int]:
+    """1-based line and column of `needle` in `text`, or of the first non-blank character."""
+    index = text.find(needle) if needle else -1
+    if index < 0:
+        stripped = text.lstrip()
+        index = len(text) - len(stripped) if stripped else 0
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1

@@ -1,0 +1,119 @@
+"""Baselines: --write-baseline then --baseline, stable files, new findings only, malformed files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from helpers import REPO, run_cli
+
+from lineage.baseline import apply_baseline, read_baseline, write_baseline
+from lineage.errors import InputErrors
+
+TODAY = ("--today", "2026-11-28")
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the example model in a fresh folder, used as the current folder."""
+    shutil.copytree(REPO / "flows", tmp_path / "flows")
+    return tmp_path
+
+
+def test_write_then_apply_reports_nothing(project):
+    written = run_cli("check", *TODAY, "--write-baseline", "lineage-baseline.json", cwd=project)
+    assert written.code == 1, written  # writing a baseline does not change the verdict
+    result = run_cli("check", *TODAY, "--baseline", "lineage-baseline.json", "--format", "json", cwd=project)
+    assert result.code == 0, result
+    doc = json.loads(result.stdout)
+    assert [f for f in doc["findings"] if not f["waived"]] == []
+    assert sum(n for s, n in doc["summary"].items() if s != "waived") == 0
+    text = run_cli("check", *TODAY, "--baseline", "lineage-baseline.json", cwd=project)
+    assert text.code == 0, text
+    assert "21 in the baseline" in text.stderr
+
+
+def test_a_new_excess_field_is_the_only_finding(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    flows = project / "flows" / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    anchor = "      - preferred_language        # waived, see waivers.yaml\n"
+    assert text.count(anchor) == 1
+    flows.write_text(text.replace(anchor, anchor + "      - nationality\n"), encoding="utf-8")
+    result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
+    assert result.code == 1, result
+    open_ = [f for f in json.loads(result.stdout)["findings"] if not f["waived"]]
+    assert [(f["rule"], f["target"], f["fields"]) for f in open_] == [
+        ("MIN001", "flow:cir-to-trainer-civic", ["nationality"])]
+
+
+def test_moving_definitions_keeps_the_baseline_valid(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    flows = project / "flows" / "flows.yaml"
+    flows.write_text("# a comment that moves every line down\n\n\n" + flows.read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    assert run_cli("check", *TODAY, "--baseline", "b.json", cwd=project).code == 0
+
+
+def test_baseline_file_is_stable_and_readable(project):
+    for name in ("one.json", "two.json"):
+        assert run_cli("check", *TODAY, "--write-baseline", name, cwd=project).code == 1
+    one = (project / "one.json").read_bytes()
+    assert one == (project / "two.json").read_bytes()
+    assert one.endswith(b"\n")
+    doc = json.loads(one)
+    assert doc["tool"] == "lineage" and doc["version"] == 1
+    assert list(doc["findings"]) == sorted(doc["findings"])
+    assert len(doc["findings"]) == 21  # open findings only; the waived one is not baselined
+    entry = doc["findings"]["d91ddb8b4a2f3a4d4981d36265b4475d"]
+    assert entry == {"rule": "MIN001", "target": "flow:cir-to-trainer-language", "fields": ["nationality"]}
+    assert b'"line"' not in one and b'"message"' not in one
+
+
+def test_refreshing_a_baseline_keeps_what_is_still_found(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    before = (project / "b.json").read_bytes()
+    again = run_cli("check", *TODAY, "--baseline", "b.json", "--write-baseline", "b.json", cwd=project)
+    assert again.code == 0, again
+    assert (project / "b.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(("content", "where", "why"), [
+    ('{\n  "findings": {\n    "abc":\n  }\n}\n', "bad.json:4:3:", "not valid JSON"),
+    ("[1, 2]\n", "bad.json:1:1:", "'findings' object"),
+    ('{"version": 1,\n "findings": {"zz": {}}}\n', "bad.json:2:15:", "'zz' is not a finding fingerprint"),
+    ('{"version": 9, "findings": {}}\n', "bad.json:1:2:", "unsupported baseline version 9"),
+    ("\xff\xfe{", "bad.json:1:1:", "not UTF-8"),
+])
+def test_a_malformed_baseline_exits_2_with_its_location(project, content, where, why):
+    (project / "bad.json").write_bytes(content.encode("latin-1"))
+    result = run_cli("check", *TODAY, "--baseline", "bad.json", cwd=project)
+    assert result.code == 2, result
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{where} error: ") and why in line
+
+
+def test_a_missing_baseline_exits_2(project):
+    result = run_cli("check", *TODAY, "--baseline", "nope.json", cwd=project)
+    assert result.code == 2, result
+    assert result.stderr.startswith("nope.json:1:1: error: no such baseline file")
+    as_json = run_cli("check", *TODAY, "--baseline", "nope.json", "--format", "json", cwd=project)
+    assert as_json.code == 2
+    [error] = json.loads(as_json.stdout)["errors"]
+    assert (error["file"], error["line"]) == ("nope.json", 1)
+
+
+def test_api_counts_what_it_dropped(example, tmp_path):
+    import dataclasses
+
+    path = tmp_path / "b.json"
+    write_baseline(example, path)
+    assert len(read_baseline(path)) == 21
+    copy = dataclasses.replace(example, findings=list(example.findings), extra={})
+    assert apply_baseline(copy, path) == 21
+    assert copy.extra["baseline"] == 21 and copy.extra["baseline_stale"] == 0
+    assert [f.waived for f in copy.findings] == [True]
+    with pytest.raises(InputErrors):
+        read_baseline(tmp_path)

@@ -1,0 +1,35 @@
+"""Several reports from one run: text on stdout, SARIF, JUnit, JSON and Markdown in files."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from helpers import REPO, run_cli
+
+
+def test_text_on_stdout_and_machine_formats_in_files(tmp_path):
+    paths = {fmt: tmp_path / "reports" / f"lineage.{ext}"
+             for fmt, ext in (("sarif", "sarif"), ("junit", "xml"), ("json", "json"), ("markdown", "md"))}
+    result = run_cli("check", "flows", "--today", "2026-11-28",
+                     *(arg for fmt, path in paths.items() for arg in (f"--output-{fmt}", path)), cwd=REPO)
+    assert result.code == 1, result
+    assert result.stdout.startswith("flows/flows.yaml:9:5: MEDIUM MIN001 ")
+    assert "21 findings" in result.stderr
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    sarif = json.loads(paths["sarif"].read_text(encoding="utf-8"))
+    assert len(sarif["runs"][0]["results"]) == len([f for f in doc["findings"] if not f["waived"]])
+    root = ET.parse(paths["junit"]).getroot()
+    assert int(root.get("failures")) == len(sarif["runs"][0]["results"])
+    assert paths["markdown"].read_text(encoding="utf-8").startswith("<!-- lineage-report -->")
+    assert len(result.stdout.splitlines()) == len(doc["findings"])
+
+
+def test_github_format_with_sarif_and_summary_files(tmp_path):
+    summary = tmp_path / "step-summary.md"
+    result = run_cli("check", "flows", "--today", "2026-11-28", "--format", "github",
+                     "--output-sarif", tmp_path / "lineage.sarif", "--output-markdown", summary, cwd=REPO)
+    assert result.code == 1, result
+    assert result.stdout.startswith("::error file=")
+    assert json.loads((tmp_path / "lineage.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert "<!-- lineage-report -->" in summary.read_text(encoding="utf-8")
