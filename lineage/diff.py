@@ -74,7 +74,7 @@ def toplevel(cwd: Path) -> Path:
     """
     result = _git(["rev-parse", "--show-toplevel"], cwd)
     if result.returncode or not result.stdout.strip():
-        raise InputErrors([LineageError(Loc(display_path(cwd), 0, 0),
+        raise InputErrors([LineageError(Loc(str(cwd.resolve()), 0, 0),
                                         "not inside a git work tree; to compare two model folders, "
                                         "give both: lineage diff OLD NEW" + _stderr(result))])
     return Path(os.fsdecode(result.stdout.rstrip(b"\r\n")))
@@ -657,7 +657,7 @@ def headline(diff: ModelDiff, findings: bool = True) -> str:
 
 
 def _score(value: float | None) -> str:
-    return "none" if value is None else f"{value:g}"
+    return "absent" if value is None else f"{value:g}"
 
 
 def to_text(diff: ModelDiff) -> str:
@@ -725,8 +725,8 @@ def to_json(diff: ModelDiff) -> str:
 
 
 def _cell(text: str, limit: int = 300) -> str:
-    """Text safe in a Markdown table cell."""
-    text = " ".join(str(text).split())
+    """Make text safe in a Markdown table cell (one line, no HTML, no column breaks)."""
+    text = " ".join(str(text).split()).replace(" -> ", " → ")
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
