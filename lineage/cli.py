@@ -175,8 +175,11 @@ def check(
     _check_format(fmt, CHECK_FORMATS)
     fail_on = _severity(fail_on, "--fail-on")
     day = _today(today)
+    from lineage.progress import for_terminal
+
     try:
-        analysis = analyse_folder(model, rules, day)
+        with for_terminal() as progress:
+            analysis = analyse_folder(model, rules, day, progress)
         if diff_base is not None:
             from lineage.diff import only_new_findings
 
@@ -250,6 +253,162 @@ def diff(
             misuse(str(exc))
         typer.echo(f"wrote {render}", err=True)
     _write(differ.render(result, fmt), output)
+
+
+@app.command()
+def ropa(
+    model: ModelArg = Path("flows"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or csv.")] = "markdown",
+    view: Annotated[Optional[str], typer.Option("--view", help="controller (Art. 30(1)) or processor (Art. 30(2)); default both.", show_default=False)] = None,  # noqa: UP045,E501
+    organization: Annotated[Optional[str], typer.Option("--organization", help="Only the records of this organization id.", show_default=False)] = None,  # noqa: UP045,E501
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the record to FILE.")] = None,  # noqa: UP045
+) -> None:
+    """Write the Art. 30 record of processing (controller and processor views) as Markdown or CSV."""
+    from lineage import ropa as art30
+    from lineage.errors import did_you_mean
+    from lineage.model import load_model
+
+    _check_format(fmt, ("markdown", "csv"))
+    if view is not None and view not in art30.VIEWS:
+        misuse(f"--view must be one of {', '.join(art30.VIEWS)}, not '{view}'")
+    try:
+        m = load_model(model)
+    except InputErrors as exc:
+        fail(exc)
+    if organization is not None and organization not in m.organizations:
+        misuse(f"no organization '{organization}' in the model{did_you_mean(organization, m.organizations)}")
+    _write(art30.render(art30.records(m, view, organization), fmt), output)
+
+
+@app.command()
+def report(
+    model: ModelArg = Path("flows"),
+    rules: RulesOpt = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the HTML report to FILE (e.g. report.html).")] = None,  # noqa: UP045,E501
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+) -> None:
+    """Write one self-contained HTML report: map, findings, systems and the Art. 30 record."""
+    from lineage import report as html_report
+    from lineage.pipeline import analyse_folder
+
+    day = _today(today)
+    from lineage.progress import for_terminal
+
+    try:
+        with for_terminal() as progress:
+            analysis = analyse_folder(model, rules, day, progress)
+    except InputErrors as exc:
+        fail(exc)
+    notes: list[str] = []
+    page = html_report.render(analysis, str(model), notes)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    _write(page, output)
+    if output is not None:
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def render(
+    model: ModelArg = Path("flows"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the diagram to FILE; without it, svg, dot and mermaid go to stdout.")] = None,  # noqa: UP045,E501
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="svg, png, dot or mermaid (default: from the -o suffix, else svg).")] = None,  # noqa: UP045,E501
+    field: Annotated[Optional[str], typer.Option("--field", help="Only the systems holding this field and the flows carrying it.")] = None,  # noqa: UP045,E501
+    system: Annotated[Optional[str], typer.Option("--system", help="Only this system's neighbourhood.")] = None,  # noqa: UP045
+    depth: Annotated[int, typer.Option("--depth", min=0, help="Flows away from --system.")] = 1,
+    group: Annotated[Optional[str], typer.Option("--group", help="organization: one node per organization.")] = None,  # noqa: UP045,E501
+    min_severity: Annotated[Optional[str], typer.Option("--min-severity", help="Only systems and flows with findings at or above SEV, and the flows between them.")] = None,  # noqa: UP045,E501
+    rules: RulesOpt = None,
+) -> None:
+    """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
+
+    Large maps (over 300 systems) are drawn one node per organization, with a
+    note on stderr. SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not.
+    A PNG goes to stdout only when stdout is not a terminal.
+    """
+    from lineage.pipeline import analyse_folder
+    from lineage.render import dot as graphviz_dot
+    from lineage.render.view import ViewError, select
+
+    suffixes = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".md": "mermaid"}
+    if fmt is None:
+        fmt = suffixes.get(output.suffix.lower(), "svg") if output is not None else "svg"
+    _check_format(fmt, ("svg", "png", "dot", "mermaid"))
+    min_severity = _severity(min_severity, "--min-severity")
+    if depth != 1 and system is None:
+        misuse("--depth goes with --system")
+    if fmt in ("svg", "png") and graphviz_dot.dot_path() is None:
+        misuse(f"Graphviz 'dot' was not found on the PATH, it is needed for --format {fmt}: "
+               f"{graphviz_dot.INSTALL_HINT}")
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        misuse("a PNG is binary: write it with -o FILE, or redirect stdout")
+    try:
+        analysis = analyse_folder(model, rules)
+    except InputErrors as exc:
+        fail(exc)
+    try:
+        view = select(analysis, field=field, system=system, depth=depth, group=group, min_severity=min_severity)
+    except ViewError as exc:
+        misuse(str(exc))
+    if fmt == "mermaid":
+        from lineage.render.mermaid import to_mermaid
+
+        text = to_mermaid(view)
+        if output is not None and output.suffix.lower() == ".md":
+            text = f"```mermaid\n{text}```\n"
+        data = text.encode("utf-8")
+    else:
+        try:
+            data = graphviz_dot.render(view, fmt)
+        except (graphviz_dot.GraphvizMissing, graphviz_dot.GraphvizFailed) as exc:
+            misuse(str(exc))
+    for note in view.notes:
+        typer.echo(f"note: {note}", err=True)
+    if output is None:
+        typer.echo(data if fmt == "png" else data.decode("utf-8"), nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
+
+
+@app.command("trace")
+def trace_command(
+    field_id: Annotated[str, typer.Argument(metavar="FIELD", help="Field id, e.g. nationality.")],
+    model: ModelArg = Path("flows"),
+    fmt: FormatText = "text",
+) -> None:
+    """Every system holding FIELD, in which form, from where, and the paths it takes."""
+    from lineage.trace import format_trace, trace_folder
+
+    _check_format(fmt, ("text", "json"))
+    try:
+        result = trace_folder(model, field_id)
+    except InputErrors as exc:
+        fail(exc, fmt)
+    typer.echo(format_trace(result, fmt), nl=False)
+
+
+@app.command("impact")
+def impact_command(
+    system_id: Annotated[str, typer.Argument(metavar="SYSTEM", help="System id, e.g. trainer_crm.")],
+    model: ModelArg = Path("flows"),
+    rules: RulesOpt = None,
+    fmt: FormatText = "text",
+    recipients: Annotated[str, typer.Option("--recipients", help="Who got the data: unknown (ENISA CB 0.5), known (0.25) or none (0).")] = "unknown",  # noqa: E501
+    malicious: Annotated[bool, typer.Option("--malicious/--not-malicious", help="Malicious intent (ENISA CB + 0.5).")] = True,  # noqa: E501
+) -> None:
+    """Breach blast radius of SYSTEM: data, people, downstream systems, severity, Art. 33/34 (an estimate)."""
+    from lineage.impact import RECIPIENTS, format_impact, impact_folder
+
+    _check_format(fmt, ("text", "json"))
+    if recipients not in RECIPIENTS:
+        misuse(f"--recipients must be one of {', '.join(RECIPIENTS)}, not '{recipients}'")
+    try:
+        result = impact_folder(model, system_id, rules, recipients=recipients, malicious=malicious)
+    except InputErrors as exc:
+        fail(exc, fmt)
+    typer.echo(format_impact(result, fmt), nl=False)
 
 
 rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)

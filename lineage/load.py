@@ -156,8 +156,10 @@ def paused_gc():
             gc.enable()
 
 
-def load_sources(sources: Iterable[Source]) -> list[Document]:
+def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     """Compose every source into nodes, collecting the errors of all files.
+
+    `tick`, when given, is called after each file (progress display).
 
     Raises
     ------
@@ -171,6 +173,8 @@ def load_sources(sources: Iterable[Source]) -> list[Document]:
                 documents.append(Document(source.path, _compose(source)))
             except InputErrors as exc:
                 errors.extend(exc.errors)
+            if tick:
+                tick()
     if errors:
         raise InputErrors(errors)
     return documents

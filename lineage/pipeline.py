@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.findings import Finding, summary
-from lineage.model import Model, load_model, load_model_sources
+from lineage.load import load_sources, read_folder
+from lineage.model import Model, build_model, load_model_sources
+from lineage.progress import QUIET, Progress
 from lineage.rules.engine import RuleSet, load_rules, run
 
 SETTINGS_FILE = "lineage.yaml"
@@ -60,15 +62,18 @@ def load_ruleset(explicit: list[Path] | None = None) -> RuleSet:
     return load_rules(rule_folders(explicit), SETTINGS_FILE)
 
 
-def analyse(model: Model, ruleset: RuleSet, today: dt.date | None = None) -> Analysis:
+def analyse(model: Model, ruleset: RuleSet, today: dt.date | None = None, progress: Progress = QUIET) -> Analysis:
     """Build the lineage graph of `model` and run `ruleset` on it."""
     from lineage.graph import build
 
+    progress.step("building the lineage graph")
     lineage = build(model)
-    return Analysis(model, lineage, ruleset, run(model, lineage, ruleset, today))
+    tick = progress.step("running rules", len(ruleset.enabled()))
+    return Analysis(model, lineage, ruleset, run(model, lineage, ruleset, today, tick))
 
 
-def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: dt.date | None = None) -> Analysis:
+def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: dt.date | None = None,
+                   progress: Progress = QUIET) -> Analysis:
     """Load the model under `folder` and the rules, then :func:`analyse`.
 
     Raises
@@ -81,7 +86,10 @@ def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: d
     errors = []
     model = ruleset = None
     try:
-        model = load_model(folder)
+        sources = read_folder(folder)
+        documents = load_sources(sources, progress.step(f"reading {len(sources)} model files", len(sources)))
+        progress.step("validating")
+        model = build_model(documents)
     except InputErrors as exc:
         errors.extend(exc.errors)
     try:
@@ -90,7 +98,7 @@ def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: d
         errors.extend(exc.errors)
     if errors:
         raise InputErrors(errors)
-    return analyse(model, ruleset, today)
+    return analyse(model, ruleset, today, progress)
 
 
 __all__ = ["Analysis", "analyse", "analyse_folder", "load_model_sources", "load_ruleset", "rule_folders"]

@@ -257,6 +257,8 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
                                                     f"{did_you_mean(name, allowed)}"))
         except Invalid as exc:
             errors.append(exc.error)
+        except _Reported:
+            pass
     rule.params = _merge(rule.params, params)
     missing = [p for p in getattr(module, "REQUIRED", ()) if p not in rule.params]
     for p in missing:
@@ -320,18 +322,24 @@ def _params(rule: Rule, module, node: Node, ctx) -> dict[str, Any]:
             out[key.text] = _param(rule, kind, value, ctx)
         except Invalid as exc:
             ctx.errors.append(exc.error)
+        except _Reported:
+            pass
     return out
+
+
+class _Reported(Exception):
+    """A param whose errors are already in the list: skip it without another error."""
 
 
 def _param(rule: Rule, kind, value: Node, ctx):
     before = len(ctx.errors)
     converted = kind.convert(value, ctx)
     if len(ctx.errors) > before:
-        raise Invalid(value.loc, f"invalid value for rule '{rule.id}'")
+        raise _Reported
     return converted
 
 
-def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None) -> list[Finding]:
+def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, tick=None) -> list[Finding]:
     """Run every enabled rule and return the findings, waivers applied, sorted.
 
     Parameters
@@ -343,6 +351,8 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None) -
         From :func:`load_rules`.
     today : datetime.date, optional
         The date waivers are judged at; defaults to today.
+    tick : callable, optional
+        Called after each rule (progress display).
 
     Returns
     -------
@@ -358,10 +368,14 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None) -
             late.append((rule, module))
             continue
         findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
+        if tick:
+            tick()
     findings = _apply_waivers(findings, ctx)
     ctx.findings = findings
     for rule, module in late:
         findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
+        if tick:
+            tick()
     return sorted(set(findings), key=lambda f: f.sort_key)
 
 
@@ -372,7 +386,8 @@ def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
         severity = hit.severity or (hook(hit, ctx, rule.params) if hook else severity)
     loc = hit.loc or ctx.model.entity(hit.target).loc
     fields = tuple(sorted(hit.fields))
-    return Finding(rule.id, rule.name, severity, hit.target, fields, hit.message, loc,
+    message = hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message
+    return Finding(rule.id, rule.name, severity, hit.target, fields, message, loc,
                    fingerprint(rule.id, hit.target, fields, hit.key), path=hit.path)
 
 
