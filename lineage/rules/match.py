@@ -9,12 +9,14 @@ Keys    target: system | flow (required).
           organization, organization.role, organization.country,
           organization.transfer_safeguard, security.mfa ...), flow keys (id, channel,
           encrypted, purpose, purpose.legal_basis, from.exposure, to.organization.role ...).
+          Values are compared as written (`none` matches an unset key); a value that a
+          closed set (role, type, exposure, country, true/false ...) never holds is an error.
         holds (systems) / carries (flows): {fields: [ids], categories: [patterns],
           min_tier: n, forms: [forms], all: true|false}. A field counts when it is held or
           carried in one of `forms` (default: any), has at least `min_tier`, and is
           listed in `fields` or matches `categories`. With `all: true` every listed id
           and pattern must be matched; otherwise one is enough.
-        message: template with {target}, {id}, {fields}, {rule}.
+        message: template with {target}, {id}, {fields}, {rule} (the rule's id).
 Example  target: system
          where: {organization.role: [subprocessor]}
          holds: {categories: ["immigration.*", nationality], forms: [raw, encrypted, hashed]}
@@ -27,10 +29,39 @@ from dataclasses import dataclass
 
 from lineage.findings import Hit
 from lineage.model.entities import FORMS, SECTIONS, Entity, Flow, System
-from lineage.model.types import Bool, Enum, Int, ListOf, MapOf, Obj, OneOrMany, Text, attr, attributes
+from lineage.model.types import (
+    Bool,
+    Country,
+    Enum,
+    Int,
+    ListOf,
+    MapOf,
+    Obj,
+    OneOrMany,
+    Text,
+    Type,
+    _scalar,
+    attr,
+    attributes,
+)
 from lineage.rules.common import category_matches
 
 ID, NAME, TARGET = "match", "match", "system|flow"
+UNSET = ("none", "null", "")
+
+
+class Value(Type):
+    """A `where` value: any scalar, taken as written (``false``, ``NO``, ``2``).
+
+    What it may be depends on the path; :func:`validate` checks it once the
+    path is known.
+    """
+
+    def convert(self, node, ctx):
+        return _scalar(node, "a value").text
+
+    def schema(self):
+        return {"type": ["string", "number", "boolean"]}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +77,7 @@ class FieldFilter(Entity):
 
 PARAMS = {
     "target": Enum(("system", "flow")),
-    "where": MapOf(OneOrMany(Text())),
+    "where": MapOf(OneOrMany(Value())),
     "holds": Obj(FieldFilter),
     "carries": Obj(FieldFilter),
     "message": Text(),
@@ -66,30 +97,55 @@ def validate(params) -> list[tuple[tuple[str, ...], str]]:
     if params["target"] == "flow" and "holds" in params:
         problems.append((("holds",), "'holds' applies to systems; use 'carries' for flows"))
     start = System if params["target"] == "system" else Flow
-    for path in params.get("where", {}):
-        problem = _check_path(start, path)
+    for path, values in params.get("where", {}).items():
+        problem, kind = _check_path(start, path)
+        if problem is None:
+            problem = _check_values(path, kind, values)
         if problem:
             problems.append((("where", path), f"where: {problem}"))
     return problems
 
 
-def _check_path(cls, path: str) -> str | None:
-    """Return why a dotted path does not exist on `cls`, or None."""
+def _check_path(cls, path: str) -> tuple[str | None, Type | None]:
+    """Return why a dotted path does not exist on `cls` (or None), and the type it ends at."""
     from lineage.errors import did_you_mean
 
+    kind = None
     for step in path.split("."):
         if cls is None:
-            return f"'{path}' goes past a plain value at '{step}'"
+            return f"'{path}' goes past a plain value at '{step}'", None
         if cls is Flow and step in ("from", "to"):
-            cls = System
+            cls, kind = System, None
             continue
         attrs = attributes(cls)
         spec = attrs.get(step)
         if spec is None:
-            return f"'{path}': {cls.__name__.lower()} has no '{step}'{did_you_mean(step, attrs)}"
+            return f"'{path}': {cls.__name__.lower()} has no '{step}'{did_you_mean(step, attrs)}", None
+        kind = spec.type
         section = getattr(spec.type, "section", None)
         inner = getattr(spec.type, "cls", None)
         cls = SECTIONS[section] if section else inner
+    return None, kind
+
+
+def _check_values(path: str, kind: Type | None, values) -> str | None:
+    """Return why a value can never match what `path` holds (a closed set of words), or None."""
+    from lineage.errors import did_you_mean
+
+    if isinstance(kind, Enum):
+        allowed = kind.values
+    elif isinstance(kind, Bool):
+        allowed = ("true", "false")
+    elif isinstance(kind, Country):
+        from lineage.model.places import COUNTRIES
+
+        allowed = tuple(sorted(COUNTRIES))
+    else:
+        return None
+    for value in values:
+        if value not in allowed and value not in UNSET:
+            shown = ", ".join(allowed) if len(allowed) < 20 else "an ISO 3166-1 alpha-2 code"
+            return f"'{path}' is never '{value}'{did_you_mean(value, allowed)} (it is {shown})"
     return None
 
 
@@ -177,5 +233,5 @@ def _matches(actual, values) -> bool:
     if isinstance(actual, bool):
         return any(v.lower() == str(actual).lower() for v in values)
     if actual is None:
-        return any(v in ("none", "null", "") for v in values)
+        return any(v in UNSET for v in values)
     return str(actual) in values
