@@ -24,11 +24,20 @@ graphviz:
 		     "(Debian/Ubuntu), 'brew install graphviz' (macOS) or from graphviz.org" >&2; \
 	fi
 
+# Check and render the example model; `check` exits 1 because the example has findings on purpose.
 run: $(STAMP) graphviz
 	$(B)/lineage validate flows
+	$(B)/lineage check flows || [ $$? -eq 1 ]
+	$(B)/lineage render flows -o map.svg
+	@echo "map written to map.svg"
 
 test: $(STAMP) graphviz
 	$(B)/pytest -q $(if $(T),-x -k $(T))
 
 lint: $(STAMP)
 	$(B)/ruff check lineage tests benchmarks
+
+bench: $(STAMP) graphviz
+	$(B)/python benchmarks/startup.py
+	$(B)/python benchmarks/pipeline.py
+	$(B)/python benchmarks/render.py
