@@ -138,7 +138,7 @@ def score(ctx, system_id: str, params) -> Score:
         cb += value
         terms.append(Term("CB", value, why))
     if not held:
-        dpc = ei = cb = 0.0
+        return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, "no personal data held"),))
     return Score(system_id, dpc, ei, round(cb, 2), tuple(terms))
 
 
