@@ -23,7 +23,7 @@ from typing import Any
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
 from lineage.findings import SEVERITIES, Finding, Hit, at_least, fingerprint
-from lineage.load import Mapping, Node, Scalar, Source, load_sources, read_folder
+from lineage.load import Mapping, Node, Scalar, Source, display_path, load_sources, read_folder
 from lineage.model import Model
 from lineage.model.types import Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
 from lineage.rules import CHECKS, get
@@ -113,6 +113,12 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
     ruleset = RuleSet(rules={})
     sources = [builtin_sources()]
     for folder in folders:
+        path = Path(folder)
+        if not path.exists():
+            errors.append(LineageError(Loc(display_path(path), 0, 0), "no such rules folder"))
+            continue
+        if path.is_dir() and not any(p.suffix in (".yaml", ".yml") for p in path.rglob("*")):
+            continue  # an empty rules folder (as `lineage init` may leave it) adds nothing
         try:
             sources.append(read_folder(folder))
         except InputErrors as exc:

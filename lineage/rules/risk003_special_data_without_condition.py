@@ -9,10 +9,13 @@ Params  none.
 Fails   flow carries health for purpose hr_admin with special_condition none -> flow:ID [health]
 Passes  purpose hr_admin has special_condition: b.
 
-An art10 field needs `art10`; an art9 field needs a letter.
+An art10 field needs `art10`; an art9 field needs a letter. A field sent
+anonymised is not personal data (GDPR Recital 26) and is not reported.
 """
 
 from lineage.findings import Hit
+from lineage.model.entities import FORM_RANK
+from lineage.rules.common import PERSONAL
 
 ID, NAME, TARGET = "RISK003", "special-data-without-condition", "flow"
 PARAMS: dict = {}
@@ -25,7 +28,7 @@ def check(ctx, params):
         condition = model.purposes[flow.purpose].special_condition if flow.purpose else "none"
         for use in flow.fields:
             special = model.field_info(use.field).special
-            if special == "none":
+            if special == "none" or FORM_RANK[use.form] > FORM_RANK[PERSONAL]:
                 continue
             fits = condition == "art10" if special == "art10" else condition not in ("none", "art10")
             if not fits:

@@ -468,3 +468,18 @@ def test_rules_explain_unknown():
     assert result.code == 2
     assert "NOPE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_empty_rules_folder_adds_nothing(tmp_path):
+    project(tmp_path)
+    (tmp_path / "rules").mkdir()
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 1, result  # the built-in pack alone: RISK002 on cases
+    assert "error" not in result.stderr
+
+
+def test_missing_rules_folder_is_an_error(tmp_path):
+    project(tmp_path)
+    result = run_cli("check", "--rules", "nope", cwd=tmp_path)
+    assert result.code == 2
+    assert errors(result) == ["nope: error: no such rules folder"]

@@ -47,6 +47,11 @@ def test_near_miss_fitting_condition(tmp_path, condition, field):
     assert found(a, "RISK003") == []
 
 
+def test_near_miss_anonymised(tmp_path):
+    a = analyse(tmp_path, SPECIAL % "{field: disability, form: anonymised}")
+    assert found(a, "RISK003") == []
+
+
 def test_near_miss_no_special_data(tmp_path):
     a = analyse(tmp_path)  # nationality is not Art. 9 data
     assert found(a, "RISK003") == []
