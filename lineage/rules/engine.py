@@ -89,6 +89,7 @@ class RunContext:
     today: dt.date
     findings: list[Finding] = dataclasses.field(default_factory=list)
     waiver_matches: dict[int, int] = dataclasses.field(default_factory=dict)
+    rules: dict[str, bool] = dataclasses.field(default_factory=dict)  # rule id -> enabled
 
 
 
@@ -365,7 +366,8 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, t
     list[Finding]
         Sorted by file, line, column, rule, target and fields.
     """
-    ctx = RunContext(model, lineage, today or dt.date.today())
+    ctx = RunContext(model, lineage, today or dt.date.today(),
+                     rules={rule_id: rule.enabled for rule_id, rule in ruleset.rules.items()})
     late = []
     findings: list[Finding] = []
     for rule in ruleset.enabled():

@@ -35,6 +35,13 @@ def test_waiver_of_other_fields_or_rule(tmp_path):
         assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", (extra.split("[")[1].split("]")[0],))]
 
 
+def test_waiver_of_an_unknown_or_disabled_rule(tmp_path):
+    a = analyse(tmp_path, waiver(rule="MIN01"), model=EXCESS)
+    assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", ("nationality",))]
+    a = analyse(tmp_path, waiver(), model=EXCESS, rules="settings: {disable: [MIN001]}\n")
+    assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", ("nationality",))]
+
+
 def test_near_miss_waiver_in_use(tmp_path):
     a = analyse(tmp_path, waiver(), model=EXCESS)
     assert found(a, "WAIV002") == []
