@@ -7,7 +7,8 @@ Fix     Hold less (drop fields, pseudonymise, aggregate), move the data inside t
         controller, or add the missing controls (MFA, access logging, encryption),
         then re-run `lineage check --explain`.
 Params  threshold: number, default 4.5.
-        weights: mapping of the terms below, each a number.
+        weights: mapping of the terms below, each a number; an override changes only
+        the weights it names (e.g. {internet: 1}), the others keep their defaults.
 Fails   a processor's internet CRM holding name, email, nationality and permit type of
         vulnerable people in raw form -> system:ID (critical: outside the controller)
 Passes  the controller's internal, fully secured statistics store holding pseudonymised
