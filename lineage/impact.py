@@ -1,0 +1,457 @@
+"""``lineage impact SYSTEM``: the blast radius of a confidentiality breach of one system.
+
+:func:`impact` reads a :class:`~lineage.graph.Lineage` and returns an
+:class:`Impact`: the fields the system holds and in which form, the data
+subjects and the approximate number of people and records concerned, the
+systems its data reach through its outbound flows, an ENISA-style severity,
+and whether notifying the supervisory authority (Art. 33) and the people
+(Art. 34) would likely be due. :func:`format_impact` turns it into text or
+JSON. Nothing here prints.
+
+This is a design-time estimate from the model, to support the DPO's breach
+assessment, not to replace it: the real circumstances (what was taken, by
+whom, whether keys were safe) decide.
+
+Severity
+--------
+SE = DPC x EI + CB (ENISA 2013). DPC and EI are RISK001's terms
+(:func:`lineage.rules.risk001_high_risk_node.score`, with the merged pack's
+RISK001 params): the highest tier held in a personal form, raised for
+vulnerable subjects or children, and the ease of identification from the
+identifiers held. CB is that of the breach, not RISK001's design-time
+circumstances: loss of confidentiality (0.5 unknown recipients, 0.25 known
+recipients, 0 no evidence of further processing) plus 0.5 for malicious
+intent; 0.5 + 0.5 by default. Bands: below 2 low, below 3 medium, below 4
+high, else very high.
+
+Notification
+------------
+* Art. 33 (authority) is likely unless the breach is unlikely to result in a
+  risk: here, when the system holds nothing, or holds everything only
+  aggregated or anonymised.
+* Art. 34 (people) is likely when the band is high or very high, unless the
+  data are unintelligible to whoever took them (Art. 34(3)(a)): no direct
+  identifier is held readably (raw, encrypted with the key alongside,
+  unkeyed hash or masked; a pseudonymised one's key is held outside) and at
+  most one quasi-identifier above tier 1 is. Coarse quasi-identifiers (tier
+  1: age band, region) and non-identifying attributes may stay readable.
+
+References
+----------
+GDPR Arts 33, 34. EDPB Guidelines 9/2022 on personal data breach notification
+(v2.0, 2023). ENISA, Recommendations for a methodology of the assessment of
+severity of personal data breaches (2013). See shared/domain/gdpr-reference.md,
+sections 4 and 7.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+
+from lineage.errors import InputErrors
+from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
+from lineage.model.entities import FORM_RANK, FORMS
+from lineage.trace import unknown
+
+#: ENISA CB for loss of confidentiality, by what is known of the recipients.
+RECIPIENTS = {"unknown": 0.5, "known": 0.25, "none": 0.0}
+MALICIOUS = 0.5
+BANDS = ((2.0, "low"), (3.0, "medium"), (4.0, "high"))
+#: Forms in which a field can still be read, or recovered, by whoever holds the data.
+READABLE = FORM_RANK["masked"]
+#: Forms that RISK001 counts as personal (up to generalised): subjects are identifiable.
+PERSONAL = "generalised"
+NOT_PERSONAL = FORM_RANK["aggregated"]
+DISCLAIMER = ("This is an estimate from the model, to support the DPO's breach assessment, not to "
+              "replace it: what was taken, by whom, and whether keys stayed safe decide.")
+
+
+@dataclass
+class Impact:
+    """Everything ``lineage impact`` reports about one system."""
+
+    system: dict
+    fields: list[dict]
+    subjects: list[dict]
+    people: int
+    people_unknown: list[str]
+    records: dict
+    downstream: list[dict]
+    severity: dict
+    notification: dict
+    note: str = DISCLAIMER
+    extra: dict = field(default_factory=dict)
+
+
+def band(se: float) -> str:
+    """Return the ENISA severity band of a score.
+
+    Examples
+    --------
+    >>> [band(x) for x in (1.99, 2, 3.5, 4, 5.75)]
+    ['low', 'medium', 'high', 'very high', 'very high']
+    """
+    for limit, name in BANDS:
+        if se < limit:
+            return name
+    return "very high"
+
+
+def impact_folder(folder, system_id: str, rules=None, recipients: str = "unknown",
+                  malicious: bool = True) -> Impact:
+    """Load the model under `folder` and the rule pack (for RISK001's params), then :func:`impact`.
+
+    Raises
+    ------
+    InputErrors
+        With every error of the model and of the rule files, or for an unknown system.
+    """
+    from lineage.model import load_model
+    from lineage.pipeline import load_ruleset
+
+    errors, model, ruleset = [], None, None
+    try:
+        model = load_model(folder)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+    try:
+        ruleset = load_ruleset(rules)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InputErrors(errors)
+    return impact(build(model), system_id, ruleset.rules["RISK001"].params, where=str(folder),
+                  recipients=recipients, malicious=malicious)
+
+
+def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recipients: str = "unknown",
+           malicious: bool = True) -> Impact:
+    """Estimate the blast radius of a confidentiality breach of `system_id`.
+
+    Parameters
+    ----------
+    L : Lineage
+        A lineage graph made by :func:`lineage.graph.build`.
+    system_id : str
+        The breached system.
+    params : dict
+        RISK001's params (``weights`` is read for the vulnerable-subjects uplift).
+    where : str
+        The model folder, named in the error for an unknown system.
+    recipients : {"unknown", "known", "none"}
+        What is known of who got the data: ENISA CB 0.5, 0.25 or 0.
+    malicious : bool
+        Whether the breach was malicious: ENISA CB + 0.5.
+
+    Returns
+    -------
+    Impact
+
+    Raises
+    ------
+    InputErrors
+        If the model does not declare `system_id`.
+    """
+    from lineage.rules.engine import RunContext
+    from lineage.rules.risk001_high_risk_node import score
+
+    model = L.model
+    if system_id not in model.systems:
+        raise unknown("system", system_id, model.systems, where)
+    system = model.systems[system_id]
+    org = model.organizations[system.organization]
+    held = holdings(L, system_id)
+    fields = []
+    for fid, form in held.items():
+        info = model.field_info(fid)
+        fields.append({"field": fid, "form": form, "category": model.fields[fid].category, "tier": info.tier,
+                       "identifier": info.identifier, "special": info.special,
+                       "readable": FORM_RANK[form] <= READABLE})
+
+    personal = set(subjects_held(L, system_id, PERSONAL))
+    subjects, people, people_unknown = [], 0, []
+    for sid in subjects_held(L, system_id):
+        s = model.subjects[sid]
+        subjects.append({"subject": sid, "vulnerable": s.vulnerable, "children": s.children,
+                         "population": s.population, "identifiable": sid in personal})
+        if sid in personal:
+            if s.population is None:
+                people_unknown.append(sid)
+            else:
+                people += s.population
+
+    inbound = []
+    for _, _, fid in sorted(L.G.in_edges(system_id, keys=True), key=lambda e: e[2]):
+        flow = model.flows[fid]
+        inbound.append({"flow": fid, "from": flow.source, "volume": flow.volume})
+    records = {"per_year": sum(f["volume"] or 0 for f in inbound), "inbound": inbound,
+               "unknown": [f["flow"] for f in inbound if f["volume"] is None]}
+
+    s = score(RunContext(model, L, None), system_id, params)
+    cb_terms = [{"name": "CB confidentiality", "value": RECIPIENTS[recipients],
+                 "why": f"{recipients} recipients"}]
+    if malicious:
+        cb_terms.append({"name": "CB malicious intent", "value": MALICIOUS, "why": "malicious intent"})
+    cb = sum(t["value"] for t in cb_terms)
+    se = round(s.dpc * s.ei + cb, 2)
+    terms = [{"name": t.name, "value": t.value, "why": t.why} for t in s.terms if not t.name.startswith("CB")]
+    if not s.dpc:
+        terms = [{"name": "DPC x EI", "value": 0.0, "why": "no field held in a personal form"}]
+    severity = {"dpc": s.dpc, "ei": s.ei, "cb": cb, "se": se, "band": band(se), "terms": terms + cb_terms}
+
+    imp = Impact(
+        system={"id": system_id, "name": system.name, "organization": org.id, "role": org.role,
+                "type": system.type, "exposure": system.exposure, "country": model.country(system_id)},
+        fields=fields, subjects=subjects, people=people, people_unknown=people_unknown, records=records,
+        downstream=_downstream(L, system_id), severity=severity, notification={},
+    )
+    imp.notification = _notification(L, imp)
+    return imp
+
+
+def _downstream(L: Lineage, system_id: str) -> list[dict]:
+    """Systems this system's fields reach through outbound flows, transitively, with the forms.
+
+    A field goes on through a flow that declares it, in the less identifying
+    of the form it arrived in and the form the flow declares (the propagation
+    of :mod:`lineage.graph`, seeded with this system's holding only). `via`
+    lists the flows that bring this system's data into each system on a
+    shortest route; `depth` is the number of flows on that route.
+    """
+    model = L.model
+    reach = {system_id: list(L.held[system_id])}
+    queue = deque([system_id])
+    while queue:
+        u = queue.popleft()
+        for _, v, fid in sorted(L.G.out_edges(u, keys=True), key=lambda e: e[2]):
+            if v == system_id:
+                continue
+            d, ru = L.declared[fid], reach[u]
+            new = [d[k] & ru[k] for k in range(NFORMS)]
+            rv = reach.setdefault(v, [0] * NFORMS)
+            if any(new[k] & ~rv[k] for k in range(NFORMS)):
+                for k in range(NFORMS):
+                    rv[k] |= new[k]
+                queue.append(v)
+    carrying: dict[str, list[str]] = {}
+    for u, v, fid in sorted(L.G.edges(keys=True), key=lambda e: e[2]):
+        if u in reach and v != system_id and L.declared[fid][ANY] & reach[u][ANY]:
+            carrying.setdefault(v, []).append(fid)
+    depth = {system_id: 0}
+    frontier = [system_id]
+    while frontier:
+        nxt = sorted({v for v, flows in carrying.items() if v not in depth
+                      and any(model.flows[f].source in frontier for f in flows)})
+        for v in nxt:
+            depth[v] = depth[frontier[0]] + 1
+        frontier = nxt
+    out = []
+    for sid in sorted(carrying, key=lambda s: (depth[s], s)):
+        masks = reach[sid]
+        forms = {}
+        for fid in L.fields_in(masks[ANY]):
+            b = L.bit[fid]
+            forms[fid] = FORMS[next(k for k in range(NFORMS) if masks[k] >> b & 1)]
+        out.append({"system": sid, "organization": model.systems[sid].organization, "depth": depth[sid],
+                    "via": [{"flow": f, "from": model.flows[f].source, "channel": model.flows[f].channel}
+                            for f in carrying[sid] if depth[model.flows[f].source] == depth[sid] - 1],
+                    "fields": forms})
+    return out
+
+
+def _controller(model, org_id: str) -> tuple[str, list[str]]:
+    """The organization that notifies (the controller up the processor chain) and the chain to it."""
+    chain, seen = [org_id], {org_id}
+    org = model.organizations[org_id]
+    while org.role in ("processor", "subprocessor") and org.processor_for and org.processor_for not in seen:
+        org = model.organizations[org.processor_for]
+        chain.append(org.id)
+        seen.add(org.id)
+    return org.id, chain
+
+
+def _notification(L: Lineage, imp: Impact) -> dict:
+    """Whether Art. 33 and Art. 34 notification would likely be due, each with its reason."""
+    model = L.model
+    fields = imp.fields
+    personal = [f for f in fields if FORM_RANK[f["form"]] < NOT_PERSONAL]
+    readable_direct = [f["field"] for f in fields if f["readable"] and f["identifier"] == "direct"]
+    readable_quasi = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] > 1]
+    special = [f"{f['field']} ({f['special'].replace('art', 'Art. ')})" for f in personal if f["special"] != "none"]
+    fragile = [s["subject"] for s in imp.subjects if s["identifiable"] and (s["vulnerable"] or s["children"])]
+    people = _people(imp)
+
+    if not fields:
+        reason = ("it holds no personal data: a breach is unlikely to result in a risk (Art. 33(1)); "
+                  "record it anyway (Art. 33(5))")
+        art33 = (False, reason)
+    elif not personal:
+        reason = ("everything it holds is aggregated or anonymised: a breach is unlikely to result in "
+                  "a risk to people (Art. 33(1)); record it anyway (Art. 33(5))")
+        art33 = (False, reason)
+    else:
+        count = f"{len(personal)} field{'s' if len(personal) != 1 else ''}"
+        why = [f"it holds personal data ({count} in a personal form) of {people}"]
+        if fragile:
+            why.append(f"vulnerable people or children ({', '.join(fragile)})")
+        if special:
+            why.append(f"Art. 9/10 data ({', '.join(special)}): EDPB 9/2022 treats damage as likely")
+        art33 = (True, "; ".join(why) + ": a risk cannot be ruled out, so notify the supervisory authority "
+                                         "within 72 hours of becoming aware (Art. 33(1))")
+
+    sev = imp.severity
+    level = f"severity {sev['band']} (SE {sev['se']:g} = DPC {sev['dpc']:g} x EI {sev['ei']:g} + CB {sev['cb']:g})"
+    unintelligible = not readable_direct and len(readable_quasi) < 2
+    if not art33[0]:
+        art34 = (False, "no notification to the authority is indicated, so none to the people either")
+    elif sev["band"] not in ("high", "very high"):
+        art34 = (False, f"{level}: a high risk is not indicated (Art. 34(1))")
+    elif unintelligible:
+        readable = [f["field"] for f in personal if f["readable"]]
+        kept = f"; still readable: {', '.join(readable)}" if readable else ""
+        reason = (f"{level}, but the data would be unintelligible to whoever took them: no direct "
+                  f"identifier is readable and at most one quasi-identifier above tier 1{kept} "
+                  "(Art. 34(3)(a)); check that the pseudonymisation key stayed outside")
+        art34 = (False, reason)
+    else:
+        readable = readable_direct + readable_quasi
+        why = [f"{level}", f"identifying data readable ({', '.join(readable)})"]
+        if fragile:
+            why.append(f"vulnerable people or children ({', '.join(fragile)})")
+        art34 = (True, "; ".join(why) + ": a high risk to people is likely, so tell them without undue "
+                                        "delay, in plain language (Art. 34(1))")
+
+    controller, chain = _controller(model, imp.system["organization"])
+    out = {"art33": {"likely": art33[0], "reason": art33[1]},
+           "art34": {"likely": art34[0], "reason": art34[1]},
+           "controller": controller, "processor_chain": chain}
+    notes = []
+    if len(chain) > 1:
+        notes.append(f"{chain[0]} is not the controller: it tells {chain[1]} without undue delay "
+                     f"(Art. 33(2)); {controller} decides and notifies")
+    security = model.systems[imp.system["id"]].security
+    if personal and security and security.encryption_at_rest:
+        notes.append("encryption at rest does not make the data unintelligible to someone using the "
+                     "system's own accounts; it counts (Art. 34(3)(a)) only if storage media were taken "
+                     "and the key stayed safe")
+    out["notes"] = notes
+    return out
+
+
+def _people(imp: Impact) -> str:
+    """About N people, an unknown number, or nobody identifiable."""
+    if not imp.people and not imp.people_unknown:
+        return "no identifiable people"
+    text = f"about {imp.people:,} people" if imp.people else "an unknown number of people"
+    if imp.people and imp.people_unknown:
+        text += f" plus {', '.join(imp.people_unknown)} (population unknown)"
+    return text
+
+
+def _wrap(items: list[str], indent: str, width: int = 100) -> list[str]:
+    """Join `items` with commas into lines of at most `width`, never splitting an item.
+
+    Examples
+    --------
+    >>> _wrap(["email raw", "full_name raw", "phone raw"], "  ", 30)
+    ['  email raw, full_name raw,', '  phone raw']
+    """
+    lines, line = [], ""
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if line and len(indent) + len(line) + 1 + len(piece) > width:
+            lines.append(indent + line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    if line:
+        lines.append(indent + line)
+    return lines
+
+
+def as_dict(imp: Impact) -> dict:
+    """The JSON shape of an impact (stable key order)."""
+    return {
+        "system": imp.system,
+        "fields": imp.fields,
+        "special": sorted({f["special"] for f in imp.fields} - {"none"}),
+        "subjects": imp.subjects,
+        "people": imp.people,
+        "people_unknown": imp.people_unknown,
+        "records": imp.records,
+        "downstream": imp.downstream,
+        "severity": imp.severity,
+        "notification": imp.notification,
+        "note": imp.note,
+    }
+
+
+def format_impact(imp: Impact, fmt: str = "text") -> str:
+    """Return the impact as ``text`` or ``json``, ending with a newline."""
+    if fmt == "json":
+        return json.dumps(as_dict(imp), indent=2, ensure_ascii=False) + "\n"
+    sysd = imp.system
+    name = f" ({sysd['name']})" if sysd["name"] else ""
+    where = f"{sysd['type']}, {sysd['exposure']} exposure, {sysd['country']}"
+    lines = [f"impact of a confidentiality breach of {sysd['id']}{name}",
+             f"  {where}; run by {sysd['organization']} ({sysd['role']})", ""]
+
+    lines.append(f"fields held ({len(imp.fields)}):")
+    if imp.fields:
+        width = max(len(f["field"]) for f in imp.fields)
+        form_width = max(len(f["form"]) for f in imp.fields)
+        for f in imp.fields:
+            flag = f"  {f['special'].replace('art', 'Art. ').upper()}" if f["special"] != "none" else ""
+            ident = {"direct": ", direct identifier", "quasi": ", quasi-identifier"}.get(f["identifier"], "")
+            lines.append(f"  {f['field']:<{width}}  {f['form']:<{form_width}}  "
+                         f"{f['category']}, tier {f['tier']}{ident}{flag}")
+    else:
+        lines.append("  none")
+
+    lines.append("data subjects:")
+    for s in imp.subjects:
+        traits = [t for t, on in (("vulnerable", s["vulnerable"]), ("children", s["children"])) if on]
+        pop = f"{s['population']:,} people" if s["population"] is not None else "population unknown"
+        state = "" if s["identifiable"] else ", only aggregated or anonymised data"
+        lines.append(f"  {s['subject']}: {pop}{', ' if traits else ''}{', '.join(traits)}{state}")
+    if not imp.subjects:
+        lines.append("  none")
+    rec = imp.records
+    source = " (populations of the subjects it holds personal data of)" if imp.people else ""
+    lines.append(f"people concerned: {_people(imp)}{source}")
+    if rec["inbound"]:
+        parts = ", ".join(f"{f['flow']} {f['volume']:,}" if f["volume"] is not None else f"{f['flow']} ?"
+                          for f in rec["inbound"])
+        lines.append(f"records: about {rec['per_year']:,} a year received ({parts})")
+    else:
+        lines.append("records: no inbound flow (only what it collects)")
+
+    lines.append("")
+    if imp.downstream:
+        lines += ["downstream: where this system's data also go, through its outbound flows (transitively).",
+                  "  These copies are not exposed by this breach as such. They are what an attacker could",
+                  "  reach next with the credentials this system uses for automated flows (api, sftp,",
+                  "  shared_database, queue), and where the same people's data must be checked and contained:"]
+        for d in imp.downstream:
+            hops = f"{d['depth']} hop{'s' if d['depth'] > 1 else ''}"
+            via = ", ".join(f"{v['flow']} from {v['from']} [{v['channel'] or 'channel ?'}]" for v in d["via"])
+            lines.append(f"  {d['system']} ({d['organization']}, {hops}; via {via}):")
+            lines.extend(_wrap([f"{f} {form}" for f, form in d["fields"].items()], "    "))
+    else:
+        lines.append("downstream: none (no outbound flow carries its data)")
+
+    sev = imp.severity
+    formula = f"SE = DPC {sev['dpc']:g} x EI {sev['ei']:g} + CB {sev['cb']:g} = {sev['se']:g}"
+    lines += ["", f"severity (ENISA, confidentiality breach): {formula} -> {sev['band'].upper()}"]
+    lines += [f"  {t['name']}: {t['value']:g} ({t['why']})" for t in sev["terms"]]
+
+    n = imp.notification
+    lines.append("")
+    for key, label in (("art33", "Art. 33 notify the supervisory authority"), ("art34", "Art. 34 tell the people")):
+        lines.append(f"{label}: {'LIKELY' if n[key]['likely'] else 'not likely'}")
+        lines.append(f"  {n[key]['reason']}")
+    lines.extend(f"note: {note}" for note in n["notes"])
+    lines += ["", imp.note]
+    return "\n".join(lines) + "\n"
