@@ -1,0 +1,286 @@
+"""`lineage trace FIELD` and `lineage impact SYSTEM`: the example model, hand-built models, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import BASE, REPO, lineage_of, run_cli
+
+from lineage.impact import band, impact
+from lineage.trace import trace
+
+RISK001 = {"threshold": 4.5, "weights": {"vulnerable_uplift": 1, "internet": 0.5, "partner": 0.25,
+                                         "missing_control": 0.25, "outside_controller": 0.5,
+                                         "per_subcontracting_level": 0.25, "large_population": 0.25,
+                                         "very_large_population": 0.5}}
+
+
+def cli_json(*args):
+    result = run_cli(*args, "--format", "json", cwd=REPO)
+    assert result.code == 0, result
+    return json.loads(result.stdout)
+
+
+def chains(t):
+    return [(c.text(), [h.flow for h in c.hops]) for c in t.chains]
+
+
+# --- trace on the example model ------------------------------------------------------------
+
+
+def test_trace_nationality_lists_every_holder_with_form_and_origin():
+    result = run_cli("trace", "nationality", cwd=REPO)
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    crm = next(x for x in lines if x.strip().startswith("cir_platform "))
+    assert "raw" in crm and "collected from cir_signatories for cir_management" in crm
+    trainer = next(x for x in lines if x.strip().startswith("trainer_crm "))
+    assert "raw" in trainer and "via cir-to-trainer-language from cir_platform (raw)" in trainer
+    assert any(x.strip().startswith("trainer_mailbox ") and " raw " in x for x in lines)
+    assert any(x.strip().startswith("cir_platform --raw--> trainer_crm --raw--> trainer_mailbox") for x in lines)
+
+    doc = cli_json("trace", "nationality")
+    holders = {h["system"]: h for h in doc["holders"]}
+    assert holders["cir_platform"]["form"] == "raw"
+    assert holders["cir_platform"]["origins"] == [
+        {"kind": "collected", "ref": "cir_signatories/cir_management", "form": "raw"}]
+    assert holders["trainer_crm"]["origins"] == [
+        {"kind": "flow", "ref": "cir-to-trainer-language", "form": "raw", "source": "cir_platform"}]
+    assert holders["trainer_mailbox"]["form"] == "raw"
+    assert holders["ofii_stats_dwh"]["form"] == "aggregated"
+    assert doc["entries"] == ["cir_platform"]
+    assert doc["broken"] == [] and doc["truncated"] is False
+    assert {c["to"] for c in doc["chains"]} == set(holders) - {"cir_platform"}
+
+
+def test_trace_foreigner_id_shows_the_pseudonymised_form_at_the_statistics_warehouse():
+    doc = cli_json("trace", "foreigner_id")
+    holders = {h["system"]: h["form"] for h in doc["holders"]}
+    assert holders["ofii_stats_dwh"] == "pseudonymised"
+    assert holders["trainer_crm"] == "raw"
+    paths = [c["path"] for c in doc["chains"]]
+    assert "cir_platform --pseudonymised--> ofii_stats_dwh" in paths
+    # a copy that arrived pseudonymised is not sent on raw: the mailbox's raw copy comes via the raw flow
+    mailbox = [c for c in doc["chains"] if c["to"] == "trainer_mailbox"]
+    assert [c["path"] for c in mailbox] == ["cir_platform --raw--> trainer_crm --raw--> trainer_mailbox"]
+    text = run_cli("trace", "foreigner_id", cwd=REPO).stdout
+    assert "pseudonymised" in next(x for x in text.splitlines() if x.strip().startswith("ofii_stats_dwh "))
+
+
+def test_trace_shows_fields_derived_from_it():
+    doc = cli_json("trace", "date_of_birth")
+    assert doc["derivatives"] == [{"field": "age_band", "derived_from": ["date_of_birth"],
+                                   "derived_at": ["cir_platform", "trainer_crm"]}]
+    age = cli_json("trace", "age_band")
+    assert age["field"]["derived_from"] == ["date_of_birth"]
+    assert sorted(age["entries"]) == ["cir_platform", "trainer_crm"]
+
+
+# --- impact on the example model -----------------------------------------------------------
+
+
+def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
+    doc = cli_json("impact", "trainer_crm")
+    assert doc["subjects"] == [{"subject": "cir_signatories", "vulnerable": True, "children": False,
+                                "population": 110000, "identifiable": True}]
+    assert doc["people"] == 110000
+    assert doc["records"]["per_year"] == 340000
+    sev = doc["severity"]
+    assert (sev["dpc"], sev["ei"], sev["cb"], sev["se"], sev["band"]) == (4.0, 1.0, 1.0, 5.0, "very high")
+    assert doc["notification"]["art33"]["likely"] is True
+    assert doc["notification"]["art34"]["likely"] is True
+    assert doc["notification"]["controller"] == "ofii"
+    fields = {f["field"]: f for f in doc["fields"]}
+    assert fields["nationality"]["form"] == "raw" and fields["nationality"]["tier"] == 3
+    downstream = {d["system"]: d for d in doc["downstream"]}
+    assert downstream["learnhub_lms"]["fields"] == {"email": "raw", "full_name": "raw", "language_level": "raw"}
+    assert downstream["trainer_mailbox"]["depth"] == 1
+    assert downstream["ofii_stats_dwh"]["depth"] == 2
+    assert downstream["ofii_stats_dwh"]["fields"]["foreigner_id"] == "pseudonymised"
+
+    text = run_cli("impact", "trainer_crm", cwd=REPO).stdout
+    assert "VERY HIGH" in text and "110,000" in text and "vulnerable" in text
+    assert "Art. 33 notify the supervisory authority: LIKELY" in text
+    assert "Art. 34 tell the people: LIKELY" in text
+    assert "estimate" in text and "not to replace it" in text
+
+
+def test_impact_of_the_statistics_warehouse_does_not_call_for_telling_the_people():
+    doc = cli_json("impact", "ofii_stats_dwh")
+    art34 = doc["notification"]["art34"]
+    assert art34["likely"] is False
+    assert "unintelligible" in art34["reason"] and "Art. 34(3)(a)" in art34["reason"]
+    assert doc["notification"]["art33"]["likely"] is True  # pseudonymised data are still personal data
+    text = run_cli("impact", "ofii_stats_dwh", cwd=REPO).stdout
+    assert "Art. 34 tell the people: not likely" in text
+
+
+def test_impact_of_aggregated_dashboards_needs_no_notification():
+    doc = cli_json("impact", "ofii_dashboards")
+    assert doc["notification"]["art33"]["likely"] is False
+    assert doc["notification"]["art34"]["likely"] is False
+    assert doc["people"] == 0 and doc["severity"]["band"] == "low"
+    assert doc["subjects"][0]["identifiable"] is False
+
+
+def test_impact_circumstances_change_cb():
+    doc = cli_json("impact", "trainer_crm", "--recipients", "known", "--not-malicious")
+    assert doc["severity"]["cb"] == 0.25 and doc["severity"]["se"] == 4.25
+    bad = run_cli("impact", "trainer_crm", "--recipients", "everyone", cwd=REPO)
+    assert bad.code == 2 and "--recipients" in bad.stderr
+
+
+# --- errors and stability ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (("trace", "natonality"), "did you mean 'nationality'?"),
+    (("impact", "trainer_cr"), "did you mean 'trainer_crm'?"),
+])
+def test_unknown_ids_exit_2_with_a_hint(args, hint):
+    result = run_cli(*args, cwd=REPO)
+    assert result.code == 2, result
+    assert hint in result.stderr and "Traceback" not in result.stderr
+    doc = json.loads(run_cli(*args, "--format", "json", cwd=REPO).stdout)
+    assert hint in doc["errors"][0]["message"]
+
+
+def test_invalid_model_and_format_exit_2(tmp_path):
+    (tmp_path / "m.yaml").write_text("fields: [{id: a, category: nope}]\n", encoding="utf-8")
+    for cmd, ident in (("trace", "a"), ("impact", "x")):
+        result = run_cli(cmd, ident, str(tmp_path))
+        assert result.code == 2 and "error:" in result.stderr, result
+    assert run_cli("trace", "nationality", "--format", "sarif", cwd=REPO).code == 2
+
+
+@pytest.mark.parametrize("args", [("trace", "foreigner_id"), ("impact", "trainer_crm"),
+                                  ("impact", "cir_platform")])
+def test_outputs_are_stable(args):
+    for fmt in ("json", "text"):
+        first = run_cli(*args, "--format", fmt, cwd=REPO).stdout
+        assert first == run_cli(*args, "--format", fmt, cwd=REPO).stdout
+
+
+def test_help_stays_light():
+    from test_startup import loaded_modules
+
+    for cmd in ("trace", "impact"):
+        assert not [m for m in loaded_modules(cmd, "--help") if m.split(".")[0] == "networkx"]
+
+
+# --- hand-built models ---------------------------------------------------------------------
+
+#: BASE plus a derived field, a subprocessor LMS two hops from the collecting system, and an archive.
+CHAIN = BASE.replace("""  - {id: foreigner_id, category: gov_id}
+""", """  - {id: foreigner_id, category: gov_id}
+  - {id: initials, category: identity.name, derived_from: [full_name]}
+  - {id: login, category: device_online_id, derived_from: [email, initials]}
+""").replace("""flows:
+""", """  - {id: lms, organization: trainer}
+  - {id: archive, organization: office}
+flows:
+  - {id: crm-to-lms, from: crm, to: lms, fields: [full_name, login, {field: foreigner_id, form: pseudonymised}]}
+  - {id: lms-to-archive, from: lms, to: archive, fields: [{field: full_name, form: masked}]}
+""")
+
+
+def test_trace_multi_hop_paths_in_tree_order():
+    L = lineage_of(CHAIN)
+    t = trace(L, "full_name")
+    assert chains(t) == [
+        ("cases --raw--> crm", ["cases-to-crm"]),
+        ("cases --raw--> crm --raw--> lms", ["cases-to-crm", "crm-to-lms"]),
+        ("cases --raw--> crm --raw--> lms --masked--> archive", ["cases-to-crm", "crm-to-lms", "lms-to-archive"]),
+    ]
+    assert {h.system: h.form for h in t.holders} == {"archive": "masked", "cases": "raw", "crm": "raw", "lms": "raw"}
+    fid = trace(L, "foreigner_id")
+    assert [c for c, _ in chains(fid)] == ["cases --pseudonymised--> crm",
+                                           "cases --pseudonymised--> crm --pseudonymised--> lms"]
+
+
+def test_trace_derived_fields_enter_where_they_are_derived():
+    L = lineage_of(CHAIN)
+    t = trace(L, "full_name")
+    assert [(d.field, d.derived_from, d.derived_at) for d in t.derivatives] == [
+        ("initials", ("full_name",), ("archive", "cases", "crm", "lms")),  # archive: from the masked name
+        ("login", ("email", "initials"), ("cases", "crm")),
+    ]
+    login = trace(L, "login")
+    assert login.entries == ["cases", "crm"]
+    assert [(h.system, h.form, [o["kind"] for o in h.origins]) for h in login.holders] == [
+        ("cases", "raw", ["derived"]), ("crm", "raw", ["derived"]), ("lms", "raw", ["flow"])]
+    assert chains(login) == [("crm --raw--> lms", ["crm-to-lms"])]
+    assert "initials (from full_name): derived at archive, cases, crm, lms" in _trace_text(L, "full_name")
+
+
+def _trace_text(L, field_id):
+    from lineage.trace import format_trace
+
+    return format_trace(trace(L, field_id))
+
+
+def test_trace_marks_flows_that_break_lineage():
+    text = CHAIN.replace("fields: [{field: full_name, form: masked}]",
+                         "fields: [{field: full_name, form: masked}, foreigner_id, email]")
+    L = lineage_of(text)
+    t = trace(L, "foreigner_id")
+    # lms holds foreigner_id only pseudonymised, yet sends it raw: LIN002, and the chain still reaches archive
+    assert t.broken == [{"flow": "lms-to-archive", "rule": "LIN002", "declared": "raw", "held": "pseudonymised"}]
+    assert "cases --pseudonymised--> crm --pseudonymised--> lms --raw--> archive" in [c for c, _ in chains(t)]
+    assert "[breaks lineage: lms-to-archive LIN002]" in _trace_text(L, "foreigner_id")
+    e = trace(L, "email")  # lms never received email: the flow starts from nowhere
+    assert [(c.start, c.entry) for c in e.chains if c.end == "archive"] == [("lms", "unsourced")]
+
+
+def test_trace_caps_the_number_of_chains():
+    t = trace(lineage_of(CHAIN), "full_name", max_chains=2)
+    assert len(t.chains) == 2 and t.truncated
+
+
+def test_impact_downstream_forms_and_depth_on_a_hand_built_model():
+    L = lineage_of(CHAIN)
+    imp = impact(L, "cases", RISK001)
+    assert [(d["system"], d["depth"], [v["flow"] for v in d["via"]]) for d in imp.downstream] == [
+        ("crm", 1, ["cases-to-crm"]), ("lms", 2, ["crm-to-lms"]), ("archive", 3, ["lms-to-archive"])]
+    lms = next(d for d in imp.downstream if d["system"] == "lms")
+    assert lms["fields"] == {"foreigner_id": "pseudonymised", "full_name": "raw"}  # login is crm's, not cases'
+    assert imp.people == 1000 and imp.records["per_year"] == 0
+    crm = impact(L, "crm", RISK001)
+    assert crm.records == {"per_year": 0, "inbound": [{"flow": "cases-to-crm", "from": "cases", "volume": None}],
+                           "unknown": ["cases-to-crm"]}
+    assert crm.notification["processor_chain"] == ["trainer", "office"]
+
+
+STATS = BASE.replace("""flows:
+""", """  - {id: stats, organization: office}
+  - {id: stats2, organization: office}
+flows:
+  - {id: to-stats, from: cases, to: stats, fields: [{field: foreigner_id, form: pseudonymised}, nationality]}
+  - id: to-stats2
+    from: cases
+    to: stats2
+    fields: [{field: foreigner_id, form: pseudonymised}, nationality, permit_type]
+""")
+
+
+def test_impact_art34_depends_on_band_and_intelligibility():
+    L = lineage_of(STATS)
+    one_quasi = impact(L, "stats", RISK001)  # DPC 4 x EI 0.5 + CB 1 = 3: high, but no one can be named
+    assert (one_quasi.severity["se"], one_quasi.severity["band"]) == (3.0, "high")
+    assert one_quasi.notification["art33"]["likely"] and not one_quasi.notification["art34"]["likely"]
+    assert "unintelligible" in one_quasi.notification["art34"]["reason"]
+    two_quasi = impact(L, "stats2", RISK001)  # nationality + permit type single people out: EI 0.75
+    assert (two_quasi.severity["se"], two_quasi.severity["band"]) == (4.0, "very high")
+    assert two_quasi.notification["art34"]["likely"]
+    assert "nationality, permit_type" in two_quasi.notification["art34"]["reason"]
+    mild = impact(L, "stats2", RISK001, recipients="none", malicious=False)
+    assert mild.severity["band"] == "high" and mild.severity["cb"] == 0
+    calm = impact(L, "stats", RISK001, recipients="none", malicious=False)
+    assert calm.severity["band"] == "medium" and not calm.notification["art34"]["likely"]
+    assert "high risk is not indicated" in calm.notification["art34"]["reason"]
+
+
+def test_band_edges():
+    assert [band(x) for x in (0, 1.99, 2, 2.99, 3, 3.99, 4)] == [
+        "low", "low", "medium", "medium", "high", "high", "very high"]
