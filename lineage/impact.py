@@ -422,9 +422,10 @@ def format_impact(imp: Impact, fmt: str = "text") -> str:
     source = " (populations of the subjects it holds personal data of)" if imp.people else ""
     lines.append(f"people concerned: {_people(imp)}{source}")
     if rec["inbound"]:
-        parts = ", ".join(f"{f['flow']} {f['volume']:,}" if f["volume"] is not None else f"{f['flow']} ?"
-                          for f in rec["inbound"])
-        lines.append(f"records: about {rec['per_year']:,} a year received ({parts})")
+        parts = [f"{f['flow']} {f['volume']:,}" if f["volume"] is not None else f"{f['flow']} ?"
+                 for f in rec["inbound"]]
+        lines.append(f"records: about {rec['per_year']:,} a year received (inbound flow volumes):")
+        lines.extend(_wrap(parts, "  "))
     else:
         lines.append("records: no inbound flow (only what it collects)")
 

@@ -309,6 +309,8 @@ def format_trace(t: Trace, fmt: str = "text") -> str:
         if t.truncated:
             lines.append(f"  ... only the first {len(t.chains)} paths are listed; "
                          "the holders above name every flow")
+    if not t.chains and t.holders:
+        lines.append("paths: none (it is held only where it enters)")
     for b in t.broken:
         held = f"holds it only {b['held']}" if b["held"] else "does not hold it"
         lines.append(f"broken: {b['flow']} declares it {b['declared']} but its source {held} ({b['rule']})")

@@ -284,3 +284,11 @@ def test_impact_art34_depends_on_band_and_intelligibility():
 def test_band_edges():
     assert [band(x) for x in (0, 1.99, 2, 2.99, 3, 3.99, 4)] == [
         "low", "low", "medium", "medium", "high", "high", "very high"]
+
+
+def test_trace_of_a_field_nobody_holds_and_of_one_held_only_where_it_enters():
+    L = lineage_of(CHAIN.replace("  - {id: initials,", "  - {id: unused, category: education}\n  - {id: initials,"))
+    t = trace(L, "unused")
+    assert (t.holders, t.chains, t.entries) == ([], [], [])
+    assert "held by no system" in _trace_text(L, "unused")
+    assert "paths: none (it is held only where it enters)" in _trace_text(L, "permit_type")
