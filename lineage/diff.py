@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lineage.errors import InputErrors, LineageError, Loc
+from lineage.findings import SEVERITIES
 from lineage.load import Source, display_path, read_folder
 
 MODEL_SUFFIXES = (".yaml", ".yml")
@@ -769,8 +770,6 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
     for f in new:
         if not f.waived:
             worst[f.severity] = worst.get(f.severity, 0) + 1
-    from lineage.findings import SEVERITIES
-
     by_sev = ", ".join(f"{worst[s]} {s}" for s in reversed(SEVERITIES) if s in worst)
     out.append(f"**{len(new)} new finding{'s' * (len(new) != 1)}**" + (f" ({by_sev})" if by_sev else "")
                + f" · {len(diff.resolved_findings)} resolved"
@@ -778,7 +777,7 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
 
     def finding_rows(found, new):
         rows = []
-        for f in found:
+        for f in sorted(found, key=lambda f: (f.waived, -SEVERITIES.index(f.severity))):  # worst first, stable
             note = counterpart_note(diff, f, new)
             rows.append([f.severity.upper() + (" (waived)" if f.waived else ""), f.rule, _code(f.target),
                          _cell(", ".join(f.fields)) + (f" ({_cell(note)})" if note else ""),

@@ -139,19 +139,23 @@ def _system(diff, sid: str, delta, score) -> str:
 
 
 def _legend() -> list[str]:
-    out = ["  subgraph \"cluster_legend\" {",
-           "    graph " + _attrs(id="legend", label="Legend", color="#9e9e9e", style="rounded",
-                                 fontname="Helvetica", fontsize="10") + ";"]
-    names = []
-    for status, text in (("added", "added"), ("removed", "removed (dashed)"), ("changed", "changed"),
+    """One node with an HTML-like table: a swatch per status."""
+    cells = []
+    for status, text in (("added", "added"), ("removed", "removed"), ("changed", "changed"),
                          ("unchanged", "unchanged")):
-        name = f"legend-{status}"
-        names.append(quote(name))
-        out.append(f"    {quote(name)} " + _attrs(id=name, **{"class": "legend"}, label=text, tooltip=text,
-                                                   **_style(status, "rounded,filled")) + ";")
-    out.append("    " + " -> ".join(names) + " " + _attrs(style="invis") + ";")
-    out.append("  }")
-    return out
+        style = STYLES[status]
+        dashed = ' STYLE="dashed"' if status == "removed" else ""
+        cells.append(f'<TD BGCOLOR="{style["fillcolor"]}" COLOR="{style["color"]}"{dashed}>'
+                     f'<FONT COLOR="{style["fontcolor"]}">{text}</FONT></TD>')
+    table = ('<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="4">'
+             '<TR><TD BORDER="0" COLSPAN="4"><B>Legend</B></TD></TR>'
+             f'<TR>{"".join(cells)}</TR></TABLE>')
+    node = _attrs(id="legend-table", shape="plaintext", fontname="Helvetica", fontsize="10",
+                  tooltip="green added, red dashed removed, amber changed, grey unchanged")
+    return ["  subgraph \"cluster_legend\" {",
+            "    graph " + _attrs(id="legend", label="", color="#9e9e9e", style="rounded") + ";",
+            f"    \"legend-table\" {node[:-1]}, label=<{table}>];",
+            "  }"]
 
 
 def render_svg(diff) -> str:

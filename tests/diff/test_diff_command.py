@@ -6,6 +6,7 @@ import json
 import textwrap
 
 from helpers import run_cli
+
 from lineage import diff as differ
 
 from .gitrepo import MODEL, GitRepo
