@@ -1,0 +1,416 @@
+"""Importers: Fides manifests and Threagile models to the lineage model format.
+
+Each importer (:func:`lineage.importers.fides.import_fides`,
+:func:`lineage.importers.threagile.import_threagile`) is a function from a
+source path to ``{filename: text}``: the model files it would write, sorted
+and deterministic, each with a header saying where it comes from and TODO
+comments where the source does not say what the format needs (country, role,
+retention, legal basis ...). :func:`write_files` writes them and refuses to
+overwrite anything.
+
+Foreign files are read with a safe loader, never with the strict loader of
+:mod:`lineage.load` (which is for our own format). Any YAML error becomes an
+:class:`~lineage.errors.InputErrors` with file:line:col; a shape the importer
+does not understand becomes one naming the file and the place in it.
+
+This module holds what both importers share: reading, id normalisation and a
+small YAML writer that keeps comments.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lineage.errors import InputErrors, LineageError, Loc
+
+#: Where ``lineage import`` writes when no ``-o`` is given.
+DEFAULT_OUTPUT = "flows-imported"
+#: Country assumed (and marked TODO) where the source names none.
+DEFAULT_COUNTRY = "FR"
+#: The files an importer returns, in this order.
+FILES = ("fields.yaml", "purposes.yaml", "organizations.yaml", "systems.yaml", "flows.yaml")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def display(path: Path) -> str:
+    """Return `path` as the user would type it, with forward slashes."""
+    text = str(path)
+    if path.is_absolute():
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            text = rel
+    return text.replace(os.sep, "/")
+
+
+def problem(where: str, message: str) -> InputErrors:
+    """Return an :class:`InputErrors` about a whole file (no line known)."""
+    return InputErrors([LineageError(Loc(where, 0, 0), message)])
+
+
+class _ForeignLoader(yaml.SafeLoader):
+    """A safe loader that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
+
+    Threagile models redefine anchors (``&customer-contracts`` on several data
+    assets); PyYAML refuses that by default.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: Path) -> Any:
+    """Read one foreign YAML file with a safe loader.
+
+    Returns
+    -------
+    Any
+        The document (None when empty).
+
+    Raises
+    ------
+    InputErrors
+        On unreadable files, bytes that are not UTF-8 and YAML errors, each with
+        file:line:col when the YAML parser gives a position.
+    """
+    where = display(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise problem(where, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        loc = Loc(where, before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1)
+        raise InputErrors([LineageError(loc, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+    try:
+        return yaml.load(content, Loader=_ForeignLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Loc(where, mark.line + 1, mark.column + 1) if mark else Loc(where, 0, 0)
+        message = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise InputErrors([LineageError(loc, f"YAML syntax: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise problem(where, f"YAML: {exc}") from None
+    except RecursionError:
+        raise problem(where, "YAML nested too deeply") from None
+
+
+def yaml_files(root: Path) -> list[Path]:
+    """Return the ``*.yml``/``*.yaml`` files under `root` (or `root` itself), sorted, hidden ones skipped."""
+    if root.is_file():
+        return [root]
+    found = [p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
+    found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def text(value: Any) -> str:
+    """Return a foreign value as one line of text (whitespace collapsed).
+
+    Examples
+    --------
+    >>> text("Contract data might\\n  contain PII. ")
+    'Contract data might contain PII.'
+    >>> text(None), text(12)
+    ('', '12')
+    """
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+# --------------------------------------------------------------------------- ids
+
+_INVALID = re.compile(r"[^a-z0-9_.-]+")
+
+
+def normalise_id(value: Any) -> str:
+    """Turn a foreign key or title into an id of the form ``[a-z0-9][a-z0-9_.-]*``.
+
+    Examples
+    --------
+    >>> normalise_id("Customer Web Client"), normalise_id("browser>app-server")
+    ('customer-web-client', 'browser.app-server')
+    >>> normalise_id("Éléments  (v2)"), normalise_id("--"), normalise_id("demo_users_dataset")
+    ('elements-v2', 'x', 'demo_users_dataset')
+    """
+    s = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower()
+    s = _INVALID.sub("-", s.replace(">", "."))
+    s = re.sub(r"-{2,}", "-", s)
+    s = re.sub(r"\.{2,}", ".", s)
+    s = s.strip("-._")
+    return s or "x"
+
+
+class Ids:
+    """Ids of one section: normalised, unique, and remembered per source key.
+
+    Allocate in a deterministic order (sorted source keys) so that two runs
+    give the same ids.
+
+    Examples
+    --------
+    >>> ids = Ids()
+    >>> ids.get("Web Server"), ids.get("web-server"), ids.get("Web Server")
+    ('web-server', 'web-server-2', 'web-server')
+    """
+
+    def __init__(self, taken: Iterable[str] = ()):
+        self.used: set[str] = set(taken)
+        self.by_source: dict[str, str] = {}
+
+    def get(self, source: str, wanted: str | None = None) -> str:
+        """Return the id of `source`, allocating one (from `wanted` if given) the first time."""
+        found = self.by_source.get(source)
+        if found is not None:
+            return found
+        base = normalise_id(wanted if wanted is not None else source)
+        new, n = base, 1
+        while new in self.used:
+            n += 1
+            new = f"{base}-{n}"
+        self.used.add(new)
+        self.by_source[source] = new
+        return new
+
+
+# --------------------------------------------------------------------------- YAML writing
+
+
+@dataclass(frozen=True)
+class Note:
+    """A value written with a trailing comment: ``key: value  # comment``."""
+
+    value: Any
+    comment: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment line inside a mapping; stands as a key, its value is ignored."""
+
+    text: str
+
+
+class Map(list):
+    """A mapping written in block style: a list of ``(key, value)`` pairs, in order."""
+
+
+class Inline(dict):
+    """A mapping written in flow style: ``{key: value, ...}``."""
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,'()/+-]*$")
+_PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .'/+-]*$")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_NON_PRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+
+
+def scalar(value: Any, flow: bool = False) -> str:
+    """Write a scalar so that the strict loader reads it back as the same text.
+
+    Plain when that is safe (no YAML 1.1 coercion: ``NO``, ``012``, ``2024-01-01``
+    are quoted), otherwise double-quoted with escapes.
+
+    Examples
+    --------
+    >>> scalar("contact.personal"), scalar("NO"), scalar("012"), scalar(True), scalar('a: "b"')
+    ('contact.personal', '"NO"', '"012"', 'true', '"a: \\\\"b\\\\""')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    s = str(value)
+    plain = (_PLAIN_FLOW if flow else _PLAIN).match(s)
+    if plain and not s.endswith(" ") and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == _STR_TAG:
+        return s
+    out = []
+    for ch in s:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _NON_PRINTABLE.match(ch):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _comment(text_: str) -> str:
+    return " ".join(_NON_PRINTABLE.sub(" ", str(text_)).split())
+
+
+def _comment_lines(text_: str, indent: int) -> list[str]:
+    pad = " " * indent
+    lines = textwrap.wrap(_comment(text_), width=max(40, 100 - indent - 2), break_long_words=False,
+                          break_on_hyphens=False) or [""]
+    return [f"{pad}# {line}".rstrip() for line in lines]
+
+
+def _flow_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow_value(v) for v in value) + "]"
+    return scalar(value, flow=True)
+
+
+def _emit_map(pairs: Iterable, indent: int, out: list[str], dash: bool = False) -> None:
+    """Write a block mapping at `indent`; with `dash`, its first key follows ``- `` (a list item)."""
+    first = True
+    for key, value in pairs:
+        if isinstance(key, Comment):
+            out.extend(_comment_lines(key.text, indent - 2 if first and dash else indent))
+            continue
+        lead = " " * (indent - 2) + "- " if first and dash else " " * indent
+        first = False
+        comment = None
+        if isinstance(value, Note):
+            value, comment = value.value, value.comment
+        tail = f"  # {_comment(comment)}" if comment else ""
+        if isinstance(value, Map):
+            out.append(f"{lead}{key}:{tail}")
+            _emit_map(value, indent + 2, out)
+        elif isinstance(value, list | tuple) and value and all(isinstance(v, Map) for v in value):
+            out.append(f"{lead}{key}:{tail}")
+            for item in value:
+                _emit_map(item, indent + 4, out, dash=True)
+        elif isinstance(value, list | tuple) and value:
+            line = f"{lead}{key}: {_flow_value(value)}"
+            if len(line) + len(tail) <= 100:
+                out.append(line + tail)
+            else:
+                out.append(f"{lead}{key}:{tail}")
+                out.extend(f"{' ' * (indent + 2)}- {scalar(v)}" for v in value)
+        elif isinstance(value, list | tuple | dict):
+            out.append(f"{lead}{key}: {_flow_value(value)}{tail}")
+        else:
+            out.append(f"{lead}{key}: {scalar(value)}{tail}")
+
+
+@dataclass
+class Section:
+    """One top-level section of a model file: its entries and the comments above them."""
+
+    name: str
+    entries: list[Map]
+    notes: list[str]
+
+
+def render(header: list[str], sections: list[Section]) -> str:
+    """Write a model file: header comments, ``version: 1``, then each section.
+
+    Examples
+    --------
+    >>> print(render(["From somewhere."], [Section("fields", [Map([("id", "email"),
+    ...     ("category", Note("contact.personal", "Fides: user.contact.email"))])], [])]), end="")
+    # From somewhere.
+    version: 1
+    <BLANKLINE>
+    fields:
+      - id: email
+        category: contact.personal  # Fides: user.contact.email
+    """
+    out: list[str] = []
+    for line in header:
+        out.extend(_comment_lines(line, 0) if line else ["#"])
+    out.append("version: 1")
+    for section in sections:
+        out.append("")
+        for note in section.notes:
+            out.extend(_comment_lines(note, 0))
+        if not section.entries:
+            out.append(f"{section.name}: []")
+            continue
+        out.append(f"{section.name}:")
+        for i, entry in enumerate(section.entries):
+            if i:
+                out.append("")
+            _emit_map(entry, 4, out, dash=True)
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class OutputExists(Exception):
+    """The output folder already holds a file the import would write."""
+
+
+def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
+    """Write `files` into `folder` (created if needed); never overwrite.
+
+    Returns
+    -------
+    list[Path]
+        The paths written, in the order of `files`.
+
+    Raises
+    ------
+    OutputExists
+        When `folder` is a file, or holds any of the files already; nothing is
+        written then.
+    """
+    root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise OutputExists(f"{display(root)} is a file, not a folder")
+    clash = [name for name in files if (root / name).exists()]
+    if clash:
+        raise OutputExists(f"{display(root)} already holds {', '.join(clash)}: refusing to overwrite; "
+                           "remove them or choose another folder with -o")
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in files.items():
+        path = root / name
+        try:
+            with open(path, "x", encoding="utf-8", newline="\n") as handle:
+                handle.write(content)
+        except FileExistsError:
+            raise OutputExists(f"{display(path)} appeared while writing: refusing to overwrite") from None
+        written.append(path)
+    return written
+
+
+def check_output(files: dict[str, str], folder: str | Path) -> None:
+    """Validate the files an importer returns as a model, as if written in `folder`.
+
+    Raises
+    ------
+    InputErrors
+        When the converted model does not validate (a bug of the importer).
+    """
+    from lineage.load import Source
+    from lineage.model import load_model_sources
+
+    root = Path(folder)
+    load_model_sources([Source(display(root / name), content.encode()) for name, content in files.items()])
+
+
+def header(tool: str, source: Path, files: list[Path], notes: Iterable[str] = ()) -> list[str]:
+    """Return the header comment lines of every imported file."""
+    names = [p.relative_to(source).as_posix() if p != source else p.name for p in files]
+    lines = [f"Imported by `lineage import {tool}` from {source.name or display(source)}"
+             + (f" ({', '.join(names)})." if source.is_dir() else "."),
+             "Review every TODO: the source does not say what the lineage format needs there;",
+             "values marked TODO are placeholders that let the model validate, not facts."]
+    lines.extend(notes)
+    return lines
