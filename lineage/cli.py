@@ -411,6 +411,69 @@ def impact_command(
     typer.echo(format_impact(result, fmt), nl=False)
 
 
+import_app = typer.Typer(help="Convert a Fides or Threagile model to this format.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+ImportOutput = Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model files to; "
+                                            "existing files are never overwritten.")]
+ImportCountry = Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 code written, marked TODO, "
+                                            "where the source names no country.")]
+
+
+@import_app.command("fides")
+def import_fides_cmd(
+    path: Annotated[Path, typer.Argument(help="Fides manifest folder (or one manifest file).")],
+    output: ImportOutput = Path("flows-imported"),
+    country: ImportCountry = "FR",
+) -> None:
+    """Convert Fides manifests (systems, datasets, organization, taxonomy) to model files with TODOs."""
+    from lineage.importers.fides import import_fides
+
+    _run_import(import_fides, path, output, country=country)
+
+
+@import_app.command("threagile")
+def import_threagile_cmd(
+    path: Annotated[Path, typer.Argument(help="Threagile model file (threagile.yaml).")],
+    output: ImportOutput = Path("flows-imported"),
+    country: ImportCountry = "FR",
+    orgs_from: Annotated[str, typer.Option("--orgs-from", help="What makes an organization: each technical "
+                                           "asset's owner, or each trust boundary.")] = "owner",
+) -> None:
+    """Convert a Threagile model (data assets, technical assets, links, trust boundaries) to model files."""
+    from lineage.importers.threagile import ORGANIZATIONS, import_threagile
+
+    if orgs_from not in ORGANIZATIONS:
+        misuse(f"--orgs-from must be one of {', '.join(ORGANIZATIONS)}, not '{orgs_from}'")
+    _run_import(import_threagile, path, output, country=country, organizations=orgs_from)
+
+
+def _run_import(convert, path: Path, output: Path, **options) -> None:
+    """Convert, check that the result validates, write it (never overwriting) and say what was written."""
+    from lineage.importers import OutputExists, check_output, display, write_files
+    from lineage.model.places import COUNTRIES
+
+    if options["country"] not in COUNTRIES:
+        misuse(f"--country must be an ISO 3166-1 alpha-2 code such as FR, not '{options['country']}'")
+    try:
+        files = convert(path, **options)
+    except InputErrors as exc:
+        fail(exc)
+    try:
+        check_output(files, output)
+    except InputErrors as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        misuse("the converted model does not validate, so nothing was written: this is a bug in "
+               "`lineage import`; please report it with the source file")
+    try:
+        written = write_files(files, output)
+    except OutputExists as exc:
+        misuse(str(exc))
+    for written_path in written:
+        typer.echo(f"wrote {display(written_path)}")
+    typer.echo(f"next: review the TODO comments, then run lineage validate {display(output)}")
+
+
 rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
