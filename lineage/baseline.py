@@ -42,8 +42,11 @@ _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
 
 def document(findings) -> dict:
     """The baseline of `findings` (open ones only) as a dict."""
-    entries = {f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields)}
-               for f in findings if not f.waived}
+    entries = {
+        f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields)}
+        for f in findings
+        if not f.waived
+    }
     return {"tool": "lineage", "version": VERSION, "findings": dict(sorted(entries.items()))}
 
 
@@ -82,31 +85,51 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise InputErrors([LineageError(Loc(shown), "no such baseline file (write one with "
-                                                    "`lineage check --write-baseline FILE`)")]) from None
+        raise InputErrors(
+            [
+                LineageError(
+                    Loc(shown),
+                    "no such baseline file (write one with `lineage check --write-baseline FILE`)",
+                )
+            ]
+        ) from None
     except IsADirectoryError:
-        raise InputErrors([LineageError(Loc(shown), "a baseline must be a file, not a folder")]) from None
+        raise InputErrors(
+            [LineageError(Loc(shown), "a baseline must be a file, not a folder")]
+        ) from None
     except OSError as exc:
-        raise InputErrors([LineageError(Loc(shown), f"cannot read the baseline: {exc.strerror}")]) from None
+        raise InputErrors(
+            [LineageError(Loc(shown), f"cannot read the baseline: {exc.strerror}")]
+        ) from None
     except UnicodeDecodeError:
         raise InputErrors([LineageError(Loc(shown), "the baseline is not UTF-8 text")]) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputErrors([LineageError(Loc(shown, exc.lineno, exc.colno),
-                                        f"the baseline is not valid JSON: {exc.msg}")]) from None
+        raise InputErrors(
+            [
+                LineageError(
+                    Loc(shown, exc.lineno, exc.colno), f"the baseline is not valid JSON: {exc.msg}"
+                )
+            ]
+        ) from None
     errors = []
 
     def error(message: str, needle: str | None = None) -> None:
         errors.append(LineageError(Loc(shown, *_position(text, needle)), message))
 
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), dict):
-        error("a baseline is a JSON object with a 'findings' object (fingerprint -> finding)",
-              '"findings"' if isinstance(doc, dict) and "findings" in doc else None)
+        error(
+            "a baseline is a JSON object with a 'findings' object (fingerprint -> finding)",
+            '"findings"' if isinstance(doc, dict) and "findings" in doc else None,
+        )
         raise InputErrors(errors)
     if doc.get("version", VERSION) != VERSION:
-        error(f"unsupported baseline version {doc.get('version')!r} (this lineage reads version {VERSION})",
-              '"version"')
+        error(
+            f"unsupported baseline version {doc.get('version')!r} "
+            f"(this lineage reads version {VERSION})",
+            '"version"',
+        )
     for key, value in doc["findings"].items():
         if not _FINGERPRINT.match(key):
             error(f"'{key}' is not a finding fingerprint (32 hexadecimal digits)", json.dumps(key))

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from lineage.findings import SEVERITIES, SEVERITY_RANK
 
-LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+LEVELS = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "notice",
+    "info": "notice",
+}
 PER_LEVEL = 10
 
 
@@ -47,7 +53,8 @@ def annotation(finding) -> str:
         "title": f"{finding.rule} {finding.name}",
     }
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
-    return f"::{LEVELS[finding.severity]} {head}::{escape_data(f'{finding.target}: {finding.message}')}"
+    message = escape_data(f"{finding.target}: {finding.message}")
+    return f"::{LEVELS[finding.severity]} {head}::{message}"
 
 
 def render(analysis, per_level: int = PER_LEVEL) -> str:
@@ -65,8 +72,10 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
         The annotation lines, most severe first, then one summary line:
         a ``::notice`` when some findings were not annotated, else plain text.
     """
-    open_ = sorted((f for f in analysis.findings if not f.waived),
-                   key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key))
+    open_ = sorted(
+        (f for f in analysis.findings if not f.waived),
+        key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key),
+    )
     used = dict.fromkeys(LEVELS.values(), 0)
     lines, skipped = [], {}
     for f in open_:
@@ -79,7 +88,9 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
     counts = analysis.summary
     total = sum(counts[s] for s in SEVERITIES)
     shown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-    summary = f"lineage: {total} finding{'' if total == 1 else 's'}" + (f" ({shown})" if shown else "")
+    summary = f"lineage: {total} finding{'' if total == 1 else 's'}" + (
+        f" ({shown})" if shown else ""
+    )
     for key, label in (("waived", "waived"), ("preexisting", "already in the base")):
         if counts.get(key):
             summary += f"; {counts[key]} {label}"
@@ -88,8 +99,10 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
     if skipped:
         n = sum(skipped.values())
         detail = ", ".join(f"{skipped[s]} {s}" for s in reversed(SEVERITIES) if s in skipped)
-        summary += (f"; {n} not annotated ({detail}): see the job summary or the code scanning "
-                    "alerts for the full list")
+        summary += (
+            f"; {n} not annotated ({detail}): see the job summary or the code scanning "
+            "alerts for the full list"
+        )
         lines.append(f"::notice title=lineage summary::{escape_data(summary)}")
     else:
         lines.append(summary)

@@ -51,8 +51,12 @@ def render(analysis, passed: bool = True) -> str:
         if quiet:
             suite = ET.SubElement(root, "testsuite", name=SUITE_OF_PASSES)
             for rule in quiet:
-                ET.SubElement(suite, "testcase", classname=SUITE_OF_PASSES,
-                              name=_clean(f"[{rule.severity.upper()}][{rule.id}] {rule.name}"))
+                ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=SUITE_OF_PASSES,
+                    name=_clean(f"[{rule.severity.upper()}][{rule.id}] {rule.name}"),
+                )
             _count(suite)
     _count(root)
     ET.indent(root)
@@ -67,21 +71,31 @@ def testcase_name(finding) -> str:
 
 def _testcase(suite, finding, ruleset) -> None:
     file = _clean(finding.loc.file)
-    case = ET.SubElement(suite, "testcase", classname=file, name=_clean(testcase_name(finding)),
-                         file=file, line=str(finding.loc.line))
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=file,
+        name=_clean(testcase_name(finding)),
+        file=file,
+        line=str(finding.loc.line),
+    )
     rule = ruleset.rules.get(finding.rule)
     title = f" ({rule.title})" if rule is not None else ""
     if finding.waived:
         ET.SubElement(case, "skipped", message=_clean(f"waived: {finding.waiver_reason}"))
         return
     failure = ET.SubElement(case, "failure", type=finding.rule, message=_clean(finding.message))
-    failure.text = _clean("\n".join([
-        f"{finding.loc}: {finding.severity.upper()} {finding.rule} {finding.name}{title}",
-        f"Target: {finding.target}",
-        f"Fields: {', '.join(finding.fields) or '-'}",
-        finding.message,
-        f"Guideline: {help_uri(finding.rule, ruleset)}",
-    ]))
+    failure.text = _clean(
+        "\n".join(
+            [
+                f"{finding.loc}: {finding.severity.upper()} {finding.rule} {finding.name}{title}",
+                f"Target: {finding.target}",
+                f"Fields: {', '.join(finding.fields) or '-'}",
+                finding.message,
+                f"Guideline: {help_uri(finding.rule, ruleset)}",
+            ]
+        )
+    )
 
 
 def _count(element) -> None:

@@ -100,10 +100,18 @@ def _report(analysis, ordered, keep: int) -> str:
     counts = analysis.summary
     total = sum(counts[s] for s in SEVERITIES)
     blocking = len(failing(analysis.findings, ruleset.fail_on))
-    verdict = (f"**{blocking}** at or above `{ruleset.fail_on}`: the check fails" if blocking
-               else f"none at or above `{ruleset.fail_on}`: the check passes")
-    out = [MARKER, "## lineage: personal-data flow check", "",
-           f"{total} finding{'' if total == 1 else 's'}; {verdict}.", ""]
+    verdict = (
+        f"**{blocking}** at or above `{ruleset.fail_on}`: the check fails"
+        if blocking
+        else f"none at or above `{ruleset.fail_on}`: the check passes"
+    )
+    out = [
+        MARKER,
+        "## lineage: personal-data flow check",
+        "",
+        f"{total} finding{'' if total == 1 else 's'}; {verdict}.",
+        "",
+    ]
 
     columns = [s for s in reversed(SEVERITIES)] + ["waived"]
     extra = {}
@@ -113,8 +121,11 @@ def _report(analysis, ordered, keep: int) -> str:
         extra["in baseline"] = analysis.extra["baseline"]
     out.append("| " + " | ".join([*columns, *extra]) + " |")
     out.append("|" + "---:|" * (len(columns) + len(extra)))
-    out.append("| " + " | ".join([*(str(counts.get(c, 0)) for c in columns),
-                                  *(str(n) for n in extra.values())]) + " |")
+    out.append(
+        "| "
+        + " | ".join([*(str(counts.get(c, 0)) for c in columns), *(str(n) for n in extra.values())])
+        + " |"
+    )
     out.append("")
 
     open_ = [f for f in shown if not f.waived]
@@ -123,8 +134,10 @@ def _report(analysis, ordered, keep: int) -> str:
         out += ["| Severity | Rule | Target | Fields | Location |", "|---|---|---|---|---|"]
         for f in open_:
             rule = f"[{cell(f.rule)}]({help_uri(f.rule, ruleset)}) {cell(f.name)}"
-            out.append(f"| {f.severity} | {rule} | {cell(f.target)} | {cell(', '.join(f.fields))} "
-                       f"| {cell(str(f.loc))} |")
+            out.append(
+                f"| {f.severity} | {rule} | {cell(f.target)} | {cell(', '.join(f.fields))} "
+                f"| {cell(str(f.loc))} |"
+            )
         out.append("")
     elif not cut:
         out += ["No open findings.", ""]
@@ -132,14 +145,19 @@ def _report(analysis, ordered, keep: int) -> str:
     by_rule: dict[str, list] = {}
     for f in open_:
         by_rule.setdefault(f.rule, []).append(f)
-    for rule_id in sorted(by_rule, key=lambda r: (-max(SEVERITY_RANK[f.severity] for f in by_rule[r]), r)):
+    for rule_id in sorted(
+        by_rule, key=lambda r: (-max(SEVERITY_RANK[f.severity] for f in by_rule[r]), r)
+    ):
         out += _details(rule_id, by_rule[rule_id], ruleset)
 
     if waived:
         plural = "" if len(waived) == 1 else "s"
         out += [f"<details><summary>{len(waived)} waived finding{plural}</summary>", ""]
-        out += [f"- {_code(str(f.loc))} {f.rule} {_inline(f.target)} "
-                f"({_inline(', '.join(f.fields))}): {_inline(f.waiver_reason or '')}" for f in waived]
+        out += [
+            f"- {_code(str(f.loc))} {f.rule} {_inline(f.target)} "
+            f"({_inline(', '.join(f.fields))}): {_inline(f.waiver_reason or '')}"
+            for f in waived
+        ]
         out += ["", "</details>", ""]
 
     if cut:
@@ -148,9 +166,11 @@ def _report(analysis, ordered, keep: int) -> str:
             key = "waived" if f.waived else f.severity
             severities[key] = severities.get(key, 0) + 1
         detail = ", ".join(f"{n} {s}" for s, n in severities.items())
-        out.append(f"**Not shown:** {len(cut)} more finding{'' if len(cut) == 1 else 's'} ({detail}) "
-                   "to keep this report under GitHub's size limit; the full list is in the "
-                   "SARIF, JSON or text report of this run.")
+        out.append(
+            f"**Not shown:** {len(cut)} more finding{'' if len(cut) == 1 else 's'} ({detail}) "
+            "to keep this report under GitHub's size limit; the full list is in the "
+            "SARIF, JSON or text report of this run."
+        )
         out.append("")
     return "\n".join(out)
 
@@ -159,9 +179,14 @@ def _details(rule_id: str, findings, ruleset) -> list[str]:
     rule = ruleset.rules.get(rule_id)
     name = rule.name if rule is not None else findings[0].name
     title = f": {_inline(rule.title)}" if rule is not None else ""
-    out = [f"<details><summary>{_inline(rule_id)} {_inline(name)}{title} ({len(findings)})</summary>", ""]
-    out += [f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(f.message)}"
-            for f in findings]
+    out = [
+        f"<details><summary>{_inline(rule_id)} {_inline(name)}{title} ({len(findings)})</summary>",
+        "",
+    ]
+    out += [
+        f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(f.message)}"
+        for f in findings
+    ]
     out.append("")
     if rule is not None:
         fix = fix_text(rule.doc) if rule.check != "match" else ""

@@ -55,8 +55,12 @@ MAX_RESULTS = 25_000
 MAX_FLOW_LOCATIONS = 1_000
 
 
-def render(analysis, include_waived: bool = False, category: str | None = None,
-           max_results: int = MAX_RESULTS) -> str:
+def render(
+    analysis,
+    include_waived: bool = False,
+    category: str | None = None,
+    max_results: int = MAX_RESULTS,
+) -> str:
     """Render `analysis` as a SARIF 2.1.0 log (JSON text).
 
     Parameters
@@ -78,12 +82,20 @@ def render(analysis, include_waived: bool = False, category: str | None = None,
     str
         Deterministic JSON text: the same analysis gives the same bytes.
     """
-    return json.dumps(document(analysis, include_waived, category, max_results),
-                      indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            document(analysis, include_waived, category, max_results), indent=2, ensure_ascii=False
+        )
+        + "\n"
+    )
 
 
-def document(analysis, include_waived: bool = False, category: str | None = None,
-             max_results: int = MAX_RESULTS) -> dict:
+def document(
+    analysis,
+    include_waived: bool = False,
+    category: str | None = None,
+    max_results: int = MAX_RESULTS,
+) -> dict:
     """The SARIF log as a dict; see :func:`render`."""
     findings = [f for f in analysis.findings if include_waived or not f.waived]
     kept, cut = _keep_most_severe(findings, max_results)
@@ -100,17 +112,19 @@ def document(analysis, include_waived: bool = False, category: str | None = None
             "omitted": len(cut),
             "omittedBySeverity": _by_severity(cut),
             "note": f"{len(cut)} least severe results left out (at most {max_results} per run); "
-                    "see the JSON or text report for the full list",
+            "see the JSON or text report for the full list",
         }
     run = {
-        "tool": {"driver": {
-            "name": "lineage",
-            "fullName": f"lineage {__version__}",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
-            "rules": rules,
-        }},
+        "tool": {
+            "driver": {
+                "name": "lineage",
+                "fullName": f"lineage {__version__}",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
         "automationDetails": {"id": _category(category, analysis)},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -183,8 +197,10 @@ def _keep_most_severe(findings, limit: int):
         return list(findings), []
     ranked = sorted(range(len(findings)), key=lambda i: -SEVERITY_RANK[findings[i].severity])
     keep = set(ranked[:limit])
-    return ([f for i, f in enumerate(findings) if i in keep],
-            [f for i, f in enumerate(findings) if i not in keep])
+    return (
+        [f for i, f in enumerate(findings) if i in keep],
+        [f for i, f in enumerate(findings) if i not in keep],
+    )
 
 
 def _by_severity(findings) -> dict[str, int]:
@@ -237,19 +253,26 @@ def rule_help(rule) -> tuple[str, str]:
 
 def _doc(rule) -> str:
     if rule.check == "match":
-        return (f"Custom rule written in {rule.loc.file} (check: match): it reports every "
-                f"{rule.params.get('target', 'target')} that its `where` and `holds`/`carries` "
-                "conditions select. See the rule file for what it looks for.")
+        return (
+            f"Custom rule written in {rule.loc.file} (check: match): it reports every "
+            f"{rule.params.get('target', 'target')} that its `where` and `holds`/`carries` "
+            "conditions select. See the rule file for what it looks for."
+        )
     return rule.doc
 
 
 def _descriptor(rule, rule_id: str) -> dict:
     if rule is None:  # a finding from a rule outside the ruleset: describe what we know
-        return {"id": rule_id, "name": rule_id.lower(),
-                "shortDescription": {"text": rule_id}, "fullDescription": {"text": rule_id},
-                "help": {"text": rule_id, "markdown": rule_id}, "helpUri": help_uri(rule_id),
-                "defaultConfiguration": {"level": "warning"},
-                "properties": {"tags": ["privacy", "gdpr", rule_family(rule_id)]}}
+        return {
+            "id": rule_id,
+            "name": rule_id.lower(),
+            "shortDescription": {"text": rule_id},
+            "fullDescription": {"text": rule_id},
+            "help": {"text": rule_id, "markdown": rule_id},
+            "helpUri": help_uri(rule_id),
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["privacy", "gdpr", rule_family(rule_id)]},
+        }
     text, markdown = rule_help(rule)
     return {
         "id": rule.id,
@@ -269,10 +292,12 @@ def _descriptor(rule, rule_id: str) -> dict:
 
 
 def _location(loc, message: str | None = None) -> dict:
-    out = {"physicalLocation": {
-        "artifactLocation": {"uri": artifact_uri(loc.file)},
-        "region": {"startLine": max(1, loc.line), "startColumn": max(1, loc.column)},
-    }}
+    out = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(loc.file)},
+            "region": {"startLine": max(1, loc.line), "startColumn": max(1, loc.column)},
+        }
+    }
     if message is not None:
         out["message"] = {"text": message}
     return out
@@ -300,8 +325,11 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
             FINGERPRINT_KEY: finding.fingerprint,
             "primaryLocationLineHash": line_hash(finding.fingerprint),
         },
-        "properties": {"severity": finding.severity, "target": finding.target,
-                       "fields": list(finding.fields)},
+        "properties": {
+            "severity": finding.severity,
+            "target": finding.target,
+            "fields": list(finding.fields),
+        },
     }
     related = _related(finding, analysis)
     if related:
@@ -310,8 +338,13 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
     if code_flows:
         result["codeFlows"] = code_flows
     if finding.waived:
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": finding.waiver_reason or "waived"}]
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": finding.waiver_reason or "waived",
+            }
+        ]
     return result
 
 
@@ -345,7 +378,11 @@ class _FlowPaths:
             from lineage.graph import path_to
 
             L = self.L
-            ok = L is not None and field in getattr(L, "bit", {}) and system in getattr(L, "held", {})
+            ok = (
+                L is not None
+                and field in getattr(L, "bit", {})
+                and system in getattr(L, "held", {})
+            )
             self._cache[key] = path_to(L, field, system) if ok else []
         return self._cache[key]
 
@@ -381,12 +418,18 @@ class _FlowPaths:
             if len(locations) > budget:
                 break
             budget -= len(locations)
-            systems = [self.model.flows[hops[0][0]].source] + [self.model.flows[f].target for f, _ in hops]
-            out.append({
-                "message": {"text": f"{', '.join(fields)}: {' -> '.join(systems)} "
-                                    f"(flow{'s' if len(hops) > 1 else ''} {', '.join(f for f, _ in hops)})"},
-                "threadFlows": [{"locations": [{"location": loc} for loc in locations]}],
-            })
+            systems = [self.model.flows[hops[0][0]].source] + [
+                self.model.flows[f].target for f, _ in hops
+            ]
+            out.append(
+                {
+                    "message": {
+                        "text": f"{', '.join(fields)}: {' -> '.join(systems)} "
+                        f"(flow{'s' if len(hops) > 1 else ''} {', '.join(f for f, _ in hops)})"
+                    },
+                    "threadFlows": [{"locations": [{"location": loc} for loc in locations]}],
+                }
+            )
         return out
 
     def _hop(self, fid: str, form: str) -> dict:

@@ -42,24 +42,39 @@ def synthetic_model(n_fields: int = 60, n_flows: int = 50) -> str:
     lines += [f"  - {{id: f{i:03d}, category: synth.tier{i % 4 + 1}}}" for i in range(n_fields)]
     fields = ", ".join(f"f{i:03d}" for i in range(n_fields))
     lines += [
-        "subjects:", "  - {id: people}",
+        "subjects:",
+        "  - {id: people}",
         "purposes:",
         "  - {id: service, legal_basis: contract, max_retention: P1Y, needs: [" + fields + "]}",
         "  - {id: newsletter, legal_basis: consent, max_retention: P1Y}",
-        "organizations:", "  - {id: acme, role: controller, country: FR}",
+        "organizations:",
+        "  - {id: acme, role: controller, country: FR}",
         "systems:",
-        "  - id: source", "    organization: acme", "    retention: P1Y",
+        "  - id: source",
+        "    organization: acme",
+        "    retention: P1Y",
         "    security: {encryption_at_rest: true, mfa: true, access_logging: true}",
         f"    collects: [{{subject: people, purpose: service, fields: [{fields}]}}]",
     ]
     for j in range(n_flows):
-        lines += [f"  - id: sink{j:03d}", "    organization: acme", "    retention: P1Y",
-                  "    security: {encryption_at_rest: true, mfa: true, access_logging: true}"]
+        lines += [
+            f"  - id: sink{j:03d}",
+            "    organization: acme",
+            "    retention: P1Y",
+            "    security: {encryption_at_rest: true, mfa: true, access_logging: true}",
+        ]
     lines.append("flows:")
     for j in range(n_flows):
-        lines += [f"  - id: flow{j:03d}", "    from: source", f"    to: sink{j:03d}",
-                  "    purpose: newsletter", "    channel: api", "    encrypted: true",
-                  "    retention: P1Y", f"    fields: [{fields}]"]
+        lines += [
+            f"  - id: flow{j:03d}",
+            "    from: source",
+            f"    to: sink{j:03d}",
+            "    purpose: newsletter",
+            "    channel: api",
+            "    encrypted: true",
+            "    retention: P1Y",
+            f"    fields: [{fields}]",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -37,10 +37,16 @@ def test_action_metadata():
     for s in ACTION["runs"]["steps"]:
         if "run" in s:
             assert s["shell"] == "bash"
-            assert "${{" not in s["run"], "inputs reach run: scripts through env: only (template injection)"
+            assert "${{" not in s["run"], (
+                "inputs reach run: scripts through env: only (template injection)"
+            )
     check = step("lineage check")
-    assert check["env"] == {"MODEL": "${{ inputs.model }}", "RULES": "${{ inputs.rules }}",
-                            "FAIL_ON": "${{ inputs.fail-on }}", "DIFF_BASE": "${{ inputs.diff-base }}"}
+    assert check["env"] == {
+        "MODEL": "${{ inputs.model }}",
+        "RULES": "${{ inputs.rules }}",
+        "FAIL_ON": "${{ inputs.fail-on }}",
+        "DIFF_BASE": "${{ inputs.diff-base }}",
+    }
     assert "--format github" in check["run"] and "--output-sarif lineage.sarif" in check["run"]
     assert '--output-markdown "$GITHUB_STEP_SUMMARY"' in check["run"]
 
@@ -61,15 +67,30 @@ def run_step(cwd: Path, tmp: Path, **inputs: str) -> subprocess.CompletedProcess
     venv_bin.mkdir(parents=True, exist_ok=True)
     if not (venv_bin / "lineage").exists():
         (venv_bin / "lineage").symlink_to(SCRIPT)
-    env = {**os.environ, "RUNNER_TEMP": str(tmp / "runner-temp"),
-           "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
-           "MODEL": "flows", "RULES": "", "FAIL_ON": "", "DIFF_BASE": "", **inputs}
-    return subprocess.run([BASH, "-c", step("lineage check")["run"]], cwd=cwd, env=env, check=False,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "RUNNER_TEMP": str(tmp / "runner-temp"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+        "MODEL": "flows",
+        "RULES": "",
+        "FAIL_ON": "",
+        "DIFF_BASE": "",
+        **inputs,
+    }
+    return subprocess.run(
+        [BASH, "-c", step("lineage check")["run"]],
+        cwd=cwd,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-needs_tools = pytest.mark.skipif(BASH is None or not SCRIPT.exists(),
-                                 reason="needs bash and the lineage console script")
+needs_tools = pytest.mark.skipif(
+    BASH is None or not SCRIPT.exists(), reason="needs bash and the lineage console script"
+)
 
 
 @pytest.fixture
@@ -81,20 +102,28 @@ def project(tmp_path):
 @needs_tools
 def test_check_step_writes_annotations_sarif_and_summary(project, tmp_path):
     (project / "org-rules").mkdir()
-    (project / "org-rules" / "a.yaml").write_text("settings:\n  severity: {MIN004: low}\n", encoding="utf-8")
+    (project / "org-rules" / "a.yaml").write_text(
+        "settings:\n  severity: {MIN004: low}\n", encoding="utf-8"
+    )
     (project / "more-rules").mkdir()
-    (project / "more-rules" / "b.yaml").write_text("settings:\n  disable: [LIN003]\n", encoding="utf-8")
+    (project / "more-rules" / "b.yaml").write_text(
+        "settings:\n  disable: [LIN003]\n", encoding="utf-8"
+    )
     result = run_step(project, tmp_path, RULES="org-rules\nmore-rules ", FAIL_ON="critical")
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("::error file=flows/")
-    loud = [line for line in result.stdout.splitlines() if line.startswith(("::error", "::warning"))]
+    loud = [
+        line for line in result.stdout.splitlines() if line.startswith(("::error", "::warning"))
+    ]
     assert loud and not any("title=MIN004" in line for line in loud)  # MIN004 is low now: a notice
     sarif = json.loads((project / "lineage.sarif").read_text(encoding="utf-8"))
     rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "LIN003" not in rules  # both rule folders were read
     assert rules["MIN004"]["defaultConfiguration"]["level"] == "note"
     assert sarif["runs"][0]["results"]
-    assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("<!-- lineage-report -->")
+    assert (
+        (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("<!-- lineage-report -->")
+    )
 
 
 @needs_tools
@@ -116,9 +145,18 @@ def test_check_step_reports_bad_input_as_exit_2(project, tmp_path):
 @needs_tools
 @pytest.mark.skipif(GIT is None, reason="git is not installed")
 def test_diff_base_fails_only_on_new_findings_but_uploads_them_all(project, tmp_path):
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "base"]):
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "base"],
+    ):
         subprocess.run([GIT, *args], cwd=project, env=env, check=True, capture_output=True)
     result = run_step(project, tmp_path, DIFF_BASE="HEAD")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -24,7 +24,9 @@ def project(tmp_path):
 def test_write_then_apply_reports_nothing(project):
     written = run_cli("check", *TODAY, "--write-baseline", "lineage-baseline.json", cwd=project)
     assert written.code == 1, written  # writing a baseline does not change the verdict
-    result = run_cli("check", *TODAY, "--baseline", "lineage-baseline.json", "--format", "json", cwd=project)
+    result = run_cli(
+        "check", *TODAY, "--baseline", "lineage-baseline.json", "--format", "json", cwd=project
+    )
     assert result.code == 0, result
     doc = json.loads(result.stdout)
     assert [f for f in doc["findings"] if not f["waived"]] == []
@@ -45,14 +47,17 @@ def test_a_new_excess_field_is_the_only_finding(project):
     assert result.code == 1, result
     open_ = [f for f in json.loads(result.stdout)["findings"] if not f["waived"]]
     assert [(f["rule"], f["target"], f["fields"]) for f in open_] == [
-        ("MIN001", "flow:cir-to-trainer-civic", ["nationality"])]
+        ("MIN001", "flow:cir-to-trainer-civic", ["nationality"])
+    ]
 
 
 def test_moving_definitions_keeps_the_baseline_valid(project):
     assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
     flows = project / "flows" / "flows.yaml"
-    flows.write_text("# a comment that moves every line down\n\n\n" + flows.read_text(encoding="utf-8"),
-                     encoding="utf-8")
+    flows.write_text(
+        "# a comment that moves every line down\n\n\n" + flows.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     assert run_cli("check", *TODAY, "--baseline", "b.json", cwd=project).code == 0
 
 
@@ -67,25 +72,38 @@ def test_baseline_file_is_stable_and_readable(project):
     assert list(doc["findings"]) == sorted(doc["findings"])
     assert len(doc["findings"]) == 21  # open findings only; the waived one is not baselined
     entry = doc["findings"]["d91ddb8b4a2f3a4d4981d36265b4475d"]
-    assert entry == {"rule": "MIN001", "target": "flow:cir-to-trainer-language", "fields": ["nationality"]}
+    assert entry == {
+        "rule": "MIN001",
+        "target": "flow:cir-to-trainer-language",
+        "fields": ["nationality"],
+    }
     assert b'"line"' not in one and b'"message"' not in one
 
 
 def test_refreshing_a_baseline_keeps_what_is_still_found(project):
     assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
     before = (project / "b.json").read_bytes()
-    again = run_cli("check", *TODAY, "--baseline", "b.json", "--write-baseline", "b.json", cwd=project)
+    again = run_cli(
+        "check", *TODAY, "--baseline", "b.json", "--write-baseline", "b.json", cwd=project
+    )
     assert again.code == 0, again
     assert (project / "b.json").read_bytes() == before
 
 
-@pytest.mark.parametrize(("content", "where", "why"), [
-    ('{\n  "findings": {\n    "abc":\n  }\n}\n', "bad.json:4:3:", "not valid JSON"),
-    ("[1, 2]\n", "bad.json:1:1:", "'findings' object"),
-    ('{"version": 1,\n "findings": {"zz": {}}}\n', "bad.json:2:15:", "'zz' is not a finding fingerprint"),
-    ('{"version": 9, "findings": {}}\n', "bad.json:1:2:", "unsupported baseline version 9"),
-    ("\xff\xfe{", "bad.json:1:1:", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("content", "where", "why"),
+    [
+        ('{\n  "findings": {\n    "abc":\n  }\n}\n', "bad.json:4:3:", "not valid JSON"),
+        ("[1, 2]\n", "bad.json:1:1:", "'findings' object"),
+        (
+            '{"version": 1,\n "findings": {"zz": {}}}\n',
+            "bad.json:2:15:",
+            "'zz' is not a finding fingerprint",
+        ),
+        ('{"version": 9, "findings": {}}\n', "bad.json:1:2:", "unsupported baseline version 9"),
+        ("\xff\xfe{", "bad.json:1:1:", "not UTF-8"),
+    ],
+)
 def test_a_malformed_baseline_exits_2_with_its_location(project, content, where, why):
     (project / "bad.json").write_bytes(content.encode("latin-1"))
     result = run_cli("check", *TODAY, "--baseline", "bad.json", cwd=project)

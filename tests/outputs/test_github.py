@@ -14,15 +14,23 @@ ARGS = ("check", "flows", "--today", "2026-11-28")
 
 def test_escaping(example):
     finding = dataclasses.replace(
-        example.findings[0], message="100% sure, really: yes\r\nnext line",
-        loc=Loc("flows/a,b:c%.yaml", 3, 7), rule="MIN001", name="excess-field")
+        example.findings[0],
+        message="100% sure, really: yes\r\nnext line",
+        loc=Loc("flows/a,b:c%.yaml", 3, 7),
+        rule="MIN001",
+        name="excess-field",
+    )
     line = github.annotation(finding)
     head, message = line.split("::", 2)[1:]
     assert "\n" not in line and "\r" not in line
     assert message == f"{finding.target}: 100%25 sure, really: yes%0D%0Anext line"
     props = dict(p.split("=", 1) for p in head.split(" ", 1)[1].split(","))
-    assert props == {"file": "flows/a%2Cb%3Ac%25.yaml", "line": "3", "col": "7",
-                     "title": "MIN001 excess-field"}
+    assert props == {
+        "file": "flows/a%2Cb%3Ac%25.yaml",
+        "line": "3",
+        "col": "7",
+        "title": "MIN001 excess-field",
+    }
     assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 
@@ -39,8 +47,10 @@ def test_levels_order_and_summary_of_the_example():
 
 def test_at_most_ten_per_level(synthetic):
     lines = github.render(synthetic).splitlines()
-    counts = {level: sum(1 for line in lines[:-1] if line.startswith(f"::{level} "))
-              for level in ("error", "warning", "notice")}
+    counts = {
+        level: sum(1 for line in lines[:-1] if line.startswith(f"::{level} "))
+        for level in ("error", "warning", "notice")
+    }
     assert counts == {"error": 10, "warning": 10, "notice": 10}
     assert all(" file=" in line for line in lines[:-1])
     assert "2970 not annotated (740 critical, 750 high, 740 medium, 740 low)" in lines[-1]

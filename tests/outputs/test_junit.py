@@ -38,7 +38,9 @@ def test_layout_of_a_failure_and_a_skip(example):
     root = ET.fromstring(junit.render(example).encode())
     suite = root.find("testsuite[@name='flows/flows.yaml']")
     assert suite is not None
-    case = suite.find("testcase[@name='[HIGH][MIN001] excess-field flow:cir-to-trainer-language nationality']")
+    case = suite.find(
+        "testcase[@name='[HIGH][MIN001] excess-field flow:cir-to-trainer-language nationality']"
+    )
     assert case is not None
     assert case.get("classname") == case.get("file") == "flows/flows.yaml"
     assert case.get("line") == "9"
@@ -66,7 +68,7 @@ def test_rules_without_findings_pass(example):
 
 
 def test_markup_and_control_characters_are_escaped(example):
-    nasty = 'drop <b>"x"</b> & \'y\' ]]> \x01\x1b done\nnext line'
+    nasty = "drop <b>\"x\"</b> & 'y' ]]> \x01\x1b done\nnext line"
     finding = dataclasses.replace(example.findings[0], message=nasty, target="flow:a&b")
     waived = dataclasses.replace(example.findings[1], waived=True, waiver_reason="<because> & \x02")
     text = junit.render(dataclasses.replace(example, findings=[finding, waived]))

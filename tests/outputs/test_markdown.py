@@ -16,12 +16,20 @@ def test_report_of_the_example_model():
     assert result.code == 1, result
     text = result.stdout
     assert text.startswith("<!-- lineage-report -->\n")
-    assert "| critical | high | medium | low | info | waived |\n|---:|---:|---:|---:|---:|---:|\n" \
-           "| 6 | 11 | 4 | 0 | 0 | 1 |" in text
+    assert (
+        "| critical | high | medium | low | info | waived |\n|---:|---:|---:|---:|---:|---:|\n"
+        "| 6 | 11 | 4 | 0 | 0 | 1 |" in text
+    )
     assert "| Severity | Rule | Target | Fields | Location |" in text
-    assert ("| high | [MIN001](https://lineage.dev/rules/MIN001) excess-field | "
-            "flow:cir-to-trainer-language | nationality | flows/flows.yaml:9:5 |") in text
-    rows = [line for line in text.splitlines() if "](https://lineage.dev/rules/" in line and line.startswith("| ")]
+    assert (
+        "| high | [MIN001](https://lineage.dev/rules/MIN001) excess-field | "
+        "flow:cir-to-trainer-language | nationality | flows/flows.yaml:9:5 |"
+    ) in text
+    rows = [
+        line
+        for line in text.splitlines()
+        if "](https://lineage.dev/rules/" in line and line.startswith("| ")
+    ]
     assert len(rows) == 21
     order = ["critical", "high", "medium", "low", "info"]
     ranks = [order.index(r.split(" | ")[0][2:]) for r in rows]
@@ -40,8 +48,12 @@ def test_preexisting_and_baseline_columns(example):
 
 
 def test_cells_are_escaped(example):
-    finding = dataclasses.replace(example.findings[0], target="flow:a|b<c>`d`", fields=("x|y",),
-                                  message="use <script>alert(1)</script> | now")
+    finding = dataclasses.replace(
+        example.findings[0],
+        target="flow:a|b<c>`d`",
+        fields=("x|y",),
+        message="use <script>alert(1)</script> | now",
+    )
     text = markdown.render(dataclasses.replace(example, findings=[finding]))
     row = next(line for line in text.splitlines() if "flow:a" in line and line.startswith("| "))
     assert "flow:a\\|b&lt;c&gt;\\`d\\`" in row and "x\\|y" in row
@@ -61,7 +73,11 @@ def test_thousands_of_findings_stay_under_the_comment_limit(synthetic):
     assert len(text) < 65_536
     assert len(text) <= markdown.MAX_CHARS
     assert text.startswith(markdown.MARKER)
-    rows = [line for line in text.splitlines() if "](https://lineage.dev/rules/" in line and line.startswith("| ")]
+    rows = [
+        line
+        for line in text.splitlines()
+        if "](https://lineage.dev/rules/" in line and line.startswith("| ")
+    ]
     assert 0 < len(rows) < 3000
     # the least severe are cut first: every critical row is kept before any lower one
     severities = [r.split(" | ")[0][2:] for r in rows]

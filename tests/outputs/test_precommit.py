@@ -26,17 +26,25 @@ from helpers import REPO
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 GIT = shutil.which("git")
 #: pip's messages when the package index cannot be reached (not when our package fails to build).
-NETWORK = re.compile(r"NewConnectionError|Max retries exceeded|Temporary failure in name resolution|"
-                     r"Read timed out|No matching distribution found for (?!lineage)\S+")
+NETWORK = re.compile(
+    r"NewConnectionError|Max retries exceeded|Temporary failure in name resolution|"
+    r"Read timed out|No matching distribution found for (?!lineage)\S+"
+)
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
 
-COMPLIANT = {f"flows/{p.name}": p.read_text(encoding="utf-8")
-             for p in sorted((REPO / "tests" / "data" / "compliant" / "flows").glob("*.yaml"))}
+COMPLIANT = {
+    f"flows/{p.name}": p.read_text(encoding="utf-8")
+    for p in sorted((REPO / "tests" / "data" / "compliant" / "flows").glob("*.yaml"))
+}
 _SENT = "      - language_level\n      - {field: foreigner_id, form: pseudonymised}\n"
 assert COMPLIANT["flows/systems.yaml"].count(_SENT) == 1
 #: The compliant model, except that a flow sends the permit type to a purpose that does not need it.
-FAILING = {**COMPLIANT, "flows/systems.yaml": COMPLIANT["flows/systems.yaml"].replace(
-    _SENT, _SENT + "      - residence_permit_type\n")}
+FAILING = {
+    **COMPLIANT,
+    "flows/systems.yaml": COMPLIANT["flows/systems.yaml"].replace(
+        _SENT, _SENT + "      - residence_permit_type\n"
+    ),
+}
 NEW_FINDING = "HIGH MIN001 flow:cir-to-trainer-language: carries residence_permit_type"
 
 
@@ -53,9 +61,18 @@ def git_repo(root: Path, files: dict[str, str]) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "model"]):
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "model"],
+    ):
         subprocess.run([GIT, *args], cwd=root, env=env, check=True, capture_output=True)
     return root
 
@@ -67,23 +84,43 @@ def test_manifest(hook):
     assert hook["pass_filenames"] is False
     assert hook["require_serial"] is True
     assert hook["name"]
-    assert set(hook) <= {"id", "name", "description", "entry", "language", "files", "exclude", "types",
-                         "types_or", "pass_filenames", "require_serial", "always_run", "args", "stages",
-                         "minimum_pre_commit_version", "verbose", "log_file", "fail_fast"}
+    assert set(hook) <= {
+        "id",
+        "name",
+        "description",
+        "entry",
+        "language",
+        "files",
+        "exclude",
+        "types",
+        "types_or",
+        "pass_filenames",
+        "require_serial",
+        "always_run",
+        "args",
+        "stages",
+        "minimum_pre_commit_version",
+        "verbose",
+        "log_file",
+        "fail_fast",
+    }
 
 
-@pytest.mark.parametrize(("path", "selected"), [
-    ("flows/flows.yaml", True),
-    ("flows/systems/crm.yml", True),
-    ("rules/org.yaml", True),
-    ("lineage.yaml", True),
-    ("flows/notes.md", False),
-    ("README.md", False),
-    ("docs/flows/a.yaml", False),
-    ("tests/data/flows/a.yaml", False),
-    ("lineage.yaml.bak", False),
-    ("rules.yaml", False),
-])
+@pytest.mark.parametrize(
+    ("path", "selected"),
+    [
+        ("flows/flows.yaml", True),
+        ("flows/systems/crm.yml", True),
+        ("rules/org.yaml", True),
+        ("lineage.yaml", True),
+        ("flows/notes.md", False),
+        ("README.md", False),
+        ("docs/flows/a.yaml", False),
+        ("tests/data/flows/a.yaml", False),
+        ("lineage.yaml.bak", False),
+        ("rules.yaml", False),
+    ],
+)
 def test_files_pattern_selects_the_model_rules_and_settings(hook, path, selected):
     # pre-commit matches `files` with re.search on paths relative to the repository root
     assert bool(re.search(hook["files"], path)) is selected
@@ -96,27 +133,54 @@ def test_entry_with_the_installed_console_script(hook, tmp_path):
         pytest.skip("the lineage console script is not installed next to this Python")
     command = [str(script), *shlex.split(hook["entry"])[1:]]
     ok = git_repo(tmp_path / "ok", {**COMPLIANT, "README.md": "x\n"})
-    result = subprocess.run(command, cwd=ok, check=False, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        command, cwd=ok, check=False, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     bad = git_repo(tmp_path / "bad", FAILING)
-    result = subprocess.run(command, cwd=bad, check=False, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        command, cwd=bad, check=False, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1, result.stderr
     assert NEW_FINDING in result.stdout
 
 
 @needs_git
-@pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None, reason="pre-commit is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("pre_commit") is None, reason="pre-commit is not installed"
+)
 def test_pre_commit_try_repo(tmp_path):
-    repo = git_repo(tmp_path / "user-repo", {**FAILING, "README.md": "Our personal-data model is in flows/.\n"})
+    repo = git_repo(
+        tmp_path / "user-repo", {**FAILING, "README.md": "Our personal-data model is in flows/.\n"}
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "GIT_"))}
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
     result = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "lineage-check", "--all-files",
-         "--color", "never"],
-        cwd=repo, env=env, check=False, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(REPO),
+            "lineage-check",
+            "--all-files",
+            "--color",
+            "never",
+        ],
+        cwd=repo,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     out = result.stdout + result.stderr
-    if result.returncode == 3 and NETWORK.search(out):  # pre-commit could not reach the package index
-        pytest.skip(f"pre-commit could not install the hook's environment: {NETWORK.search(out).group(0)}")
+    if result.returncode == 3 and NETWORK.search(
+        out
+    ):  # pre-commit could not reach the package index
+        pytest.skip(
+            f"pre-commit could not install the hook's environment: {NETWORK.search(out).group(0)}"
+        )
     assert result.returncode == 1, out
     assert re.search(r"lineage check \(personal-data flows\)\.+Failed", out), out
     assert "- hook id: lineage-check" in out and "- exit code: 1" in out

@@ -21,7 +21,9 @@ from helpers import REPO, run_cli
 from lineage import __version__
 from lineage.outputs import sarif
 
-SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+)
 ARGS = ("check", "flows", "--today", "2026-11-28")
 
 
@@ -46,7 +48,10 @@ def test_validates_against_the_sarif_schema(cli_sarif):
 
 
 def test_include_waived_and_truncated_logs_are_schema_valid(example):
-    for doc in (sarif.document(example, include_waived=True), sarif.document(example, max_results=3)):
+    for doc in (
+        sarif.document(example, include_waived=True),
+        sarif.document(example, max_results=3),
+    ):
         assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(doc))
 
 
@@ -102,13 +107,21 @@ def test_locations_are_relative_forward_slash_and_match_json(cli_sarif, cli_json
         assert "\\" not in uri and not uri.startswith(("/", "./", "file:")) and ":" not in uri
         assert (REPO / uri).is_file()
         fp = result["partialFingerprints"]["lineage/v1"]
-        assert (uri, physical["region"]["startLine"], physical["region"]["startColumn"]) == lines[fp]
+        assert (uri, physical["region"]["startLine"], physical["region"]["startColumn"]) == lines[
+            fp
+        ]
         assert result["partialFingerprints"]["primaryLocationLineHash"] == f"{fp[:16]}:1"
 
 
 def test_levels_follow_severity(cli_sarif, cli_json):
     severity = {f["fingerprint"]: f["severity"] for f in cli_json["findings"]}
-    expected = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+    expected = {
+        "critical": "error",
+        "high": "error",
+        "medium": "warning",
+        "low": "note",
+        "info": "note",
+    }
     for result in cli_sarif["runs"][0]["results"]:
         assert result["level"] == expected[severity[result["partialFingerprints"]["lineage/v1"]]]
 
@@ -129,14 +142,19 @@ def test_waived_findings_are_left_out_by_default(cli_sarif, cli_json, example):
 
 
 def test_code_flows_follow_the_fields_to_trainer_crm(cli_sarif):
-    results = [r for r in cli_sarif["runs"][0]["results"]
-               if r["properties"]["target"] == "system:trainer_crm" and r["ruleId"] == "RISK001"]
+    results = [
+        r
+        for r in cli_sarif["runs"][0]["results"]
+        if r["properties"]["target"] == "system:trainer_crm" and r["ruleId"] == "RISK001"
+    ]
     assert len(results) == 1
     flows = results[0]["codeFlows"]
     assert flows
     messages = [f["message"]["text"] for f in flows]
     assert any("cir_platform -> trainer_crm" in m for m in messages)
-    assert any(m.startswith("training_attendance: trainer_planning -> trainer_crm") for m in messages)
+    assert any(
+        m.startswith("training_attendance: trainer_planning -> trainer_crm") for m in messages
+    )
     flows_yaml = (REPO / "flows" / "flows.yaml").read_text(encoding="utf-8").splitlines()
     for flow in flows:
         [thread] = flow["threadFlows"]
@@ -152,10 +170,15 @@ def test_code_flows_follow_the_fields_to_trainer_crm(cli_sarif):
 
 
 def test_code_flows_of_a_flow_finding_reach_back_to_the_collection(cli_sarif):
-    [result] = [r for r in cli_sarif["runs"][0]["results"]
-                if r["ruleId"] == "MIN001" and r["properties"]["target"] == "flow:crm-rosters-to-mailbox"]
+    [result] = [
+        r
+        for r in cli_sarif["runs"][0]["results"]
+        if r["ruleId"] == "MIN001" and r["properties"]["target"] == "flow:crm-rosters-to-mailbox"
+    ]
     [flow] = result["codeFlows"]
-    assert flow["message"]["text"].startswith("nationality: cir_platform -> trainer_crm -> trainer_mailbox")
+    assert flow["message"]["text"].startswith(
+        "nationality: cir_platform -> trainer_crm -> trainer_mailbox"
+    )
     assert len(flow["threadFlows"][0]["locations"]) == 2
 
 
@@ -196,7 +219,9 @@ def test_a_custom_match_rule_is_described(tmp_path):
         "    severity: low\n"
         "    title: Every system is listed\n"
         "    target: system\n"
-        "    message: '{target} <is> listed'\n", encoding="utf-8")
+        "    message: '{target} <is> listed'\n",
+        encoding="utf-8",
+    )
     result = run_cli("check", "--format", "sarif", cwd=tmp_path)
     assert result.code in (0, 1), result
     doc = json.loads(result.stdout)

@@ -9,10 +9,18 @@ from helpers import REPO, run_cli
 
 
 def test_text_on_stdout_and_machine_formats_in_files(tmp_path):
-    paths = {fmt: tmp_path / "reports" / f"lineage.{ext}"
-             for fmt, ext in (("sarif", "sarif"), ("junit", "xml"), ("json", "json"), ("markdown", "md"))}
-    result = run_cli("check", "flows", "--today", "2026-11-28",
-                     *(arg for fmt, path in paths.items() for arg in (f"--output-{fmt}", path)), cwd=REPO)
+    paths = {
+        fmt: tmp_path / "reports" / f"lineage.{ext}"
+        for fmt, ext in (("sarif", "sarif"), ("junit", "xml"), ("json", "json"), ("markdown", "md"))
+    }
+    result = run_cli(
+        "check",
+        "flows",
+        "--today",
+        "2026-11-28",
+        *(arg for fmt, path in paths.items() for arg in (f"--output-{fmt}", path)),
+        cwd=REPO,
+    )
     assert result.code == 1, result
     assert result.stdout.startswith("flows/flows.yaml:9:5: MEDIUM MIN001 ")
     assert "21 findings" in result.stderr
@@ -27,9 +35,22 @@ def test_text_on_stdout_and_machine_formats_in_files(tmp_path):
 
 def test_github_format_with_sarif_and_summary_files(tmp_path):
     summary = tmp_path / "step-summary.md"
-    result = run_cli("check", "flows", "--today", "2026-11-28", "--format", "github",
-                     "--output-sarif", tmp_path / "lineage.sarif", "--output-markdown", summary, cwd=REPO)
+    result = run_cli(
+        "check",
+        "flows",
+        "--today",
+        "2026-11-28",
+        "--format",
+        "github",
+        "--output-sarif",
+        tmp_path / "lineage.sarif",
+        "--output-markdown",
+        summary,
+        cwd=REPO,
+    )
     assert result.code == 1, result
     assert result.stdout.startswith("::error file=")
-    assert json.loads((tmp_path / "lineage.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert (
+        json.loads((tmp_path / "lineage.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    )
     assert "<!-- lineage-report -->" in summary.read_text(encoding="utf-8")
