@@ -3,10 +3,13 @@
 Packs merge like yamllint's ``extends``: the built-in pack (the top-level
 ``rules/`` folder, shipped as ``lineage.pack``) first, then each user rule
 folder. A rule entry whose id is already known overrides its severity
-(replaces) or params (merged per key); a new id names the ``check`` it runs
+(replaces) or params (merged per key; a mapping param such as RISK001's
+``weights`` merges per key too); a new id names the ``check`` it runs
 (``match`` for declarative rules, or a built-in check reused with other
-params). ``settings`` (``fail_on``, ``disable``, ``severity``) may stand in
-any rule file and in ``lineage.yaml``.
+params: it starts as a copy of that rule, as configured so far).
+``settings`` (``fail_on``, ``disable``, ``severity``) may stand in any rule
+file and in ``lineage.yaml``; they apply once every rule file is read, so
+they may name a rule defined in a later file.
 
 Rules are pure: they read a :class:`Context` and yield hits. The engine
 stamps id, name, severity (default, then the check's ``severity`` hook,
@@ -228,7 +231,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             # a built-in check under a new id: a copy of its rule (name, severity, title,
             # params ...) that this entry then overrides, as an override of the built-in would
             rule = dataclasses.replace(template, id=rule_id, params=dict(template.params), loc=node.loc,
-                                       severity_fixed=False, enabled=True)
+                                       enabled=True)
         else:
             rule = Rule(rule_id, check, name=rule_id.lower(), severity="medium", title=rule_id,
                         rationale="", params={}, loc=node.loc)
