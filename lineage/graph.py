@@ -195,16 +195,21 @@ def _cumulative(by_rank: list[int]) -> list[int]:
 
 
 def _derive(masks: list[int], derivations) -> bool:
-    """Add derived fields (held raw) whose sources are all held; return whether anything changed."""
+    """Add derived fields whose sources are all held; return whether anything changed.
+
+    A derived field is held in the least identifying form among its sources'
+    forms: raw when every source is held raw (SPEC section 2), masked when
+    it is computed from a masked name, and so on.
+    """
     changed_any = False
     changed = bool(derivations)
     while changed:
         changed = False
         for target, sources in derivations:
-            if masks[ANY] & sources == sources and not masks[0] & target:
-                for k in range(NFORMS):
+            for k in range(NFORMS):
+                if masks[k] & sources == sources and not masks[k] & target:
                     masks[k] |= target
-                changed = changed_any = True
+                    changed = changed_any = True
     return changed_any
 
 
@@ -394,8 +399,11 @@ def origins(L: Lineage, system: str, field_id: str) -> list[Origin]:
             if use.field == field_id:
                 out.append(Origin("flow", fid, use.form))
     f = model.fields[field_id]
-    if f.derived_from and L.held[system][ANY] & L.mask(f.derived_from) == L.mask(f.derived_from):
-        out.append(Origin("derived", ", ".join(f.derived_from), "raw"))
+    sources = L.mask(f.derived_from)
+    for k in range(NFORMS) if f.derived_from else ():
+        if L.held[system][k] & sources == sources:
+            out.append(Origin("derived", ", ".join(f.derived_from), FORMS[k]))
+            break
     return out
 
 

@@ -71,6 +71,13 @@ def test_derived_fields_need_all_their_sources():
     assert [o.kind for o in origins(L, "x", "c")] == ["derived"]
 
 
+def test_derived_field_takes_the_least_identifying_form_of_its_sources():
+    derived = {"c": ["a", "b"]}
+    L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "masked"), "b"])], derived=derived))
+    assert holdings(L, "y") == {"a": "masked", "b": "raw", "c": "masked"}
+    assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "masked")]
+
+
 def test_derivation_chains_and_happens_downstream():
     derived = {"c": ["a"], "d": ["c", "b"]}
     L = lineage_of(model_text({"x": ["a"], "y": ["b"]}, [("x-z", "x", "z", ["a"]), ("y-z", "y", "z", ["b"]),
