@@ -614,21 +614,23 @@ def entity_text(diff: ModelDiff, e: EntityDiff) -> str:
 
 
 def counterpart_note(diff: ModelDiff, finding, new: bool) -> str:
-    """For a new (resolved) finding whose rule and target the other side has on other fields: what differs.
+    """Pair a new (resolved) finding with the other side's finding of the same rule and target.
 
     Fingerprints include the fields, so when a change adds a field to a finding
-    (RISK001 lists every field a system holds), the head's finding is new and
-    the base's resolved; this note pairs them, e.g. ``fields +postal_address since base``.
+    (MIN004 and RISK001 list every field a system holds), the head's finding is
+    new and the base's resolved. The note says so, with the fields that
+    differ from base to head: ``replaces the base's finding: fields +phone``
+    and ``replaced in head: fields +phone``; empty when there is no such pair.
     """
     others = diff.resolved_findings if new else diff.new_findings
     other = next((o for o in others if (o.rule, o.target) == (finding.rule, finding.target)), None)
     if other is None:
         return ""
-    mine, theirs = set(finding.fields), set(other.fields)
-    parts = [f"+{f}" for f in sorted(mine - theirs)] + [f"-{f}" for f in sorted(theirs - mine)]
-    if not parts:
-        return "waiver changed since base" if new else "waiver changed in head"
-    return f"fields {' '.join(parts)} " + ("since base" if new else "in base, vs head")
+    base, head = (other, finding) if new else (finding, other)
+    parts = [f"+{f}" for f in sorted(set(head.fields) - set(base.fields))]
+    parts += [f"-{f}" for f in sorted(set(base.fields) - set(head.fields))]
+    what = f"fields {' '.join(parts)}" if parts else "waived" if head.waived else "no longer waived"
+    return f"replaces the base's finding: {what}" if new else f"replaced in head: {what}"
 
 
 def _finding_text(diff: ModelDiff, f, new: bool) -> str:
