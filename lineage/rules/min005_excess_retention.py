@@ -25,11 +25,11 @@ def check(ctx, params):
     model = ctx.model
     for flow in model.flows.values():
         purpose = model.purposes.get(flow.purpose) if flow.purpose else None
-        if flow.retention and purpose and purpose.max_retention:
-            if duration_days(flow.retention) > duration_days(purpose.max_retention):
-                yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
-                          f"keeps data {flow.retention} but purpose {purpose.id} allows at most "
-                          f"{purpose.max_retention}: shorten the flow's retention")
+        if (flow.retention and purpose and purpose.max_retention
+                and duration_days(flow.retention) > duration_days(purpose.max_retention)):
+            yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
+                      f"keeps data {flow.retention} but purpose {purpose.id} allows at most "
+                      f"{purpose.max_retention}: shorten the flow's retention")
     for sid, system in model.systems.items():
         if not system.retention:
             continue

@@ -140,8 +140,8 @@ def test_unknown_check_is_an_error_at_its_line(tmp_path):
         """})
     result = run_cli("check", cwd=tmp_path)
     assert result.code == 2, result
-    assert errors(result) == ["rules/custom.yaml:4:12: error: no check named 'nope'; a new rule needs "
-                              "'check: match' or the id of a built-in check"]
+    assert errors(result) == [("rules/custom.yaml:4:12: error: no check named 'nope'; a new rule needs "
+                               "'check: match' or the id of a built-in check")]
 
 
 def test_new_id_without_check_is_an_error(tmp_path):
@@ -282,7 +282,8 @@ def test_match_where_on_systems(tmp_path, where, targets):
      [("cases-to-bi", ("nationality", "permit_type"))]),
     ("{purpose.legal_basis: public_task, to.exposure: internal}", "{fields: [nationality], categories: [contact]}",
      [("cases-to-bi", ("nationality",)), ("cases-to-crm", ("email",)), ("cases-to-crm-2", ("nationality",))]),
-    ("{from: cases}", "{fields: [full_name, nationality], all: true}", [("cases-to-lms", ("full_name", "nationality"))]),
+    ("{from: cases}", "{fields: [full_name, nationality], all: true}",
+     [("cases-to-lms", ("full_name", "nationality"))]),
 ])
 def test_match_where_and_carries_on_flows(tmp_path, where, carries, expected):
     rules = f"rules:\n  - {{id: ORG-F, check: match, target: flow, where: {where}, carries: {carries}}}\n"
@@ -365,7 +366,7 @@ def spec_catalogue() -> dict[str, str]:
         pytest.skip("shared/SPEC.md is not next to the repository")
     text = SPEC.read_text(encoding="utf-8")
     section = text.split("## 3. Rule catalogue", 1)[1].split("\n## ", 1)[0]
-    return dict(re.findall(r"^\| ([A-Z]+\d{3}) \| ([a-z-]+) \|", section, re.M))
+    return dict(re.findall(r"^\| ([A-Z]+\d{3}) \| ([a-z-]+) \|", section, re.MULTILINE))
 
 
 def test_checks_modules_pack_and_catalogue_agree():
@@ -384,7 +385,7 @@ def test_checks_modules_pack_and_catalogue_agree():
         doc = module.__doc__
         assert doc.startswith(f"{rule_id} {name}: ")
         for section in ("Why", "Fix", "Params", "Fails"):
-            assert re.search(rf"^{section} ", doc, re.M), (rule_id, section)
+            assert re.search(rf"^{section} ", doc, re.MULTILINE), (rule_id, section)
 
 
 def test_the_package_pack_is_the_top_level_rules_folder():
@@ -396,7 +397,7 @@ def test_pack_severities_are_the_catalogue_defaults():
         pytest.skip("shared/SPEC.md is not next to the repository")
     section = SPEC.read_text(encoding="utf-8").split("## 3. Rule catalogue", 1)[1].split("\n## ", 1)[0]
     rules = load_rules().rules
-    rows = re.findall(r"^\| ([A-Z]+\d{3}) \| [a-z-]+ \| .* \| ([a-z]+)[;:|]? ?[^|]*\|$", section, re.M)
+    rows = re.findall(r"^\| ([A-Z]+\d{3}) \| [a-z-]+ \| .* \| ([a-z]+)[;:|]? ?[^|]*\|$", section, re.MULTILINE)
     fixed = {rule_id: default for rule_id, default in rows if default in ("info", "low", "medium", "high", "critical")}
     assert len(fixed) == 16  # all but MIN001 and MIN002, whose severity follows the field's tier
     assert {rule_id: rules[rule_id].severity for rule_id in fixed} == fixed
@@ -449,7 +450,8 @@ def test_json_shape(tmp_path):
 
 
 def test_rules_list_json(tmp_path):
-    project(tmp_path, {"custom.yaml": textwrap.dedent(IMMIGRATION_AT_SUBPROCESSORS) + "settings: {disable: [LIN003]}\n"})
+    custom = textwrap.dedent(IMMIGRATION_AT_SUBPROCESSORS) + "settings: {disable: [LIN003]}\n"
+    project(tmp_path, {"custom.yaml": custom})
     result = run_cli("rules", "list", "--format", "json", cwd=tmp_path)
     assert result.code == 0, result
     doc = json.loads(result.stdout)
@@ -467,7 +469,7 @@ def test_rules_explain():
     assert result.code == 0, result
     assert result.stdout.startswith("MIN001 excess-field")
     for section in ("Why", "Fix", "Params", "Fails"):
-        assert re.search(rf"^{section} ", result.stdout, re.M)
+        assert re.search(rf"^{section} ", result.stdout, re.MULTILINE)
     assert run_cli("rules", "explain", "min001").code == 0
 
 

@@ -34,8 +34,9 @@ def test_near_miss_as_or_less_identifying(tmp_path, form):
 
 def test_needed_raw_is_never_reported(tmp_path):
     # casework needs foreigner_id raw.
-    a = analyse(tmp_path, model=base((FLOW, "fields: [full_name, email, foreigner_id]"), ("    purpose: training\n    channel",
-                                                                    "    purpose: casework\n    channel")))
+    model = base((FLOW, "fields: [full_name, email, foreigner_id]"),
+                 ("    purpose: training\n    channel", "    purpose: casework\n    channel"))
+    a = analyse(tmp_path, model=model)
     assert found(a, "MIN002") == []
 
 

@@ -20,7 +20,8 @@ def test_collecting_system_without_retention(tmp_path):
 
 
 def test_near_miss_inbound_flow_sets_retention(tmp_path):
-    a = analyse(tmp_path, model=base(("    organization: trainer\n    retention: P1Y\n", "    organization: trainer\n")))
+    model = base(("    organization: trainer\n    retention: P1Y\n", "    organization: trainer\n"))
+    a = analyse(tmp_path, model=model)
     assert found(a, "MIN004") == []
 
 

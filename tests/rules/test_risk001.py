@@ -71,8 +71,9 @@ def test_near_miss_pseudonymised_store_inside_the_controller(tmp_path):
 
 def test_inside_the_controller_is_high(tmp_path):
     # cases on the internet with no security controls.
-    model = base(("    organization: office\n    retention: P5Y\n    security: {encryption_at_rest: true, mfa: true, "
-                  "access_logging: true}\n", "    organization: office\n    retention: P5Y\n    exposure: internet\n"))
+    secured = "    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n"
+    model = base(("    organization: office\n    retention: P5Y\n" + secured,
+                  "    organization: office\n    retention: P5Y\n    exposure: internet\n"))
     a = analyse(tmp_path, model=model)
     fields = ("email", "foreigner_id", "full_name", "nationality", "permit_type")
     assert severities(a, "RISK001") == {("system:cases", fields): "high"}
