@@ -34,8 +34,8 @@ Examples
 [('controller', 'acme', 'service'), ('processor', 'host', None)]
 >>> recs[0].value("recipients")
 ('Host Ltd (host): processor, CH, third country',)
->>> recs[0].value("transfers")
-('crm (Host Ltd, CH) via app-to-crm: safeguard none recorded; CH has an adequacy decision (Art. 45)',)
+>>> print(*recs[0].value("transfers"))
+crm (Host Ltd, CH) via app-to-crm: safeguard none recorded; CH has an adequacy decision (Art. 45)
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ systems:
     collects: [{subject: people, purpose: service, fields: [full_name, email]}]
   - {id: crm, organization: host, retention: P6M}
 flows:
-  - {id: app-to-crm, from: app, to: crm, purpose: service, fields: [email], channel: api, encrypted: true}
+  - {id: app-to-crm, from: app, to: crm, purpose: service, fields: [email], channel: api,
+     encrypted: true}
 """
 
 VIEWS = ("controller", "processor")
@@ -119,10 +120,18 @@ ARTICLE = {"controller": "Art. 30(1)", "processor": "Art. 30(2)"}
 MISSING = "MISSING: "
 CONTROLLER_ROLES = ("controller", "joint_controller")
 PROCESSOR_ROLES = ("processor", "subprocessor")
-ART6 = {"consent": "a", "contract": "b", "legal_obligation": "c", "vital_interests": "d",
-        "public_task": "e", "legitimate_interests": "f"}
-NOTE = ("Contact details of the controller, its representative and its data protection officer "
-        "(Art. 30(1)(a), 30(2)(a)) are not part of the model: add them to the published record.")
+ART6 = {
+    "consent": "a",
+    "contract": "b",
+    "legal_obligation": "c",
+    "vital_interests": "d",
+    "public_task": "e",
+    "legitimate_interests": "f",
+}
+NOTE = (
+    "Contact details of the controller, its representative and its data protection officer "
+    "(Art. 30(1)(a), 30(2)(a)) are not part of the model: add them to the published record."
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ class Record:
 
     @property
     def anchor(self) -> str:
-        """An HTML id for in-page links; ``:`` cannot occur in model ids, so no two records share one."""
+        """An HTML id for in-page links; no model id has a ``:``, so no two records share one."""
         tail = f":{self.purpose or ''}" if self.view == "controller" else ""
         return f"ropa:{self.view}:{self.organization}{tail}"
 
@@ -227,8 +236,11 @@ def _system_place(model: Model, sid: str) -> str:
 def _safeguard(model: Model, sid: str) -> str:
     org = model.organizations[model.systems[sid].organization]
     country = model.country(sid)
-    text = (f"safeguard {org.transfer_safeguard}" if org.transfer_safeguard not in (None, "none")
-            else "safeguard none recorded")
+    text = (
+        f"safeguard {org.transfer_safeguard}"
+        if org.transfer_safeguard not in (None, "none")
+        else "safeguard none recorded"
+    )
     if country in ADEQUATE:
         text += f"; {country} has an adequacy decision (Art. 45)"
     elif country in PARTIAL_ADEQUACY:
@@ -252,10 +264,15 @@ def _system_security(model: Model, sid: str) -> str:
     if sec is None:
         return f"{MISSING}security of system {sid} (encryption_at_rest, mfa, access_logging)"
     parts = []
-    for name, label in (("encryption_at_rest", "encryption at rest"), ("mfa", "MFA"),
-                        ("access_logging", "access logging")):
+    for name, label in (
+        ("encryption_at_rest", "encryption at rest"),
+        ("mfa", "MFA"),
+        ("access_logging", "access logging"),
+    ):
         value = getattr(sec, name)
-        parts.append(label if value else f"no {label}" if value is False else f"{label} not recorded")
+        parts.append(
+            label if value else f"no {label}" if value is False else f"{label} not recorded"
+        )
     return f"system {sid}: {', '.join(parts)}"
 
 
@@ -263,8 +280,11 @@ def _flow_security(flow) -> str:
     if flow.channel is None and flow.encrypted is None:
         return f"{MISSING}channel and encrypted of flow {flow.id}"
     channel = flow.channel or "channel not recorded"
-    encrypted = {True: "encrypted in transit", False: "not encrypted in transit",
-                 None: "encryption in transit not recorded"}[flow.encrypted]
+    encrypted = {
+        True: "encrypted in transit",
+        False: "not encrypted in transit",
+        None: "encryption in transit not recorded",
+    }[flow.encrypted]
     return f"flow {flow.id} ({channel}): {encrypted}"
 
 
@@ -274,7 +294,8 @@ def _personal_data(model: Model, forms: dict[str, int]) -> list[str]:
     for fid in sorted(forms):
         form = FORMS[forms[fid]]
         by_category.setdefault(model.fields[fid].category, []).append(
-            fid if form == "raw" else f"{fid} ({form})")
+            fid if form == "raw" else f"{fid} ({form})"
+        )
     out = []
     for cat in sorted(by_category):
         special = model.category_info[cat].special
@@ -284,7 +305,9 @@ def _personal_data(model: Model, forms: dict[str, int]) -> list[str]:
 
 
 def _subject_label(subject) -> str:
-    traits = [t for t, on in (("vulnerable", subject.vulnerable), ("children", subject.children)) if on]
+    traits = [
+        t for t, on in (("vulnerable", subject.vulnerable), ("children", subject.children)) if on
+    ]
     if subject.population is not None:
         traits.append(f"about {subject.population} people")
     return f"{subject.id} ({', '.join(traits)})" if traits else subject.id
@@ -294,9 +317,11 @@ def _org_items(model: Model, org_id: str) -> list[Item]:
     org = model.organizations[org_id]
     view = "controller" if org.role in CONTROLLER_ROLES else "processor"
     name = org.name or f"{MISSING}name of organization {org.id}"
-    return [Item("organization", LABELS[view]["organization"], (org.id,)),
-            Item("organization_name", LABELS[view]["organization_name"], (name,)),
-            Item("country", LABELS[view]["country"], (org.country,))]
+    return [
+        Item("organization", LABELS[view]["organization"], (org.id,)),
+        Item("organization_name", LABELS[view]["organization_name"], (name,)),
+        Item("country", LABELS[view]["country"], (org.country,)),
+    ]
 
 
 # --- the controller view ------------------------------------------------------------
@@ -310,7 +335,9 @@ class _Activity:
     flows: list  # Flow
 
 
-def _activities(model: Model, ctrl_of: dict[str, str | None]) -> dict[tuple[str, str | None], _Activity]:
+def _activities(
+    model: Model, ctrl_of: dict[str, str | None]
+) -> dict[tuple[str, str | None], _Activity]:
     """(controller id or "", purpose id or None) -> its collections and flows.
 
     Processing among recipients and authorities only is theirs, not in this record;
@@ -335,8 +362,14 @@ def _activities(model: Model, ctrl_of: dict[str, str | None]) -> dict[tuple[str,
     return out
 
 
-def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str | None,
-                       act: _Activity, sharing: dict[str | None, set[str]]) -> Record:
+def _controller_record(
+    model: Model,
+    ctrl_of,
+    controller: str,
+    purpose_id: str | None,
+    act: _Activity,
+    sharing: dict[str | None, set[str]],
+) -> Record:
     labels = LABELS["controller"]
     sphere = {o for o, c in ctrl_of.items() if c == controller} if controller else set()
     in_sphere = {s for s, sys in model.systems.items() if sys.organization in sphere}
@@ -345,38 +378,58 @@ def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str |
     # (a) controller and joint controllers
     if controller:
         items += _org_items(model, controller)
-        joint = sorted(o for o in sharing.get(purpose_id, ()) if o != controller
-                       and model.organizations[o].role == "joint_controller")
+        joint = sorted(
+            o
+            for o in sharing.get(purpose_id, ())
+            if o != controller and model.organizations[o].role == "joint_controller"
+        )
         if joint:
-            joint_values = tuple(f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint)
+            joint_values = tuple(
+                f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint
+            )
         elif model.organizations[controller].role == "joint_controller":
-            joint_values = ((f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "
-                            "with role joint_controller whose systems process it"),)
+            joint_values = (
+                (
+                    f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "
+                    "with role joint_controller whose systems process it"
+                ),
+            )
         else:
             joint_values = ("none",)
         items.append(Item("joint_controllers", labels["joint_controllers"], joint_values))
     else:
-        orgs = sorted({model.systems[s].organization for s, _ in act.collects}
-                      | {model.systems[s].organization for f in act.flows for s in (f.source, f.target)})
-        gap = (f"{MISSING}a controller for this processing: {', '.join(orgs)} "
-               "(set role controller, or processor_for up to a controller)")
-        items += [Item("organization", labels["organization"], (gap,)),
-                  Item("organization_name", labels["organization_name"], (gap,)),
-                  Item("country", labels["country"], (gap,)),
-                  Item("joint_controllers", labels["joint_controllers"], ("none",))]
+        orgs = sorted(
+            {model.systems[s].organization for s, _ in act.collects}
+            | {model.systems[s].organization for f in act.flows for s in (f.source, f.target)}
+        )
+        gap = (
+            f"{MISSING}a controller for this processing: {', '.join(orgs)} "
+            "(set role controller, or processor_for up to a controller)"
+        )
+        items += [
+            Item("organization", labels["organization"], (gap,)),
+            Item("organization_name", labels["organization_name"], (gap,)),
+            Item("country", labels["country"], (gap,)),
+            Item("joint_controllers", labels["joint_controllers"], ("none",)),
+        ]
 
     # (b) purpose and legal basis
     if purpose_id is None:
         gap = f"{MISSING}purpose of flow {', '.join(f.id for f in act.flows)}"
-        items += [Item("purpose", labels["purpose"], (gap,)), Item("legal_basis", labels["legal_basis"], (gap,))]
+        items += [
+            Item("purpose", labels["purpose"], (gap,)),
+            Item("legal_basis", labels["legal_basis"], (gap,)),
+        ]
         purpose = None
     else:
         purpose = model.purposes[purpose_id]
         shown = f"{purpose.id}: {purpose.name}" if purpose.name else purpose.id
         if purpose.description:
             shown += f" ({purpose.description})"
-        items += [Item("purpose", labels["purpose"], (shown,)),
-                  Item("legal_basis", labels["legal_basis"], (_legal_basis(purpose),))]
+        items += [
+            Item("purpose", labels["purpose"], (shown,)),
+            Item("legal_basis", labels["legal_basis"], (_legal_basis(purpose),)),
+        ]
 
     # (c) data subjects and personal data
     forms: dict[str, int] = {}
@@ -394,14 +447,18 @@ def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str |
             collected.setdefault(collect.subject, set()).update(collect.fields)
     subjects |= {s for s, fields in collected.items() if fields & set(forms)}
     subject_values = tuple(_subject_label(model.subjects[s]) for s in sorted(subjects)) or (
-        (f"{MISSING}the data subjects: a collects entry (subject, purpose {purpose_id}, fields) "
-        "at the system where the data enter"),)
+        (
+            f"{MISSING}the data subjects: a collects entry (subject, purpose {purpose_id}, fields) "
+            "at the system where the data enter"
+        ),
+    )
     items.append(Item("data_subjects", labels["data_subjects"], subject_values))
     data_values = tuple(_personal_data(model, forms)) or (
-        f"{MISSING}fields collected or carried for purpose {purpose_id}",)
+        f"{MISSING}fields collected or carried for purpose {purpose_id}",
+    )
     items.append(Item("personal_data", labels["personal_data"], data_values))
 
-    # (d) recipients: organizations receiving data through flows of this purpose, or collecting for it
+    # (d) recipients: organizations receiving data of this purpose on flows, or collecting it
     receivers: dict[str, set[str]] = {}
     for flow in act.flows:
         if not controller or flow.source in in_sphere:
@@ -425,24 +482,33 @@ def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str |
     for sid, collect in act.collects:
         if model.country(sid) not in EEA:
             via.setdefault(sid, []).append(f"collects from {collect.subject}")
-    transfers = tuple(f"{_system_place(model, sid)} {', '.join(sorted(set(how)))}: {_safeguard(model, sid)}"
-                      for sid, how in sorted(via.items()))
+    transfers = tuple(
+        f"{_system_place(model, sid)} {', '.join(sorted(set(how)))}: {_safeguard(model, sid)}"
+        for sid, how in sorted(via.items())
+    )
     items.append(Item("transfers", labels["transfers"], transfers or ("none",)))
 
     # (f) erasure time limits
     limits = []
     if purpose is not None:
-        limits.append(f"purpose {purpose.id}: at most {purpose.max_retention}" if purpose.max_retention
-                      else f"{MISSING}max_retention of purpose {purpose.id}")
+        limits.append(
+            f"purpose {purpose.id}: at most {purpose.max_retention}"
+            if purpose.max_retention
+            else f"{MISSING}max_retention of purpose {purpose.id}"
+        )
     for sid in sorted({s for s, _ in act.collects}):
         retention = model.systems[sid].retention
-        limits.append(f"system {sid}: {retention}" if retention else f"{MISSING}retention of system {sid}")
+        limits.append(
+            f"system {sid}: {retention}" if retention else f"{MISSING}retention of system {sid}"
+        )
     for flow in sorted(act.flows, key=lambda f: f.id):
         target_retention = model.systems[flow.target].retention
         if flow.retention:
             limits.append(f"flow {flow.id} into {flow.target}: {flow.retention}")
         elif target_retention:
-            limits.append(f"flow {flow.id} into {flow.target}: {target_retention} (system retention)")
+            limits.append(
+                f"flow {flow.id} into {flow.target}: {target_retention} (system retention)"
+            )
         else:
             limits.append(f"{MISSING}retention of flow {flow.id} or of system {flow.target}")
     items.append(Item("erasure_time_limits", labels["erasure_time_limits"], tuple(limits)))
@@ -453,7 +519,9 @@ def _controller_record(model: Model, ctrl_of, controller: str, purpose_id: str |
         involved &= in_sphere
     security = [_system_security(model, s) for s in sorted(involved)]
     security += [_flow_security(f) for f in sorted(act.flows, key=lambda f: f.id)]
-    items.append(Item("security_measures", labels["security_measures"], tuple(security) or ("none",)))
+    items.append(
+        Item("security_measures", labels["security_measures"], tuple(security) or ("none",))
+    )
     return Record("controller", controller, purpose_id, tuple(items))
 
 
@@ -490,10 +558,12 @@ def _processor_record(model: Model, org_id: str) -> Record:
         served = (f"{_org_label(model, controller)}, {org.country}{through}",)
     else:
         end = path[-1]
-        served = (f"{MISSING}processor_for of {end}, so that the chain from {org_id} "
-                  "ends at a controller" if end == path[0] or model.organizations[end].role in PROCESSOR_ROLES
-                  else f"{MISSING}a controller at the end of the chain from {org_id} "
-                       f"({' -> '.join(path)}: {end} is a {model.organizations[end].role})",)
+        served = (
+            f"{MISSING}processor_for of {end}, so that the chain from {org_id} ends at a controller"
+            if end == path[0] or model.organizations[end].role in PROCESSOR_ROLES
+            else f"{MISSING}a controller at the end of the chain from {org_id} "
+            f"({' -> '.join(path)}: {end} is a {model.organizations[end].role})",
+        )
     items.append(Item("controllers_served", labels["controllers_served"], served))
 
     # (b) categories of processing per controller: purposes of inbound flows and collections
@@ -516,8 +586,11 @@ def _processor_record(model: Model, org_id: str) -> Record:
         processing.append(f"for {ctrl_label}: {pid} ({basis}): {', '.join(sorted(purposes[pid]))}")
     processing += gaps
     if not processing:
-        processing = [f"{MISSING}a flow with a purpose into a system of {org_id}, or a collects entry"
-                      if mine else f"{MISSING}the systems of {org_id} (systems with organization {org_id})"]
+        processing = [
+            f"{MISSING}a flow with a purpose into a system of {org_id}, or a collects entry"
+            if mine
+            else f"{MISSING}the systems of {org_id} (systems with organization {org_id})"
+        ]
     items.append(Item("processing", labels["processing"], tuple(processing)))
 
     # (c) transfers: its own systems outside the EEA, and its flows to systems outside the EEA
@@ -526,25 +599,42 @@ def _processor_record(model: Model, org_id: str) -> Record:
         if model.country(sid) not in EEA:
             via.setdefault(sid, set()).add("hosted there")
     for flow in model.flows.values():
-        if flow.source in mine and flow.target not in mine and model.country(flow.target) not in EEA:
+        if (
+            flow.source in mine
+            and flow.target not in mine
+            and model.country(flow.target) not in EEA
+        ):
             via.setdefault(flow.target, set()).add(f"via {flow.id}")
-    transfers = tuple(f"{_system_place(model, sid)} {', '.join(sorted(how))}: {_safeguard(model, sid)}"
-                      for sid, how in sorted(via.items()))
+    transfers = tuple(
+        f"{_system_place(model, sid)} {', '.join(sorted(how))}: {_safeguard(model, sid)}"
+        for sid, how in sorted(via.items())
+    )
     items.append(Item("transfers", labels["transfers"], transfers or ("none",)))
 
     # (d) security: its systems, and the flows into or out of them
     security = [_system_security(model, s) for s in mine]
-    security += [_flow_security(f) for f in sorted(model.flows.values(), key=lambda f: f.id)
-                 if f.source in mine or f.target in mine]
-    items.append(Item("security_measures", labels["security_measures"], tuple(security) or (
-        f"{MISSING}the systems of {org_id}, with their security",)))
+    security += [
+        _flow_security(f)
+        for f in sorted(model.flows.values(), key=lambda f: f.id)
+        if f.source in mine or f.target in mine
+    ]
+    items.append(
+        Item(
+            "security_measures",
+            labels["security_measures"],
+            tuple(security) or (f"{MISSING}the systems of {org_id}, with their security",),
+        )
+    )
     return Record("processor", org_id, None, tuple(items))
 
 
 def processor_records(model: Model) -> list[Record]:
     """One Art. 30(2) record per processor or subprocessor, sorted by id."""
-    return [_processor_record(model, oid) for oid, org in model.organizations.items()
-            if org.role in PROCESSOR_ROLES]
+    return [
+        _processor_record(model, oid)
+        for oid, org in model.organizations.items()
+        if org.role in PROCESSOR_ROLES
+    ]
 
 
 def records(model: Model, view: str | None = None, organization: str | None = None) -> list[Record]:
@@ -584,7 +674,7 @@ def render(recs: list[Record], fmt: str = "markdown") -> str:
 
 
 def render_csv(recs: list[Record]) -> str:
-    r"""Return one CSV row per record under the header :data:`COLUMNS` (RFC 4180: CRLF, quoted as needed).
+    r"""Return one CSV row per record under :data:`COLUMNS` (RFC 4180: CRLF, quoted as needed).
 
     Examples
     --------
