@@ -62,6 +62,15 @@ def test_subcontractor_with_vulnerable_peoples_status_is_critical(tmp_path):
     assert scores(a)["lms"] > threshold
 
 
+def test_processor_with_the_same_data_is_above_the_threshold_too(tmp_path):
+    # the operator of the OFII case was a processor: internal, every control, 1,000 people.
+    model = base(("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
+                  "fields: [full_name, email, nationality, permit_type]"))
+    a = analyse(tmp_path, model=model)
+    assert severities(a, "RISK001") == {("system:crm", LMS_FIELDS): "critical"}
+    assert scores(a)["crm"] > a.ruleset.rules["RISK001"].params["threshold"]
+
+
 def test_near_miss_pseudonymised_store_inside_the_controller(tmp_path):
     a = analyse(tmp_path, EXTRA)
     threshold = a.ruleset.rules["RISK001"].params["threshold"]
@@ -85,7 +94,7 @@ def test_not_vulnerable_scores_lower(tmp_path):
 
 
 def test_threshold_param(tmp_path):
-    a = analyse(tmp_path, EXTRA, rules="rules:\n  - {id: RISK001, params: {threshold: 5}}\n")
+    a = analyse(tmp_path, EXTRA, rules="rules:\n  - {id: RISK001, params: {threshold: 5.5}}\n")
     assert found(a, "RISK001") == []
 
 
