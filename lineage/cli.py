@@ -425,7 +425,12 @@ def import_fides_cmd(
     output: ImportOutput = Path("flows-imported"),
     country: ImportCountry = "FR",
 ) -> None:
-    """Convert Fides manifests (systems, datasets, organization, taxonomy) to model files with TODOs."""
+    """Convert a Fides manifest folder to model files.
+
+    Datasets, systems and their privacy declarations, egress/ingress, the
+    organization and taxonomy extensions become fields, purposes, subjects,
+    organizations, systems and flows; TODO comments mark what Fides does not say.
+    """
     from lineage.importers.fides import import_fides
 
     _run_import(import_fides, path, output, country=country)
@@ -439,7 +444,12 @@ def import_threagile_cmd(
     orgs_from: Annotated[str, typer.Option("--orgs-from", help="What makes an organization: each technical "
                                            "asset's owner, or each trust boundary.")] = "owner",
 ) -> None:
-    """Convert a Threagile model (data assets, technical assets, links, trust boundaries) to model files."""
+    """Convert a Threagile model file to model files.
+
+    Data assets become fields, technical assets systems, communication links
+    flows, owners (or trust boundaries) organizations; TODO comments mark what
+    Threagile does not say.
+    """
     from lineage.importers.threagile import ORGANIZATIONS, import_threagile
 
     if orgs_from not in ORGANIZATIONS:

@@ -638,9 +638,12 @@ class _Converter:
             stype = text(data.get("system_type"))
             entry.append(("type", Note(self.system_type(stype), f"Fides system_type: {stype}")
                           if stype else self.system_type(stype)))
-            if data.get("responsibility"):
-                entry.append((Comment(f"Fides responsibility: {text(data['responsibility'])}: set the "
-                                      "organization's role to match"), None))
+            responsibility = data.get("responsibility")
+            if responsibility:
+                said = ", ".join(text(r) for r in responsibility) if isinstance(responsibility, list) \
+                    else text(responsibility)
+                entry.append((Comment(f"Fides responsibility: {said}: set the organization's role to match"),
+                              None))
             if text(data.get("administrating_department")):
                 entry.append((Comment(f"Fides administrating_department: {text(data['administrating_department'])}"),
                               None))

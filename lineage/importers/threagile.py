@@ -463,23 +463,26 @@ class _Converter:
 
     # ------------------------------------------------------------------ organizations
 
-    def org_key(self, aid: str) -> tuple[str, str]:
-        """(source key, display name) of the organization of a technical asset."""
+    def org_key(self, aid: str) -> tuple[str, str, str]:
+        """(source key, display name, wanted id) of the organization of a technical asset."""
         owner = text(self.m.tech[aid].spec.get("owner"))
         if self.mode == "owner" and owner:
-            return f"owner:{owner}", owner
+            return f"owner:{owner}", owner, owner
         bid = self.m.boundary_of.get(aid)
         if bid:
-            return f"boundary:{bid}", self.m.boundaries[bid].title or bid
-        return "model", self.m.title or "Threagile model"
+            return self.boundary_key(bid)
+        return "model", self.m.title or "Threagile model", self.m.title or "threagile-model"
+
+    def boundary_key(self, bid: str) -> tuple[str, str, str]:
+        return f"boundary:{bid}", self.m.boundaries[bid].title or bid, bid
 
     def organizations(self) -> list[Map]:
         keys = {self.org_key(aid) for aid in self.m.tech}
         if self.mode == "boundary":
-            keys |= {(f"boundary:{b}", self.m.boundaries[b].title or b) for b in self.m.boundaries}
+            keys |= {self.boundary_key(b) for b in self.m.boundaries}
         out = []
-        for key, name in sorted(keys):
-            oid = self.org_ids.get(key, name if key != "model" else (self.m.title or "threagile-model"))
+        for key, name, wanted in sorted(keys):
+            oid = self.org_ids.get(key, wanted)
             entry = Map([("id", oid), ("name", name)])
             if key.startswith("boundary:"):
                 b = self.m.boundaries[key.split(":", 1)[1]]
