@@ -10,12 +10,14 @@ Fails   purpose needs [full_name]; flow carries [full_name, nationality] -> flow
 Passes  the flow carries [full_name].
 
 One finding per field; severity follows the field's tier: 1 low, 2 medium,
-3 high, 4 critical. Flows without a purpose are MIN003's.
+3 high, 4 critical. Flows without a purpose are MIN003's. A field sent
+anonymised is not personal data (GDPR Recital 26) and is never excess.
 """
 
 from lineage.findings import Hit
+from lineage.model.entities import FORM_RANK
 from lineage.model.types import ListOf, Text
-from lineage.rules.common import category_matches, needs, tier_severity
+from lineage.rules.common import PERSONAL, category_matches, needs, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
 PARAMS = {"ignore_categories": ListOf(Text())}
@@ -30,8 +32,10 @@ def check(ctx, params):
             continue
         needed = needed_by[flow.purpose]
         for use in flow.fields:
+            if use.field in needed or FORM_RANK[use.form] > FORM_RANK[PERSONAL]:
+                continue
             category = ctx.model.fields[use.field].category
-            if use.field not in needed and not category_matches(category, ignored):
+            if not category_matches(category, ignored):
                 yield Hit(f"flow:{flow.id}", (use.field,),
                           f"carries {use.field}, which purpose {flow.purpose} does not need: drop it "
                           f"from the flow, or add it to the purpose's needs")

@@ -62,6 +62,13 @@ def test_near_miss_only_needed_fields(tmp_path):
     assert found(a, "MIN001") == []
 
 
+def test_near_miss_anonymised_is_not_personal_data(tmp_path):
+    sent = "fields: [full_name, email, {field: nationality, form: anonymised}, {field: permit_type, form: aggregated}]"
+    model = base(("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]", sent))
+    a = analyse(tmp_path, model=model)
+    assert found(a, "MIN001") == [("MIN001", "flow:cases-to-crm", ("permit_type",))]  # aggregated still counts
+
+
 def test_near_miss_flow_without_purpose_is_min003s(tmp_path):
     a = analyse(tmp_path, model=base(("    purpose: training\n    channel: sftp", "    channel: sftp")))
     assert found(a, "MIN001") == []
