@@ -411,12 +411,20 @@ def impact_command(
     typer.echo(format_impact(result, fmt), nl=False)
 
 
-import_app = typer.Typer(help="Convert a Fides or Threagile model to this format.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Convert a Fides or Threagile model to this format.", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
-ImportOutput = Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model files to; "
-                                            "existing files are never overwritten.")]
-ImportCountry = Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 code written, marked TODO, "
-                                            "where the source names no country.")]
+ImportOutput = Annotated[
+    Path,
+    typer.Option("--output", "-o",
+                 help="Folder to write the model files to; existing files are never overwritten."),
+]
+ImportCountry = Annotated[
+    str,
+    typer.Option("--country",
+                 help="ISO 3166-1 alpha-2 code written, marked TODO, where the source names none."),
+]
 
 
 @import_app.command("fides")
@@ -441,8 +449,11 @@ def import_threagile_cmd(
     path: Annotated[Path, typer.Argument(help="Threagile model file (threagile.yaml).")],
     output: ImportOutput = Path("flows-imported"),
     country: ImportCountry = "FR",
-    orgs_from: Annotated[str, typer.Option("--orgs-from", help="What makes an organization: each technical "
-                                           "asset's owner, or each trust boundary.")] = "owner",
+    orgs_from: Annotated[
+        str,
+        typer.Option("--orgs-from",
+                     help="What makes an organization: owner (of each asset) or boundary."),
+    ] = "owner",
 ) -> None:
     """Convert a Threagile model file to model files.
 
@@ -458,12 +469,12 @@ def import_threagile_cmd(
 
 
 def _run_import(convert, path: Path, output: Path, **options) -> None:
-    """Convert, check that the result validates, write it (never overwriting) and say what was written."""
+    """Convert, check the result validates, write it (never overwriting), say what was written."""
     from lineage.importers import OutputExists, check_output, display, write_files
     from lineage.model.places import COUNTRIES
 
     if options["country"] not in COUNTRIES:
-        misuse(f"--country must be an ISO 3166-1 alpha-2 code such as FR, not '{options['country']}'")
+        misuse(f"--country must be an ISO 3166-1 alpha-2 code, not '{options['country']}'")
     try:
         files = convert(path, **options)
     except InputErrors as exc:

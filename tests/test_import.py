@@ -39,9 +39,15 @@ def imported(tmp_path: Path, kind: str, source: Path, *options: str) -> Path:
 
 
 def test_anchors_are_all_here():
-    assert THREAGILE == ["example-threagile.yaml", "pr138-privacy-linking-quasi-identifiers-00.yaml",
-                         "pr138-privacy-unnecessary-propagation.yaml", "stub-threagile.yaml"]
-    assert (ANCHORS / "fides" / "SOURCE.txt").is_file() and (ANCHORS / "threagile" / "SOURCE.txt").is_file()
+    assert THREAGILE == [
+        "example-threagile.yaml",
+        "pr138-privacy-linking-quasi-identifiers-00.yaml",
+        "pr138-privacy-unnecessary-propagation.yaml",
+        "stub-threagile.yaml",
+    ]
+    assert (ANCHORS / "fides" / "SOURCE.txt").is_file() and (
+        ANCHORS / "threagile" / "SOURCE.txt"
+    ).is_file()
 
 
 # --------------------------------------------------------------------------- every anchor validates
@@ -65,8 +71,13 @@ def test_threagile_anchor_imports_to_a_valid_model(tmp_path, name):
     assert result.code == 0, result
 
 
-@pytest.mark.parametrize(("kind", "source"), [("fides", ANCHORS / "fides" / "sample_project"),
-                                              ("threagile", ANCHORS / "threagile" / "example-threagile.yaml")])
+@pytest.mark.parametrize(
+    ("kind", "source"),
+    [
+        ("fides", ANCHORS / "fides" / "sample_project"),
+        ("threagile", ANCHORS / "threagile" / "example-threagile.yaml"),
+    ],
+)
 def test_check_runs_on_an_imported_model(tmp_path, kind, source):
     out = imported(tmp_path, kind, source)
     result = run_cli("check", out, "--today", TODAY)
@@ -75,8 +86,9 @@ def test_check_runs_on_an_imported_model(tmp_path, kind, source):
 
 
 def test_output_is_byte_identical_across_runs(tmp_path):
-    sources = [("fides", ANCHORS / "fides" / n) for n in FIDES] + \
-              [("threagile", ANCHORS / "threagile" / n) for n in THREAGILE]
+    sources = [("fides", ANCHORS / "fides" / n) for n in FIDES] + [
+        ("threagile", ANCHORS / "threagile" / n) for n in THREAGILE
+    ]
     for kind, source in sources:
         first = tmp_path / "a" / source.name
         assert run_cli("import", kind, source, "-o", first).code == 0
@@ -91,7 +103,9 @@ def test_files_say_where_they_come_from_and_what_is_todo(tmp_path):
     out = imported(tmp_path, "fides", ANCHORS / "fides" / "demo_resources")
     for name in FILES:
         head = (out / name).read_text().splitlines()[0]
-        assert head.startswith("# Imported by `lineage import fides` from demo_resources (demo_dataset.yml")
+        assert head.startswith(
+            "# Imported by `lineage import fides` from demo_resources (demo_dataset.yml"
+        )
     purposes = (out / "purposes.yaml").read_text()
     assert "TODO: legal_basis" in purposes and "TODO: max_retention" in purposes
     assert "TODO: retention" in (out / "systems.yaml").read_text()
@@ -108,20 +122,30 @@ def test_fides_email_is_contact_personal_on_the_right_system(tmp_path):
     assert model.fields["demo_users_dataset.users.first_name"].category == "identity.name"
     assert model.fields["demo_users_dataset.users.state"].category == "location.coarse"
     analytics = model.systems["demo_analytics_system"]
-    assert [(c.subject, c.purpose) for c in analytics.collects] == [("customer", "functional.service.improve")]
+    assert [(c.subject, c.purpose) for c in analytics.collects] == [
+        ("customer", "functional.service.improve")
+    ]
     assert email in analytics.collects[0].fields
-    assert email not in {f for c in model.systems["demo_marketing_system"].collects for f in c.fields}
+    assert email not in {
+        f for c in model.systems["demo_marketing_system"].collects for f in c.fields
+    }
     # user.name is in the dataset but not declared by the system: not collected
     assert "demo_users_dataset.users.first_name" not in analytics.collects[0].fields
     # the marketing system's egress and the analytics system's ingress are one flow
     assert list(model.flows) == ["demo_marketing_system-to-demo_analytics_system"]
     flow = model.flows["demo_marketing_system-to-demo_analytics_system"]
-    assert (flow.source, flow.target, flow.purpose) == ("demo_marketing_system", "demo_analytics_system",
-                                                         "functional.service.improve")
+    assert (flow.source, flow.target, flow.purpose) == (
+        "demo_marketing_system",
+        "demo_analytics_system",
+        "functional.service.improve",
+    )
     assert [u.field for u in flow.fields] == ["user.device.cookie_id"]
     assert model.fields["user.device.cookie_id"].category == "device_online_id"
     assert model.purposes["marketing.advertising"].legal_basis is None
-    assert model.purposes["marketing.advertising.third_party.targeted.direct_marketing"].name == "Direct Marketing"
+    assert (
+        model.purposes["marketing.advertising.third_party.targeted.direct_marketing"].name
+        == "Direct Marketing"
+    )
     org = model.organizations["default_organization"]
     assert (org.role, org.country, org.name) == ("controller", "US", "Demo Organization")
 
@@ -132,16 +156,25 @@ def test_fides_unmapped_category_becomes_a_custom_one_with_a_tier(tmp_path):
     assert model.categories["fides.user"].tier == 2
     assert model.fields["user"].category == "fides.user"
     assert model.fields["postgres_example_test_dataset.payment_card.ccn"].category == "financial"
-    assert "postgres_example_test_dataset.product.price" not in model.fields  # system.operations only
-    assert "TODO: datasets referenced by systems but not found: mongo_test" in (out / "fields.yaml").read_text()
+    assert (
+        "postgres_example_test_dataset.product.price" not in model.fields
+    )  # system.operations only
+    assert (
+        "TODO: datasets referenced by systems but not found: mongo_test"
+        in (out / "fields.yaml").read_text()
+    )
     flow = model.flows["cookie_house_postgresql_database-to-cookie_house"]
     carried = {u.field for u in flow.fields}
     assert "postgres_example_test_dataset.customer.email" in carried
-    assert "postgres_example_test_dataset.payment_card.ccn" not in carried  # cookie_house declares no financial
+    assert (
+        "postgres_example_test_dataset.payment_card.ccn" not in carried
+    )  # cookie_house declares no financial
 
 
 def test_every_default_fides_category_has_a_table_entry():
-    taxonomy = yaml.safe_load((ANCHORS / "fides" / "taxonomy" / "default_taxonomy_fideslang_3.1.4.yml").read_text())
+    taxonomy = yaml.safe_load(
+        (ANCHORS / "fides" / "taxonomy" / "default_taxonomy_fideslang_3.1.4.yml").read_text()
+    )
     keys = [c["fides_key"] for c in taxonomy["data_category"]]
     assert len(keys) == 85
     assert sorted(keys) == sorted(fc.CATEGORIES)
@@ -151,12 +184,20 @@ def test_every_default_fides_category_has_a_table_entry():
 
 
 def test_fides_category_examples_from_the_brief():
-    examples = {"user.contact.email": "contact.personal", "user.name": "identity.name",
-                "user.demographic.date_of_birth": "identity.dob_age", "user.government_id": "gov_id",
-                "user.financial": "financial", "user.health_and_medical": "health",
-                "user.biometric": "biometric", "user.location.precise": "location.precise",
-                "user.device.cookie_id": "device_online_id", "user.behavior": "behavioural",
-                "user.criminal_history": "criminal", "user.demographic.race_ethnicity": "ethnic_origin"}
+    examples = {
+        "user.contact.email": "contact.personal",
+        "user.name": "identity.name",
+        "user.demographic.date_of_birth": "identity.dob_age",
+        "user.government_id": "gov_id",
+        "user.financial": "financial",
+        "user.health_and_medical": "health",
+        "user.biometric": "biometric",
+        "user.location.precise": "location.precise",
+        "user.device.cookie_id": "device_online_id",
+        "user.behavior": "behavioural",
+        "user.criminal_history": "criminal",
+        "user.demographic.race_ethnicity": "ethnic_origin",
+    }
     assert {k: fc.lookup(k)[1] for k in examples} == examples
 
 
@@ -226,22 +267,32 @@ def test_fides_declarations_details(tmp_path):
     hr = model.systems["hr-system"]
     assert (hr.type, hr.organization, hr.name) == ("saas", "acme", "HR")
     assert model.fields["hr_db.people.full_name"].category == "identity.name"  # from the collection
-    assert model.fields["hr_db.people.address.street"].category == "contact.personal"  # nested field
+    assert (
+        model.fields["hr_db.people.address.street"].category == "contact.personal"
+    )  # nested field
     assert "hr_db.people.created" not in model.fields
-    assert set(hr.collects[0].fields) == {"hr_db.people.full_name", "hr_db.people.iban", "user.childrens",
-                                          "user.health_and_medical", "crm.score"}
+    assert set(hr.collects[0].fields) == {
+        "hr_db.people.full_name",
+        "hr_db.people.iban",
+        "user.childrens",
+        "user.health_and_medical",
+        "crm.score",
+    }
     assert model.fields["crm.score"].category == "fides.crm.score"
     assert model.categories["fides.user.childrens"].tier == 3
     employment = model.purposes["employment"]
-    assert (employment.legal_basis, employment.max_retention, employment.special_condition) == \
-           ("contract", "P3650D", "b")
+    assert (employment.legal_basis, employment.max_retention, employment.special_condition) == (
+        "contract",
+        "P3650D",
+        "b",
+    )
     employee = model.subjects["employee"]
     assert employee.vulnerable and employee.children
     flow = model.flows["hr-system-to-payroll"]
     assert ([u.field for u in flow.fields], flow.purpose) == (["hr_db.people.iban"], "finance")
     systems = (out / "systems.yaml").read_text()
     assert "- id: hr-system  # Fides: HR-System" in systems
-    assert "outside its declared data categories" in systems and "hr_db.people.address.street" in systems
+    assert "outside its declared categories" in systems and "hr_db.people.address.street" in systems
     assert "Fides responsibility: Controller" in systems
     fields = (out / "fields.yaml").read_text()
     assert "TODO: no lineage category matches this Fides category" in fields
@@ -250,14 +301,22 @@ def test_fides_declarations_details(tmp_path):
 
 
 def test_fides_egress_to_an_unknown_system_is_an_error(tmp_path):
-    source = write_files(tmp_path / "fides", {"s.yml": """\
+    source = write_files(
+        tmp_path / "fides",
+        {
+            "s.yml": """\
         system:
           - fides_key: a
             egress: [{fides_key: ghost, type: system}]
-        """})
+        """
+        },
+    )
     result = run_cli("import", "fides", source, "-o", tmp_path / "out")
     assert result.code == 2, result
-    assert "s.yml: error: system a: egress 1 names system 'ghost', which no manifest declares" in result.stderr
+    assert (
+        "s.yml: error: system a: egress 1 names system 'ghost', which no manifest declares"
+        in result.stderr
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -265,15 +324,22 @@ def test_fides_egress_to_an_unknown_system_is_an_error(tmp_path):
 
 
 def test_threagile_link_becomes_a_flow(tmp_path):
-    model = load_model(imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml"))
+    model = load_model(
+        imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    )
     flow = model.flows["customer-client.customer-traffic"]
     assert (flow.source, flow.target) == ("customer-client", "load-balancer")
     assert [u.field for u in flow.fields] == ["customer-accounts", "customer-operational-data"]
     assert (flow.channel, flow.encrypted, flow.purpose) == ("web", True, "business")
     back = model.flows["customer-client.customer-traffic.response"]
     assert (back.source, back.target) == ("load-balancer", "customer-client")
-    assert [u.field for u in back.fields] == ["client-application-code", "customer-accounts", "customer-contracts",
-                                              "customer-operational-data", "marketing-material"]
+    assert [u.field for u in back.fields] == [
+        "client-application-code",
+        "customer-accounts",
+        "customer-contracts",
+        "customer-operational-data",
+        "marketing-material",
+    ]
     http = model.flows["load-balancer.web-application-traffic"]
     assert (http.channel, http.encrypted) == ("api", False)
     assert model.flows["erp-system.database-traffic"].channel == "shared_database"
@@ -282,7 +348,9 @@ def test_threagile_link_becomes_a_flow(tmp_path):
 
 
 def test_threagile_assets_become_systems_and_fields(tmp_path):
-    model = load_model(imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml"))
+    model = load_model(
+        imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    )
     assert model.systems["customer-client"].exposure == "internet"
     assert model.systems["customer-client"].type == "endpoint"
     assert model.systems["sql-database"].exposure == "internal"
@@ -290,7 +358,12 @@ def test_threagile_assets_become_systems_and_fields(tmp_path):
     assert model.systems["sql-database"].security.encryption_at_rest is True
     assert model.systems["erp-system"].security.encryption_at_rest is False
     assert model.systems["customer-client"].organization == "customer"
-    assert sorted(model.organizations) == ["company-abc", "company-xyz", "customer", "external-developers"]
+    assert sorted(model.organizations) == [
+        "company-abc",
+        "company-xyz",
+        "customer",
+        "external-developers",
+    ]
     assert model.fields["customer-accounts"].category == "credentials"
     assert model.fields["customer-contracts"].category == "threagile.customer-contracts"
     assert model.field_info("customer-contracts").tier == 3  # confidential
@@ -302,8 +375,13 @@ def test_threagile_assets_become_systems_and_fields(tmp_path):
 
 
 def test_threagile_orgs_from_boundary(tmp_path):
-    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml", "--orgs-from",
-                   "boundary")
+    out = imported(
+        tmp_path,
+        "threagile",
+        ANCHORS / "threagile" / "example-threagile.yaml",
+        "--orgs-from",
+        "boundary",
+    )
     model = load_model(out)
     assert model.systems["apache-webserver"].organization == "web-dmz"
     assert model.systems["load-balancer"].organization == "application-network"
@@ -312,24 +390,40 @@ def test_threagile_orgs_from_boundary(tmp_path):
 
 
 def test_threagile_privacy_fields_of_pr_138(tmp_path):
-    model = load_model(imported(tmp_path, "threagile",
-                                ANCHORS / "threagile" / "pr138-privacy-linking-quasi-identifiers-00.yaml"))
+    model = load_model(
+        imported(
+            tmp_path,
+            "threagile",
+            ANCHORS / "threagile" / "pr138-privacy-linking-quasi-identifiers-00.yaml",
+        )
+    )
     assert model.fields["citizenship"].category == "immigration.status"  # pinametype
     assert model.fields["bio0fingerprint"].category == "biometric"
-    assert model.fields["date0of0birth"].category == "identity.dob_age"  # quasi-identifier, by keyword
+    assert (
+        model.fields["date0of0birth"].category == "identity.dob_age"
+    )  # quasi-identifier, by keyword
     assert model.fields["disability0info"].category == "health"
-    assert model.fields["car0make"].category == "threagile.car0make"  # pinametype data-asset: not personal
+    assert (
+        model.fields["car0make"].category == "threagile.car0make"
+    )  # pinametype data-asset: not personal
     assert model.field_info("car0make").tier == 1
 
 
 def test_threagile_list_links_take_the_declaring_asset_as_source(tmp_path):
-    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "pr138-privacy-unnecessary-propagation.yaml")
+    out = imported(
+        tmp_path, "threagile", ANCHORS / "threagile" / "pr138-privacy-unnecessary-propagation.yaml"
+    )
     model = load_model(out)
     flow = model.flows["out-of-scope-service.app-server"]
-    assert (flow.source, flow.target, [u.field for u in flow.fields]) == \
-           ("out-of-scope-service", "app-server", ["date0of0birth"])
-    assert "Threagile source_id says 'browser', but the link is declared under 'out-of-scope-service'" in \
-           (out / "flows.yaml").read_text()
+    assert (flow.source, flow.target, [u.field for u in flow.fields]) == (
+        "out-of-scope-service",
+        "app-server",
+        ["date0of0birth"],
+    )
+    assert (
+        "Threagile source_id says 'browser', but the link is declared under 'out-of-scope-service'"
+        in (out / "flows.yaml").read_text()
+    )
     # no link loop leaves data with no origin: every flow sends what its source holds
     result = run_cli("check", out, "--today", TODAY, "--format", "json")
     assert '"rule": "LIN001"' not in result.stdout
@@ -374,8 +468,6 @@ def test_threagile_ids_are_normalised_and_unique(tmp_path):
     assert "- id: web-server  # Threagile: Web Server" in (out / "systems.yaml").read_text()
 
 
-
-
 def test_keyword_mapping():
     assert keyword_category("tel-num-work") == "contact.business"
     assert keyword_category("Customer IP address") == "device_online_id"
@@ -403,49 +495,91 @@ def test_refuses_to_overwrite(tmp_path):
 
 
 def test_default_output_folder(tmp_path):
-    result = run_cli("import", "threagile", ANCHORS / "threagile" / "stub-threagile.yaml", cwd=tmp_path)
+    result = run_cli(
+        "import", "threagile", ANCHORS / "threagile" / "stub-threagile.yaml", cwd=tmp_path
+    )
     assert result.code == 0, result
     assert "wrote flows-imported/systems.yaml" in result.stdout
     load_model(tmp_path / "flows-imported")
 
 
-@pytest.mark.parametrize(("kind", "name", "content"), [
-    ("threagile", "bad.yaml", "title: x\ndata_assets:\n  a: [1, 2\n"),
-    ("fides", "bad.yml", "system:\n  - fides_key: a\n    name: [unclosed\n"),
-    ("fides", "bad.yml", "system:\n  - fides_key: a\n\tname: tab\n"),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "content"),
+    [
+        ("threagile", "bad.yaml", "title: x\ndata_assets:\n  a: [1, 2\n"),
+        ("fides", "bad.yml", "system:\n  - fides_key: a\n    name: [unclosed\n"),
+        ("fides", "bad.yml", "system:\n  - fides_key: a\n\tname: tab\n"),
+    ],
+)
 def test_broken_yaml_is_exit_2_with_file_line(tmp_path, kind, name, content):
     (tmp_path / "src").mkdir()
     path = tmp_path / "src" / name
     path.write_text(content)
-    result = run_cli("import", kind, path if kind == "threagile" else tmp_path / "src", "-o", tmp_path / "out")
+    result = run_cli(
+        "import", kind, path if kind == "threagile" else tmp_path / "src", "-o", tmp_path / "out"
+    )
     assert result.code == 2, result
     assert re.search(rf"{name}:\d+:\d+: error: YAML syntax", result.stderr), result
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize(("kind", "content", "message"), [
-    ("threagile", "- a\n- b\n", "not a Threagile model"),
-    ("threagile", "technical_assets:\n  A:\n    description: no id\n", "technical asset 'A' must be a mapping with an id"),
-    ("threagile", "technical_assets:\n  A:\n    id: a\n    communication_links:\n      L:\n        target: nope\n",
-     "technical asset 'a': communication link 'L': target 'nope' is not a technical asset"),
-    ("threagile", "data_assets: {}\ntechnical_assets:\n  A:\n    id: a\n    data_assets_stored: [ghost]\n",
-     "names data asset 'ghost', which data_assets does not declare"),
-    ("threagile", "technical_assets:\n  A:\n    id: a\n    data_assets_stored: {x: 1}\n", "must be a list of ids"),
-    ("threagile", "includes: [other.yaml]\ntechnical_assets: {}\n", "includes are not supported"),
-    ("fides", "foo: []\n", "unknown resource type 'foo'"),
-    ("fides", "system: {a: 1}\n", "system must be a list"),
-    ("fides", "system:\n  - name: no key\n", "every system must be a mapping with a fides_key"),
-    ("fides", "- 1\n", "not a Fides manifest"),
-    ("fides", "system:\n  - fides_key: a\n    privacy_declarations:\n      - data_categories: user.name\n",
-     "data_categories must be a list"),
-])
+@pytest.mark.parametrize(
+    ("kind", "content", "message"),
+    [
+        ("threagile", "- a\n- b\n", "not a Threagile model"),
+        (
+            "threagile",
+            "technical_assets:\n  A:\n    description: no id\n",
+            "technical asset 'A' must be a mapping with an id",
+        ),
+        (
+            "threagile",
+            (
+                "technical_assets:\n  A:\n    id: a\n    communication_links:\n"
+                "      L:\n        target: nope\n"
+            ),
+            "technical asset 'a': communication link 'L': target 'nope' is not a technical asset",
+        ),
+        (
+            "threagile",
+            (
+                "data_assets: {}\ntechnical_assets:\n"
+                "  A:\n    id: a\n    data_assets_stored: [ghost]\n"
+            ),
+            "names data asset 'ghost', which data_assets does not declare",
+        ),
+        (
+            "threagile",
+            "technical_assets:\n  A:\n    id: a\n    data_assets_stored: {x: 1}\n",
+            "must be a list of ids",
+        ),
+        (
+            "threagile",
+            "includes: [other.yaml]\ntechnical_assets: {}\n",
+            "includes are not supported",
+        ),
+        ("fides", "foo: []\n", "unknown resource type 'foo'"),
+        ("fides", "system: {a: 1}\n", "system must be a list"),
+        ("fides", "system:\n  - name: no key\n", "every system must be a mapping with a fides_key"),
+        ("fides", "- 1\n", "not a Fides manifest"),
+        (
+            "fides",
+            (
+                "system:\n  - fides_key: a\n    privacy_declarations:\n"
+                "      - data_categories: user.name\n"
+            ),
+            "data_categories must be a list",
+        ),
+    ],
+)
 def test_unsupported_shapes_name_the_file(tmp_path, kind, content, message):
     path = tmp_path / "model.yaml"
     path.write_text(content)
     result = run_cli("import", kind, path, "-o", tmp_path / "out")
     assert result.code == 2, result
-    assert result.stderr.startswith("model.yaml: error: ") or f"{path.name}: error: " in result.stderr, result
+    assert (
+        result.stderr.startswith("model.yaml: error: ") or f"{path.name}: error: " in result.stderr
+    ), result
     assert message in result.stderr, result
     assert "Traceback" not in result.stderr
 
@@ -453,8 +587,12 @@ def test_unsupported_shapes_name_the_file(tmp_path, kind, content, message):
 def test_misuse_is_exit_2(tmp_path):
     stub = ANCHORS / "threagile" / "stub-threagile.yaml"
     assert run_cli("import", "threagile", stub, "--country", "XX", "-o", tmp_path / "o").code == 2
-    assert run_cli("import", "threagile", stub, "--orgs-from", "zone", "-o", tmp_path / "o").code == 2
-    assert run_cli("import", "threagile", ANCHORS / "threagile", "-o", tmp_path / "o").code == 2  # a folder
+    assert (
+        run_cli("import", "threagile", stub, "--orgs-from", "zone", "-o", tmp_path / "o").code == 2
+    )
+    assert (
+        run_cli("import", "threagile", ANCHORS / "threagile", "-o", tmp_path / "o").code == 2
+    )  # a folder
     assert run_cli("import", "fides", tmp_path / "missing", "-o", tmp_path / "o").code == 2
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -464,7 +602,9 @@ def test_misuse_is_exit_2(tmp_path):
 
 
 def test_country_option(tmp_path):
-    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "stub-threagile.yaml", "--country", "NO")
+    out = imported(
+        tmp_path, "threagile", ANCHORS / "threagile" / "stub-threagile.yaml", "--country", "NO"
+    )
     model = load_model(out)
     assert {o.country for o in model.organizations.values()} == {"NO"}
     assert 'country: "NO"  # TODO' in (out / "organizations.yaml").read_text()
@@ -484,23 +624,55 @@ def test_importers_return_texts_without_writing(tmp_path):
 
 
 def test_normalise_id_gives_valid_ids():
-    for raw in ["Web Server #1", "ÉCOLE", "a>b>c", "__x__", "...", "Ünïcödé only", "0-start", "x" * 3]:
+    for raw in [
+        "Web Server #1",
+        "ÉCOLE",
+        "a>b>c",
+        "__x__",
+        "...",
+        "Ünïcödé only",
+        "0-start",
+        "x" * 3,
+    ]:
         assert re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", normalise_id(raw)), raw
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_scalars_read_back_as_written(value):
-    doc = render([], [Section("fields", [Map([("id", "f"), ("category", "education"),
-                                              ("description", Note(value, "c"))])], [])])
+    doc = render(
+        [],
+        [
+            Section(
+                "fields",
+                [Map([("id", "f"), ("category", "education"), ("description", Note(value, "c"))])],
+                [],
+            )
+        ],
+    )
     assert yaml.safe_load(doc)["fields"][0]["description"] == value
     if value:
         assert model_from_text(doc).fields["f"].description == value
 
 
 def test_scalar_quotes_yaml_11_traps():
-    for trap in ["NO", "yes", "off", "012", "0x1f", "1.5e+3", "2024-01-01", "null", "~", "", "a: b", "#x", "- x",
-                 "x ", "[a]"]:
+    for trap in [
+        "NO",
+        "yes",
+        "off",
+        "012",
+        "0x1f",
+        "1.5e+3",
+        "2024-01-01",
+        "null",
+        "~",
+        "",
+        "a: b",
+        "#x",
+        "- x",
+        "x ",
+        "[a]",
+    ]:
         written = scalar(trap)
         assert written.startswith('"'), trap
         assert yaml.safe_load(f"k: {written}")["k"] == trap

@@ -97,7 +97,9 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         loc = Loc(where, before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1)
-        raise InputErrors([LineageError(loc, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+        raise InputErrors(
+            [LineageError(loc, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})")]
+        ) from None
     try:
         return yaml.load(content, Loader=_ForeignLoader)
     except yaml.MarkedYAMLError as exc:
@@ -112,11 +114,13 @@ def read_yaml(path: Path) -> Any:
 
 
 def yaml_files(root: Path) -> list[Path]:
-    """Return the ``*.yml``/``*.yaml`` files under `root` (or `root` itself), sorted, hidden ones skipped."""
+    """Return the ``*.yml``/``*.yaml`` files under `root` (or `root` itself), sorted, not hidden."""
     if root.is_file():
         return [root]
     found = [p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
-    found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    found = [
+        p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -221,7 +225,9 @@ _PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .'/+-]*$")
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_NON_PRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+_NON_PRINTABLE = re.compile(
+    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+)
 
 
 def scalar(value: Any, flow: bool = False) -> str:
@@ -241,7 +247,11 @@ def scalar(value: Any, flow: bool = False) -> str:
         return str(value)
     s = str(value)
     plain = (_PLAIN_FLOW if flow else _PLAIN).match(s)
-    if plain and not s.endswith(" ") and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == _STR_TAG:
+    if (
+        plain
+        and not s.endswith(" ")
+        and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == _STR_TAG
+    ):
         return s
     out = []
     for ch in s:
@@ -249,7 +259,13 @@ def scalar(value: Any, flow: bool = False) -> str:
             out.append(_ESCAPES[ch])
         elif _NON_PRINTABLE.match(ch):
             code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -261,8 +277,12 @@ def _comment(text_: str) -> str:
 
 def _comment_lines(text_: str, indent: int) -> list[str]:
     pad = " " * indent
-    lines = textwrap.wrap(_comment(text_), width=max(40, 100 - indent - 2), break_long_words=False,
-                          break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(
+        _comment(text_),
+        width=max(40, 100 - indent - 2),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
     return [f"{pad}# {line}".rstrip() for line in lines]
 
 
@@ -275,7 +295,7 @@ def _flow_value(value: Any) -> str:
 
 
 def _emit_map(pairs: Iterable, indent: int, out: list[str], dash: bool = False) -> None:
-    """Write a block mapping at `indent`; with `dash`, its first key follows ``- `` (a list item)."""
+    """Write a block mapping at `indent`; with `dash`, its first key follows ``- ``."""
     first = True
     for key, value in pairs:
         if isinstance(key, Comment):
@@ -375,8 +395,10 @@ def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
         raise OutputExists(f"{display(root)} is a file, not a folder")
     clash = [name for name in files if (root / name).exists()]
     if clash:
-        raise OutputExists(f"{display(root)} already holds {', '.join(clash)}: refusing to overwrite; "
-                           "remove them or choose another folder with -o")
+        raise OutputExists(
+            f"{display(root)} already holds {', '.join(clash)}: refusing to overwrite; "
+            "remove them or choose another folder with -o"
+        )
     root.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in files.items():
@@ -385,7 +407,9 @@ def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
             with open(path, "x", encoding="utf-8", newline="\n") as handle:
                 handle.write(content)
         except FileExistsError:
-            raise OutputExists(f"{display(path)} appeared while writing: refusing to overwrite") from None
+            raise OutputExists(
+                f"{display(path)} appeared while writing: refusing to overwrite"
+            ) from None
         written.append(path)
     return written
 
@@ -402,15 +426,19 @@ def check_output(files: dict[str, str], folder: str | Path) -> None:
     from lineage.model import load_model_sources
 
     root = Path(folder)
-    load_model_sources([Source(display(root / name), content.encode()) for name, content in files.items()])
+    load_model_sources(
+        [Source(display(root / name), content.encode()) for name, content in files.items()]
+    )
 
 
 def header(tool: str, source: Path, files: list[Path], notes: Iterable[str] = ()) -> list[str]:
     """Return the header comment lines of every imported file."""
     names = [p.relative_to(source).as_posix() if p != source else p.name for p in files]
-    lines = [f"Imported by `lineage import {tool}` from {source.name or display(source)}"
-             + (f" ({', '.join(names)})." if source.is_dir() else "."),
-             "Review every TODO: the source does not say what the lineage format needs there;",
-             "values marked TODO are placeholders that let the model validate, not facts."]
+    lines = [
+        f"Imported by `lineage import {tool}` from {source.name or display(source)}"
+        + (f" ({', '.join(names)})." if source.is_dir() else "."),
+        "Review every TODO: the source does not say what the lineage format needs there;",
+        "values marked TODO are placeholders that let the model validate, not facts.",
+    ]
     lines.extend(notes)
     return lines

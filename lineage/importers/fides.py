@@ -76,15 +76,42 @@ SYSTEM_TYPES = (
     (("endpoint", "device", "laptop", "mobile"), "endpoint"),
 )
 
-#: Country names seen at the end of addresses -> ISO 3166-1 alpha-2 (two-letter codes are read as is).
+#: Country names ending addresses -> ISO 3166-1 alpha-2 (two-letter codes are read as is).
 COUNTRY_NAMES = {
-    "usa": "US", "u.s.a.": "US", "united states": "US", "united states of america": "US",
-    "uk": "GB", "u.k.": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB",
-    "france": "FR", "germany": "DE", "deutschland": "DE", "spain": "ES", "italy": "IT",
-    "netherlands": "NL", "the netherlands": "NL", "belgium": "BE", "ireland": "IE", "austria": "AT",
-    "portugal": "PT", "poland": "PL", "sweden": "SE", "denmark": "DK", "finland": "FI",
-    "norway": "NO", "switzerland": "CH", "luxembourg": "LU", "canada": "CA", "japan": "JP",
-    "india": "IN", "australia": "AU", "brazil": "BR", "china": "CN", "singapore": "SG",
+    "usa": "US",
+    "u.s.a.": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "france": "FR",
+    "germany": "DE",
+    "deutschland": "DE",
+    "spain": "ES",
+    "italy": "IT",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "belgium": "BE",
+    "ireland": "IE",
+    "austria": "AT",
+    "portugal": "PT",
+    "poland": "PL",
+    "sweden": "SE",
+    "denmark": "DK",
+    "finland": "FI",
+    "norway": "NO",
+    "switzerland": "CH",
+    "luxembourg": "LU",
+    "canada": "CA",
+    "japan": "JP",
+    "india": "IN",
+    "australia": "AU",
+    "brazil": "BR",
+    "china": "CN",
+    "singapore": "SG",
 }
 
 
@@ -172,8 +199,10 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
         raise problem(display(root), "no Fides manifests (*.yml, *.yaml) here")
     resources, skipped = _read(files)
     if not any(resources.values()):
-        raise problem(display(root), "no Fides resources (system, dataset, organization, data_use ...) "
-                                     "in these files")
+        raise problem(
+            display(root),
+            "no Fides resources (system, dataset, organization, data_use ...) in these files",
+        )
     return _Converter(resources, country).run(header("fides", root, files, skipped))
 
 
@@ -188,32 +217,46 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, _Resource]], list[str]
             if doc is None:
                 continue
             if not isinstance(doc, dict):
-                raise problem(where, "not a Fides manifest: expected a mapping of resource lists "
-                                     f"({', '.join(RESOURCES)})")
+                raise problem(
+                    where,
+                    "not a Fides manifest: expected a mapping of resource lists "
+                    f"({', '.join(RESOURCES)})",
+                )
             for kind, items in doc.items():
                 if kind in SKIPPED:
                     for item in _as_list(items, where, str(kind)):
-                        skipped.setdefault(str(kind), []).append(text(item.get("fides_key"))
-                                                                 if isinstance(item, dict) else "?")
+                        skipped.setdefault(str(kind), []).append(
+                            text(item.get("fides_key")) if isinstance(item, dict) else "?"
+                        )
                     continue
                 if kind not in RESOURCES:
-                    raise problem(where, f"not a Fides manifest: unknown resource type '{kind}' "
-                                         f"(expected {', '.join(RESOURCES + SKIPPED)})")
+                    raise problem(
+                        where,
+                        f"not a Fides manifest: unknown resource type '{kind}' "
+                        f"(expected {', '.join(RESOURCES + SKIPPED)})",
+                    )
                 for item in _as_list(items, where, str(kind)):
-                    if not isinstance(item, dict) or not isinstance(item.get("fides_key"), str | int):
+                    if not isinstance(item, dict) or not isinstance(
+                        item.get("fides_key"), str | int
+                    ):
                         raise problem(where, f"every {kind} must be a mapping with a fides_key")
                     key = str(item["fides_key"])
                     first = resources[kind].get(key)
                     if first is not None:
-                        raise problem(where, f"duplicate {kind} fides_key '{key}' (first in {first.file})")
+                        raise problem(
+                            where, f"duplicate {kind} fides_key '{key}' (first in {first.file})"
+                        )
                     resources[kind][key] = _Resource(key, item, where)
         except InputErrors as exc:
             errors.extend(exc.errors)
     if errors:
         raise InputErrors(errors)
-    notes = [f"Not imported: {kind} {', '.join(sorted(keys))} (lineage rules express policy)."
-             if kind == "policy" else f"Not imported: {kind} {', '.join(sorted(keys))}."
-             for kind, keys in sorted(skipped.items())]
+    notes = [
+        f"Not imported: {kind} {', '.join(sorted(keys))} (lineage rules express policy)."
+        if kind == "policy"
+        else f"Not imported: {kind} {', '.join(sorted(keys))}."
+        for kind, keys in sorted(skipped.items())
+    ]
     return resources, notes
 
 
@@ -221,21 +264,28 @@ class _Converter:
     def __init__(self, resources: dict[str, dict[str, _Resource]], country: str):
         self.r = resources
         self.country = country
-        self.parents = {k: str(v.data["parent_key"]) for k, v in resources["data_category"].items()
-                        if v.data.get("parent_key")}
+        self.parents = {
+            k: str(v.data["parent_key"])
+            for k, v in resources["data_category"].items()
+            if v.data.get("parent_key")
+        }
         self.field_ids = Ids()
         self.system_ids = Ids()
         self.org_ids = Ids()
         self.purpose_ids = Ids()
         self.subject_ids = Ids()
         self.fields: dict[str, _Field] = {}
-        self.custom: dict[str, tuple[fc.Custom, str, bool]] = {}  # id -> (custom, fides key, unknown)
+        self.custom: dict[
+            str, tuple[fc.Custom, str, bool]
+        ] = {}  # id -> (custom, fides key, unknown)
         self.dataset_fields: dict[str, list[str]] = {}  # dataset key -> field ids
         self.not_personal: dict[str, list[str]] = {}  # dataset -> "collection.field" not imported
         self.category_fields: dict[str, str] = {}  # fides category -> field id
         self.declarations: list[_Declaration] = []
         self.missing_datasets: set[str] = set()
-        self.outside: dict[str, list[str]] = {}  # system -> dataset fields outside its declared categories
+        self.outside: dict[
+            str, list[str]
+        ] = {}  # system -> dataset fields outside its declared categories
 
     # ------------------------------------------------------------------ categories
 
@@ -258,11 +308,14 @@ class _Converter:
     def personal(self, keys: list[str]) -> list[str]:
         return [k for k in keys if fc.lookup(k, self.parents)[1] is not None]
 
-    def make_field(self, source: str, wanted: str, categories: list[str], description: str,
-                   origin: str) -> str:
+    def make_field(
+        self, source: str, wanted: str, categories: list[str], description: str, origin: str
+    ) -> str:
         chosen = min(categories, key=lambda k: (-self.tier(k), k))
         fid = self.field_ids.get(source, wanted)
-        self.fields[fid] = _Field(fid, categories, chosen, self.category(chosen), description, origin)
+        self.fields[fid] = _Field(
+            fid, categories, chosen, self.category(chosen), description, origin
+        )
         return fid
 
     # ------------------------------------------------------------------ datasets
@@ -274,20 +327,38 @@ class _Converter:
             out: list[str] = []
             ds_cats = _keys(ds.get("data_categories"), res.file, f"dataset {key}: data_categories")
             collections = _as_list(ds.get("collections"), res.file, f"dataset {key}: collections")
-            for coll in sorted((c for c in collections if isinstance(c, dict)), key=lambda c: text(c.get("name"))):
+            for coll in sorted(
+                (c for c in collections if isinstance(c, dict)), key=lambda c: text(c.get("name"))
+            ):
                 cname = text(coll.get("name"))
                 where = f"dataset {key}: collection {cname}"
-                c_cats = _keys(coll.get("data_categories"), res.file, f"{where}: data_categories") or ds_cats
+                c_cats = (
+                    _keys(coll.get("data_categories"), res.file, f"{where}: data_categories")
+                    or ds_cats
+                )
                 self._fields(key, [cname], coll.get("fields"), c_cats, res.file, where, out)
             self.dataset_fields[key] = sorted(out)
 
-    def _fields(self, ds: str, path: list[str], fields: Any, inherited: list[str], file: str,
-                where: str, out: list[str]) -> None:
-        for f in sorted((f for f in _as_list(fields, file, f"{where}: fields") if isinstance(f, dict)),
-                        key=lambda f: text(f.get("name"))):
+    def _fields(
+        self,
+        ds: str,
+        path: list[str],
+        fields: Any,
+        inherited: list[str],
+        file: str,
+        where: str,
+        out: list[str],
+    ) -> None:
+        for f in sorted(
+            (f for f in _as_list(fields, file, f"{where}: fields") if isinstance(f, dict)),
+            key=lambda f: text(f.get("name")),
+        ):
             name = text(f.get("name"))
             here = [*path, name]
-            cats = _keys(f.get("data_categories"), file, f"{where}: field {name}: data_categories") or inherited
+            cats = (
+                _keys(f.get("data_categories"), file, f"{where}: field {name}: data_categories")
+                or inherited
+            )
             if f.get("fields"):
                 self._fields(ds, here, f["fields"], cats, file, where, out)
                 continue
@@ -305,36 +376,69 @@ class _Converter:
         if key not in self.category_fields:
             res = self.r["data_category"].get(key)
             name = text(res.data.get("name")) if res else ""
-            desc = f"Fides data category {key}" + (f" ({name})" if name else "") + ", declared without a dataset field"
-            self.category_fields[key] = self.make_field(f"category:{key}", key, [key], desc, "category")
+            desc = (
+                f"Fides data category {key}"
+                + (f" ({name})" if name else "")
+                + ", declared without a dataset field"
+            )
+            self.category_fields[key] = self.make_field(
+                f"category:{key}", key, [key], desc, "category"
+            )
         return self.category_fields[key]
 
     def systems(self) -> None:
         for key in sorted(self.r["system"]):
             res = self.r["system"][key]
-            sys_refs = _keys(res.data.get("dataset_references"), res.file, f"system {key}: dataset_references")
-            decls = _as_list(res.data.get("privacy_declarations"), res.file, f"system {key}: privacy_declarations")
+            sys_refs = _keys(
+                res.data.get("dataset_references"), res.file, f"system {key}: dataset_references"
+            )
+            decls = _as_list(
+                res.data.get("privacy_declarations"),
+                res.file,
+                f"system {key}: privacy_declarations",
+            )
             for i, d in enumerate(decls):
                 if not isinstance(d, dict):
                     raise problem(res.file, f"system {key}: privacy_declarations must be mappings")
                 where = f"system {key}: privacy declaration {i + 1}"
                 cats = _keys(d.get("data_categories"), res.file, f"{where}: data_categories")
-                refs = _keys(d.get("dataset_references"), res.file, f"{where}: dataset_references") or sys_refs
-                decl = _Declaration(key, text(d.get("name")), text(d.get("data_use")) or None, cats,
-                                    _keys(d.get("data_subjects"), res.file, f"{where}: data_subjects"), data=d)
+                refs = (
+                    _keys(d.get("dataset_references"), res.file, f"{where}: dataset_references")
+                    or sys_refs
+                )
+                decl = _Declaration(
+                    key,
+                    text(d.get("name")),
+                    text(d.get("data_use")) or None,
+                    cats,
+                    _keys(d.get("data_subjects"), res.file, f"{where}: data_subjects"),
+                    data=d,
+                )
                 self.missing_datasets.update(r for r in refs if r not in self.dataset_fields)
                 available = sorted({f for r in refs for f in self.dataset_fields.get(r, [])})
                 chosen: set[str] = set()
                 for c in self.personal(cats):
-                    covered = [f for f in available if any(_covers(c, k) for k in self.fields[f].categories)]
+                    covered = [
+                        f
+                        for f in available
+                        if any(_covers(c, k) for k in self.fields[f].categories)
+                    ]
                     chosen.update(covered or [self.category_field(c)])
                 decl.fields = sorted(chosen)
                 self.declarations.append(decl)
             declared = [c for d in self.declarations if d.system == key for c in d.categories]
-            refs = set(sys_refs) | {r for d in decls if isinstance(d, dict)
-                                    for r in _keys(d.get("dataset_references"), res.file, "dataset_references")}
-            self.outside[key] = sorted(f for r in refs for f in self.dataset_fields.get(r, [])
-                                       if not any(_covers(c, k) for c in declared for k in self.fields[f].categories))
+            refs = set(sys_refs) | {
+                r
+                for d in decls
+                if isinstance(d, dict)
+                for r in _keys(d.get("dataset_references"), res.file, "dataset_references")
+            }
+            self.outside[key] = sorted(
+                f
+                for r in refs
+                for f in self.dataset_fields.get(r, [])
+                if not any(_covers(c, k) for c in declared for k in self.fields[f].categories)
+            )
 
     def held(self, system: str) -> list[str]:
         return sorted({f for d in self.declarations if d.system == system for f in d.fields})
@@ -352,11 +456,17 @@ class _Converter:
         systems = self.r["system"]
         errors = []
 
-        def add(src: str, dst: str, cats: list[str] | None, use: str | None, where: str, file: str) -> None:
+        def add(
+            src: str, dst: str, cats: list[str] | None, use: str | None, where: str, file: str
+        ) -> None:
             unknown = [end for end in (src, dst) if end not in systems]
             if unknown:
-                errors.append(LineageError(Loc(file, 0, 0),
-                                           f"{where} names system '{unknown[0]}', which no manifest declares"))
+                errors.append(
+                    LineageError(
+                        Loc(file, 0, 0),
+                        f"{where} names system '{unknown[0]}', which no manifest declares",
+                    )
+                )
             elif src != dst:
                 edges.setdefault((src, dst), []).append((cats, use))
 
@@ -368,11 +478,16 @@ class _Converter:
                     where = f"system {key}: {direction} {i + 1}"
                     if isinstance(flow, str):
                         flow = {"fides_key": flow}
-                    if not isinstance(flow, dict) or not isinstance(flow.get("fides_key"), str | int):
+                    if not isinstance(flow, dict) or not isinstance(
+                        flow.get("fides_key"), str | int
+                    ):
                         raise problem(res.file, f"{where} must be a mapping with a fides_key")
                     if text(flow.get("type") or "system") != "system":
                         continue  # a user or dataset end: collection is in the declarations
-                    cats = _keys(flow.get("data_categories"), res.file, f"{where}: data_categories") or None
+                    cats = (
+                        _keys(flow.get("data_categories"), res.file, f"{where}: data_categories")
+                        or None
+                    )
                     other = text(flow["fides_key"])
                     src, dst = (key, other) if direction == "egress" else (other, key)
                     add(src, dst, cats, None, where, res.file)
@@ -389,10 +504,12 @@ class _Converter:
 
     def matches(self, fid: str, categories: list[str]) -> bool:
         """Whether a field falls under, or contains, one of the Fides `categories`."""
-        return any(_covers(c, k) or _covers(k, c) for c in categories for k in self.fields[fid].categories)
+        return any(
+            _covers(c, k) or _covers(k, c) for c in categories for k in self.fields[fid].categories
+        )
 
     def flows(self) -> list[dict]:
-        """One flow per pair and data use: the source's fields that the target declares (or the entry names)."""
+        """One flow per pair and data use: the source's fields that the target declares."""
         out = []
         for (src, dst), specs in sorted(self.edges().items()):
             held = self.held(src)
@@ -400,20 +517,36 @@ class _Converter:
             by_use: dict[str | None, set[str]] = {}
             for cats, use in specs:
                 if use is not None:  # a privacy declaration says it: its data use and categories
-                    by_use.setdefault(use, set()).update(f for f in held if self.matches(f, cats or []))
+                    by_use.setdefault(use, set()).update(
+                        f for f in held if self.matches(f, cats or [])
+                    )
                     continue
                 for d in target:
                     by_use.setdefault(d.use, set()).update(
-                        f for f in held if self.matches(f, d.categories) and (cats is None or self.matches(f, cats)))
+                        f
+                        for f in held
+                        if self.matches(f, d.categories) and (cats is None or self.matches(f, cats))
+                    )
                 if not target and cats is not None:
                     by_use.setdefault(None, set()).update(f for f in held if self.matches(f, cats))
             by_use = {u: fs for u, fs in by_use.items() if fs}
-            flow = {"from": src, "to": dst, "held": held,
-                    "declared": sorted({c for d in target for c in d.categories})}
+            flow = {
+                "from": src,
+                "to": dst,
+                "held": held,
+                "declared": sorted({c for d in target for c in d.categories}),
+            }
             if not by_use:
                 out.append({**flow, "purpose": None, "fields": [], "split": False})
             for use in sorted(by_use, key=lambda u: u or ""):
-                out.append({**flow, "purpose": use, "fields": sorted(by_use[use]), "split": len(by_use) > 1})
+                out.append(
+                    {
+                        **flow,
+                        "purpose": use,
+                        "fields": sorted(by_use[use]),
+                        "split": len(by_use) > 1,
+                    }
+                )
         return out
 
     # ------------------------------------------------------------------ output
@@ -430,16 +563,29 @@ class _Converter:
         missing = sorted(self.missing_datasets)
         field_notes = []
         for ds, names in sorted(self.not_personal.items()):
-            field_notes.append(f"Not imported from dataset {ds} (no personal data category: system.* or "
-                               f"none): {', '.join(sorted(names))}.")
+            field_notes.append(
+                f"Not imported from dataset {ds} (no personal data category: system.* or "
+                f"none): {', '.join(sorted(names))}."
+            )
         if missing:
-            field_notes.append(f"TODO: datasets referenced by systems but not found: {', '.join(missing)}; "
-                               "their systems get one field per declared category instead.")
+            field_notes.append(
+                f"TODO: datasets referenced by systems but not found: {', '.join(missing)}; "
+                "their systems get one field per declared category instead."
+            )
         return {
-            "fields.yaml": render(head, [Section("categories", self.category_entries(), []),
-                                         Section("fields", self.field_entries(), field_notes)]),
-            "purposes.yaml": render(head, [Section("subjects", subjects, []), Section("purposes", purposes, [])]),
-            "organizations.yaml": render(head, [Section("organizations", [e for _, e in orgs.values()], [])]),
+            "fields.yaml": render(
+                head,
+                [
+                    Section("categories", self.category_entries(), []),
+                    Section("fields", self.field_entries(), field_notes),
+                ],
+            ),
+            "purposes.yaml": render(
+                head, [Section("subjects", subjects, []), Section("purposes", purposes, [])]
+            ),
+            "organizations.yaml": render(
+                head, [Section("organizations", [e for _, e in orgs.values()], [])]
+            ),
             "systems.yaml": render(head, [Section("systems", system_entries, [])]),
             "flows.yaml": render(head, [Section("flows", flow_entries, [])]),
         }
@@ -453,10 +599,21 @@ class _Converter:
             desc = f"Fides data category {key}" + (f" ({name})" if name else "")
             entry = Map([("id", cid)])
             if unknown:
-                entry.append((Comment("TODO: no lineage category matches this Fides category: check tier, "
-                                      "identifier and special"), None))
-            entry += [("tier", custom.tier), ("identifier", custom.identifier), ("special", custom.special),
-                      ("description", desc)]
+                entry.append(
+                    (
+                        Comment(
+                            "TODO: no lineage category matches this Fides category: check tier, "
+                            "identifier and special"
+                        ),
+                        None,
+                    )
+                )
+            entry += [
+                ("tier", custom.tier),
+                ("identifier", custom.identifier),
+                ("special", custom.special),
+                ("description", desc),
+            ]
             out.append(entry)
         return out
 
@@ -467,17 +624,28 @@ class _Converter:
             note = f"Fides: {', '.join(f.categories)}"
             if len(f.categories) > 1:
                 note += f" (the most sensitive, {f.chosen}, gives the category)"
-            entry = Map([("id", Note(fid, f"Fides: {f.origin}") if f.origin not in (fid, "category") else fid),
-                         ("category", Note(f.category, note)),
-                         ("description", f.description)])
+            entry = Map(
+                [
+                    (
+                        "id",
+                        Note(fid, f"Fides: {f.origin}")
+                        if f.origin not in (fid, "category")
+                        else fid,
+                    ),
+                    ("category", Note(f.category, note)),
+                    ("description", f.description),
+                ]
+            )
             out.append(entry)
         return out
 
     def organizations(self) -> dict[str, tuple[str, Map]]:
         keys = set(self.r["organization"])
         if self.r["system"]:
-            keys |= {text(s.data.get("organization_fides_key")) or "default_organization"
-                     for s in self.r["system"].values()}
+            keys |= {
+                text(s.data.get("organization_fides_key")) or "default_organization"
+                for s in self.r["system"].values()
+            }
         out = {}
         for key in sorted(keys):
             oid = self.org_ids.get(key)
@@ -485,12 +653,25 @@ class _Converter:
             data = res.data if res else {}
             entry = Map([("id", Note(oid, f"Fides: {key}") if oid != key else oid)])
             if not res:
-                entry.append((Comment("TODO: systems name this Fides organization, but no manifest declares it"),
-                              None))
+                entry.append(
+                    (
+                        Comment(
+                            "TODO: systems name this Fides organization; no manifest declares it"
+                        ),
+                        None,
+                    )
+                )
             if text(data.get("name")):
                 entry.append(("name", text(data["name"])))
-            entry.append(("role", Note("controller", "TODO: Fides does not say; its organization is usually "
-                                                     "the controller")))
+            entry.append(
+                (
+                    "role",
+                    Note(
+                        "controller",
+                        "TODO: Fides does not say; its organization is usually the controller",
+                    ),
+                )
+            )
             found, address = self.address_country(data)
             if found:
                 entry.append(("country", Note(found, f"from the address: {address}")))
@@ -509,16 +690,21 @@ class _Converter:
             if not address:
                 continue
             last = address.rstrip(". ").rsplit(",", 1)[-1].strip()
-            code = COUNTRY_NAMES.get(last.lower()) or (last if re.fullmatch(r"[A-Z]{2}", last)
-                                                       and last in COUNTRIES else None)
+            code = COUNTRY_NAMES.get(last.lower()) or (
+                last if re.fullmatch(r"[A-Z]{2}", last) and last in COUNTRIES else None
+            )
             if code:
                 return code, address
         return None, ""
 
     def subjects(self) -> list[Map]:
         used = {s for d in self.declarations for s in d.subjects}
-        children = {s for d in self.declarations if any(_covers("user.childrens", c) for c in d.categories)
-                    for s in d.subjects}
+        children = {
+            s
+            for d in self.declarations
+            if any(_covers("user.childrens", c) for c in d.categories)
+            for s in d.subjects
+        }
         out = []
         for key in sorted(used | set(self.r["data_subject"]) | self.placeholder_subjects()):
             sid = self.subject_ids.get(key)
@@ -540,14 +726,20 @@ class _Converter:
         return out
 
     def placeholder_subjects(self) -> set[str]:
-        return {"data-subjects"} if any(d.fields and not d.subjects for d in self.declarations) else set()
+        return (
+            {"data-subjects"}
+            if any(d.fields and not d.subjects for d in self.declarations)
+            else set()
+        )
 
     def purposes(self, flows: list[dict]) -> list[Map]:
         uses: dict[str, list[_Declaration]] = {}
         for d in self.declarations:
             if d.use:
                 uses.setdefault(d.use, []).append(d)
-        needs: dict[str, set[str]] = {u: {f for d in ds for f in d.fields} for u, ds in uses.items()}
+        needs: dict[str, set[str]] = {
+            u: {f for d in ds for f in d.fields} for u, ds in uses.items()
+        }
         for flow in flows:
             if flow["purpose"]:
                 needs.setdefault(flow["purpose"], set()).update(flow["fields"])
@@ -573,7 +765,12 @@ class _Converter:
             special = [f for f in fields if self.special(f)]
             entry += self.special_condition(decls, special)
             if fields:
-                entry.append(("needs", Note(fields, "declared for this data use in Fides: trim to the minimum")))
+                entry.append(
+                    (
+                        "needs",
+                        Note(fields, "declared for this data use in Fides: trim to the minimum"),
+                    )
+                )
             entry += self.retention(decls)
             out.append(entry)
         return out
@@ -597,7 +794,9 @@ class _Converter:
         if len(values) == 1 and not missing and None not in mapped:
             (value,) = values
             return [("legal_basis", Note(mapped.pop(), f"Fides: {value}"))]
-        hint = " (the data use suggests legal_obligation)" if use.endswith("legal_obligation") else ""
+        hint = (
+            " (the data use suggests legal_obligation)" if use.endswith("legal_obligation") else ""
+        )
         if values:
             hint = f" (Fides says: {', '.join(sorted(values))})"
         return [(Comment(f"TODO: legal_basis (Art. 6(1)): Fides does not say{hint}"), None)]
@@ -610,17 +809,31 @@ class _Converter:
         if len(values) == 1 and not missing and None not in letters:
             (value,) = values
             return [("special_condition", Note(letters.pop(), f"Art. 9(2); Fides: {value}"))]
-        return [(Comment(f"TODO: special_condition: {', '.join(special)} are special-category data; "
-                         "give the Art. 9(2) letter (a..j) or art10"), None)]
+        return [
+            (
+                Comment(
+                    f"TODO: special_condition: {', '.join(special)} are special-category data; "
+                    "give the Art. 9(2) letter (a..j) or art10"
+                ),
+                None,
+            )
+        ]
 
     def retention(self, decls: list[_Declaration]) -> list:
         values, missing = self._agreed(decls, "retention_period")
         if len(values) == 1 and not missing:
             (value,) = values
             if re.fullmatch(r"\d+", value) and int(value) > 0:
-                return [("max_retention", Note(f"P{int(value)}D", f"Fides retention_period: {value} days"))]
+                return [
+                    (
+                        "max_retention",
+                        Note(f"P{int(value)}D", f"Fides retention_period: {value} days"),
+                    )
+                ]
         said = f" (Fides says: {', '.join(sorted(values))})" if values else ""
-        return [(Comment(f"TODO: max_retention: Fides does not say{said}; ISO 8601, e.g. P2Y"), None)]
+        return [
+            (Comment(f"TODO: max_retention: Fides does not say{said}; ISO 8601, e.g. P2Y"), None)
+        ]
 
     def system_entries(self, orgs: dict[str, tuple[str, Map]]) -> list[Map]:
         out = []
@@ -636,25 +849,70 @@ class _Converter:
                 entry.append(("description", text(data["description"])))
             entry.append(("organization", orgs[org_key][0]))
             stype = text(data.get("system_type"))
-            entry.append(("type", Note(self.system_type(stype), f"Fides system_type: {stype}")
-                          if stype else self.system_type(stype)))
+            entry.append(
+                (
+                    "type",
+                    Note(self.system_type(stype), f"Fides system_type: {stype}")
+                    if stype
+                    else self.system_type(stype),
+                )
+            )
             responsibility = data.get("responsibility")
             if responsibility:
-                said = ", ".join(text(r) for r in responsibility) if isinstance(responsibility, list) \
+                said = (
+                    ", ".join(text(r) for r in responsibility)
+                    if isinstance(responsibility, list)
                     else text(responsibility)
-                entry.append((Comment(f"Fides responsibility: {said}: set the organization's role to match"),
-                              None))
+                )
+                entry.append(
+                    (
+                        Comment(
+                            f"Fides responsibility: {said}: set the organization's role to match"
+                        ),
+                        None,
+                    )
+                )
             if text(data.get("administrating_department")):
-                entry.append((Comment(f"Fides administrating_department: {text(data['administrating_department'])}"),
-                              None))
-            entry.append(("exposure", Note("internal", "TODO: Fides does not say; internet or partner if so")))
-            entry.append((Comment("TODO: retention: how long it keeps personal data (ISO 8601, e.g. P2Y)"), None))
-            entry.append((Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None))
+                entry.append(
+                    (
+                        Comment(
+                            "Fides administrating_department: "
+                            + text(data["administrating_department"])
+                        ),
+                        None,
+                    )
+                )
+            entry.append(
+                (
+                    "exposure",
+                    Note("internal", "TODO: Fides does not say; internet or partner if so"),
+                )
+            )
+            entry.append(
+                (
+                    Comment(
+                        "TODO: retention: how long it keeps personal data (ISO 8601, e.g. P2Y)"
+                    ),
+                    None,
+                )
+            )
+            entry.append(
+                (Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None)
+            )
             if self.outside.get(key):
-                entry.append((Comment("TODO: its datasets also hold fields outside its declared data categories, "
-                                      "not listed as collected: " + ", ".join(
-                                          f"{f} ({', '.join(self.fields[f].categories)})" for f in self.outside[key])),
-                              None))
+                entry.append(
+                    (
+                        Comment(
+                            "TODO: its datasets also hold fields outside its declared categories, "
+                            "not listed as collected: "
+                            + ", ".join(
+                                f"{f} ({', '.join(self.fields[f].categories)})"
+                                for f in self.outside[key]
+                            )
+                        ),
+                        None,
+                    )
+                )
             collects = []
             for d in (d for d in self.declarations if d.system == key):
                 if not d.fields:
@@ -664,9 +922,11 @@ class _Converter:
                     item = Map()
                     if d.name:
                         item.append((Comment(d.name), None))
-                    item += [("subject", self.subject_ids.get(s)),
-                             ("purpose", self.purpose_ids.get(d.use or "unspecified")),
-                             ("fields", Note(d.fields, f"Fides: {', '.join(d.categories)}"))]
+                    item += [
+                        ("subject", self.subject_ids.get(s)),
+                        ("purpose", self.purpose_ids.get(d.use or "unspecified")),
+                        ("fields", Note(d.fields, f"Fides: {', '.join(d.categories)}")),
+                    ]
                     collects.append(item)
             if collects:
                 entry.append(("collects", collects))
@@ -695,15 +955,30 @@ class _Converter:
             if flow["purpose"]:
                 entry.append(("purpose", self.purpose_ids.get(flow["purpose"])))
             else:
-                entry.append((Comment("TODO: purpose: Fides does not say for which data use"), None))
+                entry.append(
+                    (Comment("TODO: purpose: Fides does not say for which data use"), None)
+                )
             if flow["fields"]:
-                entry.append(("fields", Note(flow["fields"], "what the source holds under the categories "
-                                                             "the target declares")))
+                entry.append(
+                    (
+                        "fields",
+                        Note(
+                            flow["fields"],
+                            "what the source holds under the categories the target declares",
+                        ),
+                    )
+                )
             else:
-                entry.append((Comment(f"TODO: fields: the manifests do not say what goes from {flow['from']} "
-                                      f"to {flow['to']} (source holds: {', '.join(flow['held']) or 'nothing'}"
-                                      f"; target declares: {', '.join(flow['declared']) or 'nothing'})"),
-                              None))
+                entry.append(
+                    (
+                        Comment(
+                            f"TODO: fields: the manifests do not say what goes from {flow['from']} "
+                            f"to {flow['to']} (source holds: {', '.join(flow['held']) or 'nothing'}"
+                            f"; target declares: {', '.join(flow['declared']) or 'nothing'})"
+                        ),
+                        None,
+                    )
+                )
             entry.append((Comment("TODO: channel, encrypted, retention: Fides does not say"), None))
             out.append(entry)
         return out

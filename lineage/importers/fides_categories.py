@@ -180,7 +180,9 @@ SPECIAL_CONDITIONS = {
 }
 
 
-def lookup(key: str, parents: dict[str, str] | None = None) -> tuple[str | None, str | Custom | None]:
+def lookup(
+    key: str, parents: dict[str, str] | None = None
+) -> tuple[str | None, str | Custom | None]:
     """Return the table key that decides `key`, and its mapping.
 
     The table key is `key` itself, or its nearest ancestor in the table, found

@@ -88,17 +88,34 @@ PINAMETYPES: dict[str, str | None] = {
     "union-membership": "trade_union",
 }
 #: PR #138 ``pinametype`` values with no category of their own: the identifier kind they state.
-PI_IDENTIFIERS = {"other-pi-direct-identifier": "direct", "other-pi-quasi-identifier": "quasi",
-                  "sensitive-personal-information": "direct"}
+PI_IDENTIFIERS = {
+    "other-pi-direct-identifier": "direct",
+    "other-pi-quasi-identifier": "quasi",
+    "sensitive-personal-information": "direct",
+}
 
 #: Keywords (whole words of title, id, description and pinametype, lower case, non-letters
 #: as spaces) -> lineage category; the first category with a match wins, so specific
 #: and special categories come first.
 KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("biometric", ("biometric", "biometrics", "fingerprint", "fingerprints", "face template",
-                   "facial recognition", "iris", "retina")),
+    (
+        "biometric",
+        (
+            "biometric",
+            "biometrics",
+            "fingerprint",
+            "fingerprints",
+            "face template",
+            "facial recognition",
+            "iris",
+            "retina",
+        ),
+    ),
     ("genetic", ("genetic", "dna", "genome")),
-    ("health", ("health", "medical", "disability", "diagnosis", "patient", "medication", "sick leave")),
+    (
+        "health",
+        ("health", "medical", "disability", "diagnosis", "patient", "medication", "sick leave"),
+    ),
     ("ethnic_origin", ("ethnic", "ethnicity", "race", "racial")),
     ("religion_belief", ("religion", "religious", "belief", "beliefs")),
     ("political", ("political", "politics")),
@@ -108,77 +125,215 @@ KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("immigration.asylum", ("asylum", "refugee")),
     ("immigration.status", ("immigration", "visa", "residence permit", "residency")),
     ("nationality", ("nationality", "citizenship", "country of birth")),
-    ("gov_id", ("passport", "national id", "ssn", "social security", "driver license", "drivers license",
-                "driving licence", "tax id", "state id", "government id")),
-    ("credentials", ("credential", "credentials", "password", "passwords", "secret", "secrets", "api key",
-                     "token", "tokens")),
-    ("financial", ("financial", "payment", "payments", "credit card", "card number", "bank", "iban",
-                   "billing", "invoice", "invoices")),
-    ("device_online_id", ("ip address", "ip", "cookie", "cookies", "device id", "session id",
-                          "advertising id")),
+    (
+        "gov_id",
+        (
+            "passport",
+            "national id",
+            "ssn",
+            "social security",
+            "driver license",
+            "drivers license",
+            "driving licence",
+            "tax id",
+            "state id",
+            "government id",
+        ),
+    ),
+    (
+        "credentials",
+        (
+            "credential",
+            "credentials",
+            "password",
+            "passwords",
+            "secret",
+            "secrets",
+            "api key",
+            "token",
+            "tokens",
+        ),
+    ),
+    (
+        "financial",
+        (
+            "financial",
+            "payment",
+            "payments",
+            "credit card",
+            "card number",
+            "bank",
+            "iban",
+            "billing",
+            "invoice",
+            "invoices",
+        ),
+    ),
+    (
+        "device_online_id",
+        ("ip address", "ip", "cookie", "cookies", "device id", "session id", "advertising id"),
+    ),
     ("location.precise", ("gps", "geolocation", "location", "locations")),
     ("location.coarse", ("city", "region", "postcode", "zip code")),
     ("employment_hr", ("employee", "employees", "employment", "payroll", "salary", "hr")),
-    ("identity.dob_age", ("date of birth", "birth date", "birthdate", "dob", "birthday", "age", "gender")),
-    ("contact.business", ("work phone", "work email", "tel num work", "phone work", "job title",
-                          "business contact")),
-    ("contact.personal", ("email", "e mail", "phone", "telephone", "tel", "mobile number", "address",
-                          "contact", "contacts")),
+    (
+        "identity.dob_age",
+        ("date of birth", "birth date", "birthdate", "dob", "birthday", "age", "gender"),
+    ),
+    (
+        "contact.business",
+        ("work phone", "work email", "tel num work", "phone work", "job title", "business contact"),
+    ),
+    (
+        "contact.personal",
+        (
+            "email",
+            "e mail",
+            "phone",
+            "telephone",
+            "tel",
+            "mobile number",
+            "address",
+            "contact",
+            "contacts",
+        ),
+    ),
     ("identity.name", ("name", "names", "full name", "first name", "last name", "surname")),
-    ("communications", ("message", "messages", "chat", "chats", "call record", "call records",
-                        "communication", "communications")),
-    ("behavioural", ("behaviour", "behavior", "browsing", "purchase history", "clickstream", "preferences",
-                     "tracking")),
+    (
+        "communications",
+        (
+            "message",
+            "messages",
+            "chat",
+            "chats",
+            "call record",
+            "call records",
+            "communication",
+            "communications",
+        ),
+    ),
+    (
+        "behavioural",
+        (
+            "behaviour",
+            "behavior",
+            "browsing",
+            "purchase history",
+            "clickstream",
+            "preferences",
+            "tracking",
+        ),
+    ),
     ("education", ("education", "diploma", "diplomas", "grades")),
     ("image_voice", ("photo", "photos", "video", "videos", "voice", "picture", "pictures")),
 )
 
 #: ``technology`` -> lineage system type (else ``datastore`` -> database, else application).
 TECHNOLOGIES = {
-    **dict.fromkeys(("browser", "desktop", "mobile-app", "devops-client", "client-system", "iot-device"),
-                    "endpoint"),
-    **dict.fromkeys(("database", "identity-store-database", "identity-store-ldap", "search-index",
-                     "data-lake", "block-storage", "vault"), "database"),
-    **dict.fromkeys(("file-server", "local-file-system", "sourcecode-repository", "artifact-registry"),
-                    "file_share"),
+    **dict.fromkeys(
+        ("browser", "desktop", "mobile-app", "devops-client", "client-system", "iot-device"),
+        "endpoint",
+    ),
+    **dict.fromkeys(
+        (
+            "database",
+            "identity-store-database",
+            "identity-store-ldap",
+            "search-index",
+            "data-lake",
+            "block-storage",
+            "vault",
+        ),
+        "database",
+    ),
+    **dict.fromkeys(
+        ("file-server", "local-file-system", "sourcecode-repository", "artifact-registry"),
+        "file_share",
+    ),
     **dict.fromkeys(("web-service-rest", "web-service-soap", "gateway", "service-registry"), "api"),
     "mail-server": "mailbox",
-    **dict.fromkeys(("big-data-platform", "report-engine", "stream-processing", "batch-processing",
-                     "search-engine", "monitoring"), "analytics"),
+    **dict.fromkeys(
+        (
+            "big-data-platform",
+            "report-engine",
+            "stream-processing",
+            "batch-processing",
+            "search-engine",
+            "monitoring",
+        ),
+        "analytics",
+    ),
 }
 
 #: ``protocol`` -> (channel or None, encrypted: True, False or None when not in transit or unknown).
 #: ``web`` is told apart from ``api`` by the ends: web when one end is an endpoint (a client).
 PROTOCOLS: dict[str, tuple[str | None, bool | None]] = {
-    "http": ("web", False), "https": ("web", True), "ws": ("web", False), "wss": ("web", True),
-    "reverse-proxy-web-protocol": ("web", False), "reverse-proxy-web-protocol-encrypted": ("web", True),
-    "jdbc": ("shared_database", False), "jdbc-encrypted": ("shared_database", True),
-    "odbc": ("shared_database", False), "odbc-encrypted": ("shared_database", True),
+    "http": ("web", False),
+    "https": ("web", True),
+    "ws": ("web", False),
+    "wss": ("web", True),
+    "reverse-proxy-web-protocol": ("web", False),
+    "reverse-proxy-web-protocol-encrypted": ("web", True),
+    "jdbc": ("shared_database", False),
+    "jdbc-encrypted": ("shared_database", True),
+    "odbc": ("shared_database", False),
+    "odbc-encrypted": ("shared_database", True),
     "sql-access-protocol": ("shared_database", False),
     "sql-access-protocol-encrypted": ("shared_database", True),
     "nosql-access-protocol": ("shared_database", False),
     "nosql-access-protocol-encrypted": ("shared_database", True),
-    "sftp": ("sftp", True), "scp": ("sftp", True),
-    "ftp": ("file_export", False), "ftps": ("file_export", True),
-    "nfs": ("file_export", False), "smb": ("file_export", False), "smb-encrypted": ("file_export", True),
+    "sftp": ("sftp", True),
+    "scp": ("sftp", True),
+    "ftp": ("file_export", False),
+    "ftps": ("file_export", True),
+    "nfs": ("file_export", False),
+    "smb": ("file_export", False),
+    "smb-encrypted": ("file_export", True),
     "local-file-access": ("file_export", None),
-    "smtp": ("email", False), "smtp-encrypted": ("email", True), "pop3": ("email", False),
-    "pop3-encrypted": ("email", True), "imap": ("email", False), "imap-encrypted": ("email", True),
-    "jms": ("queue", False), "mqtt": ("queue", False),
-    "ldap": ("api", False), "ldaps": ("api", True), "binary": ("api", False), "binary-encrypted": ("api", True),
-    "text": ("api", False), "text-encrypted": ("api", True), "iiop": ("api", False),
-    "iiop-encrypted": ("api", True), "jrmi": ("api", False), "jrmi-encrypted": ("api", True),
-    "xmpp": ("api", False), "nrpe": ("api", False),
-    "ssh": (None, True), "ssh-tunnel": (None, True),
-    "in-process-library-call": (None, None), "in-memory": (None, None), "container-spawning": (None, None),
+    "smtp": ("email", False),
+    "smtp-encrypted": ("email", True),
+    "pop3": ("email", False),
+    "pop3-encrypted": ("email", True),
+    "imap": ("email", False),
+    "imap-encrypted": ("email", True),
+    "jms": ("queue", False),
+    "mqtt": ("queue", False),
+    "ldap": ("api", False),
+    "ldaps": ("api", True),
+    "binary": ("api", False),
+    "binary-encrypted": ("api", True),
+    "text": ("api", False),
+    "text-encrypted": ("api", True),
+    "iiop": ("api", False),
+    "iiop-encrypted": ("api", True),
+    "jrmi": ("api", False),
+    "jrmi-encrypted": ("api", True),
+    "xmpp": ("api", False),
+    "nrpe": ("api", False),
+    "ssh": (None, True),
+    "ssh-tunnel": (None, True),
+    "in-process-library-call": (None, None),
+    "in-memory": (None, None),
+    "container-spawning": (None, None),
     "interprocess-communication": (None, None),
 }
 
 ORGANIZATIONS = ("owner", "boundary")
 SUBJECT = "data-subjects"
-SKIPPED = ("shared_runtimes", "individual_risk_categories", "risk_tracking", "abuse_cases",
-           "security_requirements", "questions")
-PR_MODEL_FLAGS = ("unlawfulprocessing", "deidentified", "erasuremodification", "piuseraccessmechanism")
+SKIPPED = (
+    "shared_runtimes",
+    "individual_risk_categories",
+    "risk_tracking",
+    "abuse_cases",
+    "security_requirements",
+    "questions",
+)
+PR_MODEL_FLAGS = (
+    "unlawfulprocessing",
+    "deidentified",
+    "erasuremodification",
+    "piuseraccessmechanism",
+)
 
 
 @dataclass
@@ -211,7 +366,11 @@ class _Model:
 
 def _words(*parts: Any) -> str:
     """Lower-case words separated by single spaces, padded: ``" date of birth "``."""
-    return " " + " ".join(re.sub(r"[^a-z]+", " ", " ".join(text(p) for p in parts).lower()).split()) + " "
+    return (
+        " "
+        + " ".join(re.sub(r"[^a-z]+", " ", " ".join(text(p) for p in parts).lower()).split())
+        + " "
+    )
 
 
 def keyword_category(*parts: Any) -> str | None:
@@ -219,7 +378,7 @@ def keyword_category(*parts: Any) -> str | None:
 
     Examples
     --------
-    >>> keyword_category("date0of0birth"), keyword_category("Customer Accounts", "including credentials")
+    >>> keyword_category("date0of0birth"), keyword_category("Accounts", "including credentials")
     ('identity.dob_age', 'credentials')
     >>> keyword_category("Customer Contracts (PDF)") is None
     True
@@ -231,8 +390,9 @@ def keyword_category(*parts: Any) -> str | None:
     return None
 
 
-def import_threagile(path: str | Path, *, country: str = DEFAULT_COUNTRY,
-                     organizations: str = "owner") -> dict[str, str]:
+def import_threagile(
+    path: str | Path, *, country: str = DEFAULT_COUNTRY, organizations: str = "owner"
+) -> dict[str, str]:
     """Convert a Threagile model file into lineage model files.
 
     Parameters
@@ -292,20 +452,30 @@ def _ids(value: Any, where: str, what: str) -> list[str]:
 def _assets(doc: dict, key: str, where: str, what: str) -> dict[str, _Asset]:
     out: dict[str, _Asset] = {}
     for title, spec in _mapping(doc.get(key), where, key).items():
-        if not isinstance(spec, dict) or spec.get("id") is None or isinstance(spec["id"], dict | list):
+        if (
+            not isinstance(spec, dict)
+            or spec.get("id") is None
+            or isinstance(spec["id"], dict | list)
+        ):
             raise problem(where, f"{what} '{title}' must be a mapping with an id")
         aid = str(spec["id"])
         if aid in out:
-            raise problem(where, f"{what} id '{aid}' is used by both '{out[aid].title}' and '{title}'")
+            raise problem(
+                where, f"{what} id '{aid}' is used by both '{out[aid].title}' and '{title}'"
+            )
         out[aid] = _Asset(str(title), aid, spec)
     return out
 
 
 def _parse(doc: Any, where: str) -> _Model:
     if not isinstance(doc, dict) or not ("technical_assets" in doc or "data_assets" in doc):
-        raise problem(where, "not a Threagile model: expected a mapping with data_assets and technical_assets")
+        raise problem(
+            where, "not a Threagile model: expected a mapping with data_assets and technical_assets"
+        )
     if doc.get("includes"):
-        raise problem(where, "Threagile includes are not supported: merge the included files into one model")
+        raise problem(
+            where, "Threagile includes are not supported: merge the included files into one model"
+        )
     data = _assets(doc, "data_assets", where, "data asset")
     tech = _assets(doc, "technical_assets", where, "technical asset")
     boundaries = _assets(doc, "trust_boundaries", where, "trust boundary")
@@ -325,7 +495,9 @@ def _parse(doc: Any, where: str) -> _Model:
         asset = tech[aid]
         place = f"technical asset '{aid}'"
         for key in ("data_assets_processed", "data_assets_stored"):
-            asset.spec[key] = known_data(_ids(asset.spec.get(key), where, f"{place}: {key}"), f"{place}: {key}")
+            asset.spec[key] = known_data(
+                _ids(asset.spec.get(key), where, f"{place}: {key}"), f"{place}: {key}"
+            )
         raw = asset.spec.get("communication_links")
         if isinstance(raw, dict):
             items = [(str(name), spec) for name, spec in raw.items()]
@@ -333,7 +505,13 @@ def _parse(doc: Any, where: str) -> _Model:
             items = []
             for spec in raw:
                 lid = text(spec.get("id")) if isinstance(spec, dict) else ""
-                items.append((lid.split(">", 1)[-1] or text(isinstance(spec, dict) and spec.get("target_id")), spec))
+                items.append(
+                    (
+                        lid.split(">", 1)[-1]
+                        or text(isinstance(spec, dict) and spec.get("target_id")),
+                        spec,
+                    )
+                )
         elif raw is None:
             items = []
         else:
@@ -347,7 +525,9 @@ def _parse(doc: Any, where: str) -> _Model:
                 err(f"{lplace}: target '{target}' is not a technical asset")
                 continue
             for key in ("data_assets_sent", "data_assets_received"):
-                spec[key] = known_data(_ids(spec.get(key), where, f"{lplace}: {key}"), f"{lplace}: {key}")
+                spec[key] = known_data(
+                    _ids(spec.get(key), where, f"{lplace}: {key}"), f"{lplace}: {key}"
+                )
             declared = text(spec.get("source_id")) or None
             links.append(_Link(aid, name or target, target, spec, declared))
     boundary_of: dict[str, str] = {}
@@ -356,7 +536,10 @@ def _parse(doc: Any, where: str) -> _Model:
         spec = boundaries[bid].spec
         for aid in _ids(spec.get("technical_assets_inside"), where, f"trust boundary '{bid}'"):
             if aid not in tech:
-                err(f"trust boundary '{bid}' names technical asset '{aid}', which technical_assets does not declare")
+                err(
+                    f"trust boundary '{bid}' names technical asset '{aid}', "
+                    "which technical_assets does not declare"
+                )
             boundary_of.setdefault(aid, bid)
         for nested in _ids(spec.get("trust_boundaries_nested"), where, f"trust boundary '{bid}'"):
             parent.setdefault(nested, bid)
@@ -409,7 +592,9 @@ class _Converter:
     def classify(self, asset: _Asset) -> tuple[str, str]:
         spec = asset.spec
         pin = text(spec.get("pinametype")).lower()
-        non_pi = (pin in PINAMETYPES and PINAMETYPES[pin] is None) or text(spec.get("dataassettype")).lower() == "no-pi"
+        non_pi = (pin in PINAMETYPES and PINAMETYPES[pin] is None) or text(
+            spec.get("dataassettype")
+        ).lower() == "no-pi"
         if pin and PINAMETYPES.get(pin):
             return PINAMETYPES[pin], f"Threagile pinametype: {pin}"
         if not non_pi:
@@ -422,19 +607,48 @@ class _Converter:
         cid = f"threagile.{self.field_ids.get(asset.id)}"
         entry = Map([("id", cid)])
         if non_pi:
-            entry.append((Comment("Threagile marks this data asset as not personal data "
-                                  f"({'pinametype: ' + pin if pin else 'dataassettype: no-pi'}): "
-                                  "drop the field if so"), None))
+            entry.append(
+                (
+                    Comment(
+                        "Threagile marks this data asset as not personal data "
+                        f"({'pinametype: ' + pin if pin else 'dataassettype: no-pi'}): "
+                        "drop the field if so"
+                    ),
+                    None,
+                )
+            )
         else:
-            entry.append((Comment("TODO: no lineage category matches this data asset: check tier, identifier and "
-                                  "special, or use a built-in category for its field"), None))
-        tier_note = ("not personal data" if non_pi else f"Threagile confidentiality: {conf}" if conf in TIERS
-                     else "TODO: Threagile gives no confidentiality")
-        entry += [("tier", Note(tier, tier_note)),
-                  ("identifier", Note(identifier, f"Threagile pinametype: {pin}") if pin in PI_IDENTIFIERS
-                   else identifier),
-                  ("special", "none"),
-                  ("description", f"Threagile data asset {asset.id}" + (f" ({asset.title})" if asset.title else ""))]
+            entry.append(
+                (
+                    Comment(
+                        "TODO: no lineage category matches this data asset: check tier, identifier "
+                        "and "
+                        "special, or use a built-in category for its field"
+                    ),
+                    None,
+                )
+            )
+        tier_note = (
+            "not personal data"
+            if non_pi
+            else f"Threagile confidentiality: {conf}"
+            if conf in TIERS
+            else "TODO: Threagile gives no confidentiality"
+        )
+        entry += [
+            ("tier", Note(tier, tier_note)),
+            (
+                "identifier",
+                Note(identifier, f"Threagile pinametype: {pin}")
+                if pin in PI_IDENTIFIERS
+                else identifier,
+            ),
+            ("special", "none"),
+            (
+                "description",
+                f"Threagile data asset {asset.id}" + (f" ({asset.title})" if asset.title else ""),
+            ),
+        ]
         self.custom[cid] = entry
         return cid, "custom: no category matches"
 
@@ -445,17 +659,35 @@ class _Converter:
             spec = asset.spec
             fid = self.field_ids.get(aid)
             category, how = self.category[aid]
-            entry = Map([("id", Note(fid, f"Threagile: {aid}") if fid != aid else fid),
-                         ("category", Note(category, how))])
+            entry = Map(
+                [
+                    ("id", Note(fid, f"Threagile: {aid}") if fid != aid else fid),
+                    ("category", Note(category, how)),
+                ]
+            )
             desc = text(spec.get("description")) or asset.title
             if desc:
                 entry.append(("description", desc))
-            facts = [f"{k}: {text(spec[k])}" for k in ("usage", "quantity", "confidentiality", "integrity",
-                                                       "availability", "origin", "owner") if text(spec.get(k))]
+            facts = [
+                f"{k}: {text(spec[k])}"
+                for k in (
+                    "usage",
+                    "quantity",
+                    "confidentiality",
+                    "integrity",
+                    "availability",
+                    "origin",
+                    "owner",
+                )
+                if text(spec.get(k))
+            ]
             if facts:
                 entry.append((Comment("Threagile " + ", ".join(facts)), None))
-            pr = [f"{k}: {text(spec[k]).lower()}" for k in ("dataassettype", "consent", "thirdpartysharing")
-                  if k in spec and text(spec[k])]
+            pr = [
+                f"{k}: {text(spec[k]).lower()}"
+                for k in ("dataassettype", "consent", "thirdpartysharing")
+                if k in spec and text(spec[k])
+            ]
             if pr:
                 entry.append((Comment("Threagile PR #138 " + ", ".join(pr)), None))
             out.append(entry)
@@ -487,14 +719,34 @@ class _Converter:
             if key.startswith("boundary:"):
                 b = self.m.boundaries[key.split(":", 1)[1]]
                 kind = text(b.spec.get("type"))
-                entry.append(("description", f"Threagile trust boundary {b.id}" + (f" ({kind})" if kind else "")
-                              + (f": {text(b.spec.get('description'))}" if text(b.spec.get("description")) else "")))
+                entry.append(
+                    (
+                        "description",
+                        f"Threagile trust boundary {b.id}"
+                        + (f" ({kind})" if kind else "")
+                        + (
+                            f": {text(b.spec.get('description'))}"
+                            if text(b.spec.get("description"))
+                            else ""
+                        ),
+                    )
+                )
             elif key == "model":
-                entry.append(("description", "Technical assets with no owner and no trust boundary"))
+                entry.append(
+                    ("description", "Technical assets with no owner and no trust boundary")
+                )
             else:
                 entry.append(("description", "Owner of technical assets in the Threagile model"))
-            entry.append(("role", Note("controller", "TODO: Threagile does not say (controller, processor, "
-                                                     "subprocessor, recipient ...)")))
+            entry.append(
+                (
+                    "role",
+                    Note(
+                        "controller",
+                        "TODO: Threagile does not say (controller, processor, "
+                        "subprocessor, recipient ...)",
+                    ),
+                )
+            )
             entry.append(("country", Note(self.country, "TODO: Threagile does not say; assumed")))
             out.append(entry)
         return out
@@ -511,7 +763,7 @@ class _Converter:
         return out
 
     def origins(self) -> dict[str, set[str]]:
-        """Data assets each technical asset must collect because it sends them and no link brings them from a holder.
+        """Data assets each technical asset must collect: it sends them and no link brings them.
 
         Holding starts from what assets process or store and spreads along the
         links (a fixed point). While some asset sends a data asset it does not
@@ -520,8 +772,10 @@ class _Converter:
         asset becomes its origin, not every one.
         """
         moves = self.moves()
-        base = {a: set(t.spec["data_assets_processed"]) | set(t.spec["data_assets_stored"])
-                for a, t in self.m.tech.items()}
+        base = {
+            a: set(t.spec["data_assets_processed"]) | set(t.spec["data_assets_stored"])
+            for a, t in self.m.tech.items()
+        }
         extra: dict[str, set[str]] = {a: set() for a in self.m.tech}
         while True:
             held = {a: base[a] | extra[a] for a in self.m.tech}
@@ -533,8 +787,14 @@ class _Converter:
                     if new:
                         held[b] |= new
                         changed = True
-            missing = next(((a, set(assets) - held[a]) for a, _, assets in sorted(moves, key=lambda m: m[:2])
-                            if set(assets) - held[a]), None)
+            missing = next(
+                (
+                    (a, set(assets) - held[a])
+                    for a, _, assets in sorted(moves, key=lambda m: m[:2])
+                    if set(assets) - held[a]
+                ),
+                None,
+            )
             if missing is None:
                 return extra
             extra[missing[0]] |= missing[1]
@@ -548,7 +808,9 @@ class _Converter:
         why = ", ".join(f"{k}: {v}" for k, v in (("type", kind), ("technology", tech)) if v)
         if tech in TECHNOLOGIES:
             return TECHNOLOGIES[tech], f"Threagile {why}"
-        return ("database" if kind == "datastore" else "application"), f"Threagile {why}" if why else ""
+        return (
+            "database" if kind == "datastore" else "application"
+        ), f"Threagile {why}" if why else ""
 
     def system_entries(self) -> list[Map]:
         origins = self.origins()
@@ -566,23 +828,59 @@ class _Converter:
             stype, why = self.system_type(spec)
             entry.append(("type", Note(stype, why) if why else stype))
             internet = spec.get("internet") is True
-            entry.append(("exposure", Note("internet" if internet else "internal",
-                                           f"Threagile internet: {'true' if internet else 'false'}")))
+            entry.append(
+                (
+                    "exposure",
+                    Note(
+                        "internet" if internet else "internal",
+                        f"Threagile internet: {'true' if internet else 'false'}",
+                    ),
+                )
+            )
             encryption = text(spec.get("encryption")).lower()
             if encryption:
-                entry.append(("security", Note(Inline(encryption_at_rest=encryption != "none"),
-                                               f"Threagile encryption: {encryption}; TODO: mfa, access_logging")))
+                entry.append(
+                    (
+                        "security",
+                        Note(
+                            Inline(encryption_at_rest=encryption != "none"),
+                            f"Threagile encryption: {encryption}; TODO: mfa, access_logging",
+                        ),
+                    )
+                )
             else:
-                entry.append((Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None))
-            entry.append((Comment("TODO: retention: how long it keeps personal data (ISO 8601, e.g. P2Y)"), None))
+                entry.append(
+                    (Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None)
+                )
+            entry.append(
+                (
+                    Comment(
+                        "TODO: retention: how long it keeps personal data (ISO 8601, e.g. P2Y)"
+                    ),
+                    None,
+                )
+            )
             if spec.get("out_of_scope") is True:
-                entry.append((Comment("Threagile: out of scope" + (f" ({text(spec['justification_out_of_scope'])})"
-                                                                   if text(spec.get("justification_out_of_scope"))
-                                                                   else "")), None))
+                entry.append(
+                    (
+                        Comment(
+                            "Threagile: out of scope"
+                            + (
+                                f" ({text(spec['justification_out_of_scope'])})"
+                                if text(spec.get("justification_out_of_scope"))
+                                else ""
+                            )
+                        ),
+                        None,
+                    )
+                )
             bid = self.m.boundary_of.get(aid)
             if bid and self.mode == "owner":
                 chain, seen = [bid], {bid}
-                while self.m.parent_boundary.get(chain[-1]) and self.m.parent_boundary[chain[-1]] not in seen:
+                while (
+                    self.m.parent_boundary.get(chain[-1])
+                    and self.m.parent_boundary[chain[-1]] not in seen
+                ):
                     chain.append(self.m.parent_boundary[chain[-1]])
                     seen.add(chain[-1])
                 entry.append((Comment("Threagile trust boundary: " + " inside ".join(chain)), None))
@@ -591,14 +889,29 @@ class _Converter:
             held = set(processed) | set(stored) | originated
             by_usage: dict[str, list[str]] = {}
             for d in sorted(held, key=self.field_ids.get):
-                by_usage.setdefault(self.usage(self.m.data[d].spec), []).append(self.field_ids.get(d))
+                by_usage.setdefault(self.usage(self.m.data[d].spec), []).append(
+                    self.field_ids.get(d)
+                )
             if by_usage:
-                why = [f"{k} {', '.join(sorted(v))}{tail}" for k, v, tail in (
-                    ("processes", processed, ""), ("stores", stored, ""),
-                    ("sends", originated, " (no link brings them from a holder)")) if v]
+                why = [
+                    f"{k} {', '.join(sorted(v))}{tail}"
+                    for k, v, tail in (
+                        ("processes", processed, ""),
+                        ("stores", stored, ""),
+                        ("sends", originated, " (no link brings them from a holder)"),
+                    )
+                    if v
+                ]
                 entry.append((Comment("collects: what Threagile says it " + "; ".join(why)), None))
-                entry.append(("collects", [Map([("subject", SUBJECT), ("purpose", usage), ("fields", fields)])
-                                           for usage, fields in sorted(by_usage.items())]))
+                entry.append(
+                    (
+                        "collects",
+                        [
+                            Map([("subject", SUBJECT), ("purpose", usage), ("fields", fields)])
+                            for usage, fields in sorted(by_usage.items())
+                        ],
+                    )
+                )
             out.append(entry)
         return out
 
@@ -610,33 +923,63 @@ class _Converter:
             spec = link.spec
             src, dst = self.system_ids.get(link.owner), self.system_ids.get(link.target)
             if link.owner == link.target:
-                notes.append(f"Not imported: communication link '{link.name}' of {link.owner} targets its own asset.")
+                notes.append(
+                    f"Not imported: communication link '{link.name}' of {link.owner} "
+                    "targets its own asset."
+                )
                 continue
             base = self.flow_ids.get(f"{link.owner}>{link.name}", f"{src}.{link.name}")
             protocol = text(spec.get("protocol")).lower()
             channel, encrypted = PROTOCOLS.get(protocol, (None, None))
-            if channel == "web" and not ({self.system_type(self.m.tech[a].spec)[0] for a in (link.owner, link.target)}
-                                         & {"endpoint"}):
+            if channel == "web" and not (
+                {self.system_type(self.m.tech[a].spec)[0] for a in (link.owner, link.target)}
+                & {"endpoint"}
+            ):
                 channel = "api"
             vpn = spec.get("vpn") is True
-            facts = [f"{k}: {text(spec[k]).lower()}" for k in ("protocol", "authentication", "authorization", "vpn",
-                                                               "readonly") if text(spec.get(k))]
+            facts = [
+                f"{k}: {text(spec[k]).lower()}"
+                for k in ("protocol", "authentication", "authorization", "vpn", "readonly")
+                if text(spec.get(k))
+            ]
             sent, received = spec["data_assets_sent"], spec["data_assets_received"]
             usage = self.usage(spec)
             pairs = []
             if sent or not received:
                 pairs.append((base, src, dst, sent, text(spec.get("description"))))
             if received:
-                pairs.append((self.flow_ids.get(f"{link.owner}>{link.name}>response", f"{base}.response"), dst, src,
-                              received, f"Response of {link.name}: data_assets_received"))
+                pairs.append(
+                    (
+                        self.flow_ids.get(f"{link.owner}>{link.name}>response", f"{base}.response"),
+                        dst,
+                        src,
+                        received,
+                        f"Response of {link.name}: data_assets_received",
+                    )
+                )
             for fid, a, b, assets, desc in pairs:
                 entry = Map([("id", fid), ("from", a), ("to", b)])
                 if desc:
                     entry.append(("description", desc))
-                entry.append((Comment(f"Threagile link '{link.name}' of {link.owner}: " + ", ".join(facts)), None))
+                entry.append(
+                    (
+                        Comment(
+                            f"Threagile link '{link.name}' of {link.owner}: " + ", ".join(facts)
+                        ),
+                        None,
+                    )
+                )
                 if link.declared_source and link.declared_source != link.owner:
-                    entry.append((Comment(f"Threagile source_id says '{link.declared_source}', but the link is "
-                                          f"declared under '{link.owner}', which is taken as its source"), None))
+                    entry.append(
+                        (
+                            Comment(
+                                f"Threagile source_id says '{link.declared_source}', "
+                                "but the link is "
+                                f"declared under '{link.owner}', which is taken as its source"
+                            ),
+                            None,
+                        )
+                    )
                 if assets:
                     entry.append(("purpose", Note(usage, f"Threagile usage: {usage}")))
                     entry.append(("fields", sorted(self.field_ids.get(d) for d in assets)))
@@ -647,8 +990,17 @@ class _Converter:
                 elif encrypted is not None:
                     entry.append(("encrypted", encrypted))
                 elif protocol not in PROTOCOLS or not protocol:
-                    entry.append((Comment(f"TODO: channel, encrypted: unknown protocol '{protocol}'"), None))
-                entry.append((Comment("TODO: retention: how long the recipient keeps what this flow brings"), None))
+                    entry.append(
+                        (Comment(f"TODO: channel, encrypted: unknown protocol '{protocol}'"), None)
+                    )
+                entry.append(
+                    (
+                        Comment(
+                            "TODO: retention: how long the recipient keeps what this flow brings"
+                        ),
+                        None,
+                    )
+                )
                 out.append(entry)
         return out, notes
 
@@ -664,19 +1016,47 @@ class _Converter:
         out = []
         for usage in sorted(usages):
             assets = sorted(usages[usage])
-            entry = Map([("id", usage),
-                         ("name", {"business": "Business", "devops": "DevOps"}.get(usage, usage)),
-                         ("description", f"Threagile usage: {usage} (data assets and communication links)")])
-            consents = sorted({text(self.m.data[a].spec.get("consent")).lower() for a in assets} - {""})
+            entry = Map(
+                [
+                    ("id", usage),
+                    ("name", {"business": "Business", "devops": "DevOps"}.get(usage, usage)),
+                    (
+                        "description",
+                        f"Threagile usage: {usage} (data assets and communication links)",
+                    ),
+                ]
+            )
+            consents = sorted(
+                {text(self.m.data[a].spec.get("consent")).lower() for a in assets} - {""}
+            )
             said = f" (the data assets say consent: {', '.join(consents)})" if consents else ""
-            entry.append((Comment(f"TODO: legal_basis (Art. 6(1)): Threagile does not say{said}"), None))
+            entry.append(
+                (Comment(f"TODO: legal_basis (Art. 6(1)): Threagile does not say{said}"), None)
+            )
             if any(self.special(a) for a in assets):
-                entry.append((Comment("TODO: special_condition: this purpose needs special-category data; give the "
-                                      "Art. 9(2) letter (a..j) or art10"), None))
+                entry.append(
+                    (
+                        Comment(
+                            "TODO: special_condition: this purpose needs special-category data; "
+                            "give the "
+                            "Art. 9(2) letter (a..j) or art10"
+                        ),
+                        None,
+                    )
+                )
             if assets:
-                entry.append(("needs", Note(sorted(self.field_ids.get(a) for a in assets),
-                                            f"the data assets with usage {usage}: trim to the minimum")))
-            entry.append((Comment("TODO: max_retention: Threagile does not say; ISO 8601, e.g. P2Y"), None))
+                entry.append(
+                    (
+                        "needs",
+                        Note(
+                            sorted(self.field_ids.get(a) for a in assets),
+                            f"the data assets with usage {usage}: trim to the minimum",
+                        ),
+                    )
+                )
+            entry.append(
+                (Comment("TODO: max_retention: Threagile does not say; ISO 8601, e.g. P2Y"), None)
+            )
             out.append(entry)
         return out
 
@@ -687,19 +1067,42 @@ class _Converter:
     def subjects(self) -> list[Map]:
         if not self.m.data or not self.m.tech:
             return []
-        return [Map([("id", SUBJECT), ("name", "Data subjects"),
-                     (Comment("TODO: Threagile has no data subjects: split this into the real ones (customers, "
-                              "employees ...), with vulnerable, children and population"), None)])]
+        return [
+            Map(
+                [
+                    ("id", SUBJECT),
+                    ("name", "Data subjects"),
+                    (
+                        Comment(
+                            "TODO: Threagile has no data subjects: split this into the real ones "
+                            "(customers, "
+                            "employees ...), with vulnerable, children and population"
+                        ),
+                        None,
+                    ),
+                ]
+            )
+        ]
 
     def run(self, head: list[str]) -> dict[str, str]:
         orgs = self.organizations()
         systems = self.system_entries()
         flows, flow_notes = self.flow_entries()
         return {
-            "fields.yaml": render(head, [Section("categories", [self.custom[c] for c in sorted(self.custom)], []),
-                                         Section("fields", self.field_entries(), [])]),
-            "purposes.yaml": render(head, [Section("subjects", self.subjects(), []),
-                                           Section("purposes", self.purposes(), [])]),
+            "fields.yaml": render(
+                head,
+                [
+                    Section("categories", [self.custom[c] for c in sorted(self.custom)], []),
+                    Section("fields", self.field_entries(), []),
+                ],
+            ),
+            "purposes.yaml": render(
+                head,
+                [
+                    Section("subjects", self.subjects(), []),
+                    Section("purposes", self.purposes(), []),
+                ],
+            ),
             "organizations.yaml": render(head, [Section("organizations", orgs, [])]),
             "systems.yaml": render(head, [Section("systems", systems, [])]),
             "flows.yaml": render(head, [Section("flows", flows, flow_notes)]),
