@@ -25,6 +25,10 @@ class Hit:
     that can draw data flows (SARIF ``codeFlows``). `key` tells apart two
     hits of one rule on the same target and fields (the waived rule of
     WAIV001, the combination of RISK002); it enters the fingerprint.
+    `identity` lists the fields that make the finding what it is, when that
+    is not all of `fields`: a finding about a whole system (RISK001, MIN004)
+    names every field it holds, yet stays the same finding when one more
+    field arrives, so baselines and ``--diff-base`` report only what is new.
     """
 
     target: str
@@ -34,6 +38,7 @@ class Hit:
     path: tuple[str, ...] = ()
     severity: str | None = None
     key: str = ""
+    identity: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -399,7 +399,7 @@ def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
     fields = tuple(sorted(hit.fields))
     message = hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message
     return Finding(rule.id, rule.name, severity, hit.target, fields, message, loc,
-                   fingerprint(rule.id, hit.target, fields, hit.key), path=hit.path)
+                   fingerprint(rule.id, hit.target, fields if hit.identity is None else hit.identity, hit.key), path=hit.path)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:

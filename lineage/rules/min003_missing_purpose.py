@@ -22,4 +22,4 @@ def check(ctx, params):
         fields = personal_fields(flow)
         if flow.purpose is None and fields:
             yield Hit(f"flow:{flow.id}", fields,
-                      "carries personal data without a purpose: add `purpose:` to the flow")
+                      "carries personal data without a purpose: add `purpose:` to the flow", identity=())

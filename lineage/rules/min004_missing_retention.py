@@ -26,4 +26,4 @@ def check(ctx, params):
         if any(ctx.model.flows[fid].retention for _, _, fid in L.G.in_edges(sid, keys=True)):
             continue
         yield Hit(f"system:{sid}", tuple(L.fields_in(held)),
-                  "holds personal data with no retention: set `retention:` (ISO 8601, e.g. P1Y)")
+                  "holds personal data with no retention: set `retention:` (ISO 8601, e.g. P1Y)", identity=())

@@ -29,7 +29,7 @@ def check(ctx, params):
                 and duration_days(flow.retention) > duration_days(purpose.max_retention)):
             yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
                       f"keeps data {flow.retention} but purpose {purpose.id} allows at most "
-                      f"{purpose.max_retention}: shorten the flow's retention")
+                      f"{purpose.max_retention}: shorten the flow's retention", identity=())
     for sid, system in model.systems.items():
         if not system.retention:
             continue

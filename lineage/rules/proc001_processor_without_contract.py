@@ -29,4 +29,4 @@ def check(ctx, params):
         if not (org.dpa and org.dpa.signed):
             yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),
                       f"{org.role} {oid} holds personal data without a signed data-processing agreement: "
-                      "record `dpa: {signed: true, reference, date}`")
+                      "record `dpa: {signed: true, reference, date}`", identity=())

@@ -35,4 +35,4 @@ def check(ctx, params):
             yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),
                       f"subprocessor {oid} holds personal data but {processor.id}'s subprocessing is "
                       f"{setting}: record the controller's authorisation (specific or general) "
-                      f"or stop the flows to {oid}")
+                      f"or stop the flows to {oid}", identity=())

@@ -152,7 +152,7 @@ def check(ctx, params):
             yield Hit(f"system:{sid}", tuple(_held_forms(ctx.lineage, sid)),
                       f"exposure score {s.total:g} reaches {params['threshold']:g} "
                       f"(DPC {s.dpc:g} x EI {s.ei:g} + CB {s.cb:g}: {top}): hold less, pseudonymise, "
-                      f"or add controls; see `lineage check --explain`")
+                      f"or add controls; see `lineage check --explain`", identity=())
 
 
 def severity(hit, ctx, params):

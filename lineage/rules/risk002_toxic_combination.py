@@ -81,7 +81,7 @@ def check(ctx, params):
                 fields = tuple(L.fields_in(picked))
                 yield Hit(f"system:{sid}", fields,
                           f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
-                          f"form: drop a member it does not need, or pseudonymise it", key=combo.name)
+                          f"form: drop a member it does not need, or pseudonymise it", key=combo.name, identity=())
 
 
 def _distinct(candidates: list[list[str]]) -> bool:

@@ -40,4 +40,4 @@ def check(ctx, params):
         yield Hit(f"system:{sid}", tuple(received),
                   f"receives personal data in {country}, outside the EEA without full adequacy, and "
                   f"{org.id}'s transfer_safeguard is {safeguard}: record SCCs, BCRs or another Art. 46 "
-                  f"safeguard, or keep the data in the EEA", path=tuple(inbound))
+                  f"safeguard, or keep the data in the EEA", path=tuple(inbound), identity=())
