@@ -63,9 +63,13 @@ def fail(errors: InputErrors, fmt: str = "text") -> None:
     raise typer.Exit(2)
 
 
-def misuse(message: str) -> None:
-    """Report a usage error and exit 2."""
-    typer.echo(f"error: {message}", err=True)
+def misuse(message: str, fmt: str = "text") -> None:
+    """Report a usage error and exit 2 (as ``{"errors": [...]}`` with ``--format json``)."""
+    if fmt == "json":
+        error = {"file": "", "line": 0, "column": 0, "message": message}
+        typer.echo(json.dumps({"errors": [error]}, indent=2))
+    else:
+        typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
@@ -134,11 +138,11 @@ def _today(value: str | None):
         misuse(f"--today must be a date YYYY-MM-DD, not '{value}'")
 
 
-def _severity(value: str | None, option: str) -> str | None:
+def _severity(value: str | None, option: str, fmt: str = "text") -> str | None:
     from lineage.findings import SEVERITIES
 
     if value is not None and value.lower() not in SEVERITIES:
-        misuse(f"{option} must be one of {', '.join(SEVERITIES)}, not '{value}'")
+        misuse(f"{option} must be one of {', '.join(SEVERITIES)}, not '{value}'", fmt)
     return value.lower() if value else None
 
 
@@ -173,7 +177,7 @@ def check(
     from lineage.rules.engine import failing
 
     _check_format(fmt, CHECK_FORMATS)
-    fail_on = _severity(fail_on, "--fail-on")
+    fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     from lineage.progress import for_terminal
 
@@ -514,13 +518,15 @@ def rules_list(
         fail(exc, fmt)
     items = sorted(ruleset.rules.values(), key=lambda r: r.id)
     if fmt == "json":
-        doc = [{"id": r.id, "name": r.name, "severity": r.severity, "title": r.title, "check": r.check,
+        doc = [{"id": r.id, "name": r.name, "severity": r.severity, "severity_note": _severity_note(r),
+                "title": r.title, "check": r.check,
                 "enabled": r.enabled, "rationale": r.rationale, "params": _plain(r.params)} for r in items]
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for r in items:
         state = "" if r.enabled else "  (disabled)"
-        typer.echo(f"{r.id:<10} {r.severity:<9} {r.name:<32} {r.title}{state}")
+        note = _severity_note(r)
+        typer.echo(f"{r.id:<10} {r.severity:<9} {r.name:<32} {r.title}{state}{f' [{note}]' if note else ''}")
 
 
 @rules_app.command("explain")
@@ -547,6 +553,11 @@ def rules_explain(
     if rule.params:
         typer.echo("\nCurrent params:")
         typer.echo(json.dumps(_plain(rule.params), indent=2, ensure_ascii=False))
+
+
+def _severity_note(rule) -> str:
+    """How a rule's severity varies (``by field tier`` ...), unless an override fixed it."""
+    return "" if rule.severity_fixed else getattr(rule.module, "SEVERITY_NOTE", "")
 
 
 def _plain(value):

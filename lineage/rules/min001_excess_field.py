@@ -20,6 +20,7 @@ from lineage.model.types import ListOf, Text
 from lineage.rules.common import PERSONAL, category_matches, needs, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
+SEVERITY_NOTE = "by field tier"
 PARAMS = {"ignore_categories": ListOf(Text())}
 
 

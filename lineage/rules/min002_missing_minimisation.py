@@ -17,6 +17,7 @@ from lineage.model.entities import FORM_RANK, FORMS
 from lineage.rules.common import needs, tier_severity
 
 ID, NAME, TARGET = "MIN002", "missing-minimisation", "flow"
+SEVERITY_NOTE = "by field tier"
 PARAMS: dict = {}
 
 

@@ -46,6 +46,7 @@ from lineage.model.types import MapOf, Number
 from lineage.rules.common import outside_controller
 
 ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
+SEVERITY_NOTE = "critical outside the controller"
 PARAMS = {"threshold": Number(minimum=0), "weights": MapOf(Number())}
 WEIGHTS = (
     "vulnerable_uplift", "internet", "partner", "missing_control", "outside_controller",

@@ -31,6 +31,7 @@ from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
 from lineage.rules.common import category_matches, outside_controller
 
 ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
+SEVERITY_NOTE = "critical outside the controller"
 
 
 @dataclass(frozen=True, kw_only=True)
