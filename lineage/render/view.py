@@ -1,0 +1,402 @@
+"""What a diagram shows: the systems and flows of a view, and what is known of each.
+
+:func:`select` turns an :class:`~lineage.pipeline.Analysis` and the options of
+``lineage render`` into a :class:`Map`; :mod:`lineage.render.dot` and
+:mod:`lineage.render.mermaid` only draw it, so both formats show the same
+thing.
+
+Views
+-----
+overview
+    Every system and flow. Above :data:`AUTO_COLLAPSE` systems (or
+    :data:`AUTO_COLLAPSE_FLOWS` flows) it is drawn collapsed, with a note.
+field (``--field ID``)
+    The systems that hold the field and the flows that carry it, with the form
+    of the field on every hop and in every holder.
+system (``--system ID --depth N``)
+    The systems within N flows of one system, either direction
+    (:func:`lineage.graph.neighbourhood`), and every flow between them.
+findings (``--min-severity SEV``)
+    Filters any of the above: the systems and flows with a non-waived finding
+    at or above SEV (a finding on an organization counts for each of its
+    systems), the systems at both ends of those flows, and every other flow
+    of the view between the systems kept, as context.
+collapsed (``--group organization``)
+    One node per organization of the view; one edge per pair of
+    organizations, summarising the flows (count, fields, most identifying
+    form, worst finding).
+
+Each system carries its RISK001 exposure score and band; each system, flow and
+organization the worst severity of its non-waived findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as _field
+
+from lineage.findings import SEVERITY_RANK, Finding
+from lineage.model.entities import FORM_RANK, FORMS
+
+#: Above this many systems, the overview (and any view this large) is drawn
+#: collapsed, one node per organization: Debian's dot 2.43 lays out 300
+#: clustered nodes with labelled edges in about a second, 500 in 10 s
+#: (benchmarks/render.py, shared/domain/perf-baselines.md section 3).
+AUTO_COLLAPSE = 300
+#: The same switch by flows (labelled edges cost most).
+AUTO_COLLAPSE_FLOWS = 900
+#: Above this many systems or organizations drawn, edge labels are counts only.
+SHORT_LABELS = 120
+#: An edge lists its fields when it carries at most this many; else "N fields".
+LABEL_FIELDS = 4
+
+BANDS = ("none", "low", "medium", "high", "very high")
+VIEWS = ("overview", "field", "system", "findings")
+GROUPS = ("organization",)
+
+
+class ViewError(ValueError):
+    """A view that cannot be drawn: an unknown id, a bad option."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """Flows between two organizations, summarised for the collapsed view."""
+
+    source: str
+    target: str
+    flows: tuple[str, ...]
+    fields: tuple[str, ...]
+    form: str | None  # most identifying form carried, None when no field
+    worst: str | None  # worst non-waived finding among the flows
+
+
+@dataclass
+class Map:
+    """A view of an analysis, ready to draw; see the module docstring."""
+
+    analysis: object
+    kind: str
+    systems: list[str]
+    flows: list[str]
+    collapsed: bool = False
+    field: str | None = None
+    focus: str | None = None
+    depth: int | None = None
+    min_severity: str | None = None
+    notes: list[str] = _field(default_factory=list)
+    scores: dict = _field(default_factory=dict)  # system id -> risk001 Score
+    threshold: float = 4.5
+    findings: dict[str, list[Finding]] = _field(
+        default_factory=dict
+    )  # target -> findings, worst first
+
+    @property
+    def model(self):
+        """The model drawn."""
+        return self.analysis.model
+
+    @property
+    def lineage(self):
+        """The lineage graph of the model."""
+        return self.analysis.lineage
+
+    @property
+    def organizations(self) -> list[str]:
+        """The organizations of the systems drawn, sorted."""
+        return sorted({self.model.systems[s].organization for s in self.systems})
+
+    def worst(self, target: str) -> str | None:
+        """Return the worst severity of the non-waived findings on `target` (``kind:id``)."""
+        for f in self.findings.get(target, ()):
+            if not f.waived:
+                return f.severity
+        return None
+
+    def score(self, system: str) -> float:
+        """Return the exposure score of a system (0 when RISK001 is unknown)."""
+        s = self.scores.get(system)
+        return s.total if s else 0.0
+
+    def band(self, system: str) -> str:
+        """Return the score band of a system: none, low, medium, high or very high."""
+        return band(self.score(system), self.threshold)
+
+    def flow_form(self, flow_id: str) -> str | None:
+        """Return the form a flow is drawn in.
+
+        In the field view, the form of that field; else the most identifying form carried.
+        """
+        uses = self.model.flows[flow_id].fields
+        if self.field:
+            uses = [u for u in uses if u.field == self.field] or uses
+        return most_identifying(u.form for u in uses)
+
+    def org_worst(self, org: str) -> str | None:
+        """Worst finding of an organization and of its systems drawn (collapsed view)."""
+        sevs = [self.worst(f"organization:{org}")]
+        sevs += [
+            self.worst(f"system:{s}")
+            for s in self.systems
+            if self.model.systems[s].organization == org
+        ]
+        return worst_of(sevs)
+
+    def links(self) -> list[Link]:
+        """The flows drawn, summarised per pair of organizations, sorted."""
+        model = self.model
+        groups: dict[tuple[str, str], list[str]] = {}
+        for fid in self.flows:
+            flow = model.flows[fid]
+            key = (model.systems[flow.source].organization, model.systems[flow.target].organization)
+            groups.setdefault(key, []).append(fid)
+        out = []
+        for (src, dst), fids in sorted(groups.items()):
+            uses = [u for fid in fids for u in model.flows[fid].fields]
+            out.append(
+                Link(
+                    src,
+                    dst,
+                    tuple(fids),
+                    tuple(sorted({u.field for u in uses})),
+                    most_identifying(u.form for u in uses),
+                    worst_of(self.worst(f"flow:{fid}") for fid in fids),
+                )
+            )
+        return out
+
+
+def band(score: float, threshold: float) -> str:
+    """Return the band of an exposure score relative to RISK001's threshold.
+
+    ``very high`` from the threshold (RISK001 fires), ``high`` from two thirds
+    of it, ``medium`` from a third, ``low`` below, ``none`` without personal data.
+
+    Examples
+    --------
+    >>> [band(s, 4.5) for s in (0, 1, 2, 3.5, 4.5)]
+    ['none', 'low', 'medium', 'high', 'very high']
+    """
+    if score <= 0:
+        return "none"
+    if score >= threshold:
+        return "very high"
+    if score >= threshold * 2 / 3:
+        return "high"
+    if score >= threshold / 3:
+        return "medium"
+    return "low"
+
+
+def band_limits(threshold: float) -> dict[str, str]:
+    """Return the score range of each band, for legends.
+
+    Examples
+    --------
+    >>> band_limits(4.5)["high"], band_limits(4.5)["very high"]
+    ('3 to 4.5', '4.5 or more')
+    """
+    third, two = round(threshold / 3, 2), round(threshold * 2 / 3, 2)
+    return {
+        "very high": f"{threshold:g} or more",
+        "high": f"{two:g} to {threshold:g}",
+        "medium": f"{third:g} to {two:g}",
+        "low": f"below {third:g}",
+        "none": "no personal data",
+    }
+
+
+def most_identifying(forms) -> str | None:
+    """Return the most identifying of `forms`, or None when there is none.
+
+    Examples
+    --------
+    >>> most_identifying(["aggregated", "pseudonymised"]), most_identifying([])
+    ('pseudonymised', None)
+    """
+    ranks = [FORM_RANK[f] for f in forms]
+    return FORMS[min(ranks)] if ranks else None
+
+
+def worst_of(severities) -> str | None:
+    """Return the worst of `severities`, ignoring None.
+
+    Examples
+    --------
+    >>> worst_of([None, "low", "high", "medium"]), worst_of([None])
+    ('high', None)
+    """
+    present = [s for s in severities if s]
+    return max(present, key=SEVERITY_RANK.__getitem__) if present else None
+
+
+def select(
+    analysis,
+    field: str | None = None,
+    system: str | None = None,
+    depth: int = 1,
+    group: str | None = None,
+    min_severity: str | None = None,
+    max_systems: int = AUTO_COLLAPSE,
+    max_flows: int = AUTO_COLLAPSE_FLOWS,
+) -> Map:
+    """Return the :class:`Map` of a view of `analysis`.
+
+    Parameters
+    ----------
+    analysis : lineage.pipeline.Analysis
+    field : str, optional
+        Show one field's holders and paths.
+    system : str, optional
+        Show the neighbourhood of one system (not with `field`).
+    depth : int
+        Flows away from `system` (default 1).
+    group : str, optional
+        ``"organization"``: the collapsed view.
+    min_severity : str, optional
+        Keep only what has findings at or above it, and what connects them.
+    max_systems, max_flows : int
+        Above either, a system-level view is drawn collapsed and a note says so.
+
+    Raises
+    ------
+    ViewError
+        For an unknown field, system or group, or conflicting options; the
+        message has a "did you mean" hint.
+    """
+    from lineage.errors import did_you_mean
+    from lineage.findings import SEVERITIES
+
+    model, L = analysis.model, analysis.lineage
+    if field is not None and system is not None:
+        raise ViewError(
+            "--field and --system cannot be combined: "
+            "draw one field's paths or one system's neighbourhood"
+        )
+    if group is not None and group not in GROUPS:
+        raise ViewError(
+            f"--group must be one of {', '.join(GROUPS)}, "
+            f"not '{group}'{did_you_mean(group, GROUPS)}"
+        )
+    if min_severity is not None and min_severity not in SEVERITIES:
+        raise ViewError(
+            f"--min-severity must be one of {', '.join(SEVERITIES)}, not '{min_severity}'"
+        )
+    if depth < 0:
+        raise ViewError(f"--depth must be 0 or more, not {depth}")
+    findings: dict[str, list[Finding]] = {}
+    for f in analysis.findings:
+        findings.setdefault(f.target, []).append(f)
+    for items in findings.values():
+        items.sort(key=lambda f: (f.waived, -SEVERITY_RANK[f.severity], f.rule, f.fields))
+
+    kind = "overview"
+    systems, flows = set(model.systems), set(model.flows)
+    if field is not None:
+        if field not in model.fields:
+            raise ViewError(f"no field '{field}' in the model{_hint(field, model.fields)}")
+        from lineage.graph import holders
+
+        kind = "field"
+        flows = {
+            fid for fid, flow in model.flows.items() if any(u.field == field for u in flow.fields)
+        }
+        systems = set(holders(L, field))
+        systems |= {model.flows[fid].source for fid in flows} | {
+            model.flows[fid].target for fid in flows
+        }
+    elif system is not None:
+        if system not in model.systems:
+            raise ViewError(f"no system '{system}' in the model{_hint(system, model.systems)}")
+        from lineage.graph import neighbourhood
+
+        kind = "system"
+        systems = neighbourhood(L, system, depth)
+        flows = {
+            fid
+            for fid, flow in model.flows.items()
+            if flow.source in systems and flow.target in systems
+        }
+
+    m = Map(
+        analysis,
+        kind,
+        [],
+        [],
+        field=field,
+        focus=system,
+        depth=depth if system else None,
+        min_severity=min_severity,
+        findings=findings,
+    )
+    if min_severity is not None:
+        systems, flows = _at_least(m, systems, flows, min_severity)
+        if kind == "overview":
+            m.kind = "findings"
+    m.systems, m.flows = sorted(systems), sorted(flows)
+
+    rule = analysis.ruleset.rules.get("RISK001")
+    if rule is not None:
+        from lineage.rules.engine import RunContext
+        from lineage.rules.risk001_high_risk_node import score
+
+        ctx = RunContext(model, L, None)
+        m.threshold = float(rule.params["threshold"])
+        m.scores = {s: score(ctx, s, rule.params) for s in m.systems}
+
+    m.collapsed = group == "organization"
+    if not m.collapsed and (len(m.systems) > max_systems or len(m.flows) > max_flows):
+        m.collapsed = True
+        what = (
+            f"{len(m.systems)} systems" if len(m.systems) > max_systems else f"{len(m.flows)} flows"
+        )
+        m.notes.append(
+            f"{what} are more than a readable, quick map holds (limits: {max_systems} systems, "
+            f"{max_flows} flows): drawing one node per organization instead; use --field, --system "
+            f"or --min-severity for a detailed view of a part"
+        )
+    if not m.systems:
+        m.notes.append("nothing to draw: the view holds no system")
+    return m
+
+
+def _hint(word: str, ids) -> str:
+    """A "did you mean" hint: the closest id, else up to three ids containing `word`.
+
+    Examples
+    --------
+    >>> _hint("crm", ["trainer_crm", "cir_platform"]), _hint("cir_platfrom", ["cir_platform"])
+    (" (did you mean 'trainer_crm'?)", " (did you mean 'cir_platform'?)")
+    """
+    from lineage.errors import did_you_mean
+
+    close = did_you_mean(word, ids)
+    if close:
+        return close
+    containing = sorted(i for i in ids if len(word) >= 3 and word.lower() in i)[:3]
+    return f" (did you mean {' or '.join(repr(i) for i in containing)}?)" if containing else ""
+
+
+def _at_least(m: Map, systems: set[str], flows: set[str], threshold: str):
+    """Systems and flows with findings at or above `threshold`, their ends, the flows between."""
+    rank = SEVERITY_RANK[threshold]
+    model = m.model
+
+    def hot(target: str) -> bool:
+        sev = m.worst(target)
+        return sev is not None and SEVERITY_RANK[sev] >= rank
+
+    hot_flows = {fid for fid in flows if hot(f"flow:{fid}")}
+    kept = {
+        s
+        for s in systems
+        if hot(f"system:{s}") or hot(f"organization:{model.systems[s].organization}")
+    }
+    for fid in hot_flows:
+        kept |= {model.flows[fid].source, model.flows[fid].target}
+    kept_flows = {
+        fid
+        for fid in flows
+        if fid in hot_flows or (model.flows[fid].source in kept and model.flows[fid].target in kept)
+    }
+    return kept, kept_flows
