@@ -1,0 +1,153 @@
+"""Hostile names: valid DOT, valid XML SVG, Mermaid without raw quotes or brackets."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import textwrap
+
+import pytest
+
+from lineage.model import model_from_text
+from lineage.pipeline import analyse, load_ruleset
+from lineage.render import dot, mermaid
+from lineage.render.view import select
+
+from .conftest import groups, needs_dot, texts
+
+HOSTILE = (
+    "Tom & Jerry <b>\"quoted\"</b> 'single' back\\slash {brace} [bracket] (paren) |pipe| #hash; "
+    "&amp; &foo; &#1; %% end \\N \\l\nsecond line\ttab \x07bell"
+)
+
+
+def _model(text: str = HOSTILE):
+    q = json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+    return model_from_text(
+        textwrap.dedent(f"""\
+        fields:
+          - {{id: full_name, category: identity.name, description: {q}}}
+          - {{id: email, category: contact.personal}}
+        subjects: [{{id: people, name: {q}, vulnerable: true}}]
+        purposes: [{{id: service, name: {q}, legal_basis: contract, needs: [full_name]}}]
+        organizations:
+          - {{id: acme, name: {q}, role: controller, country: FR, description: {q}}}
+          - id: far
+            name: {q}
+            role: processor
+            processor_for: acme
+            country: US
+            dpa: {{signed: true, reference: {q}}}
+        systems:
+          - id: end
+            name: {q}
+            description: {q}
+            organization: acme
+            type: database
+            collects: [{{subject: people, purpose: service, fields: [full_name, email]}}]
+          - {{id: a.b-c, name: {q}, organization: far, type: saas, exposure: internet}}
+        flows:
+          - id: end-to-abc
+            from: end
+            to: a.b-c
+            purpose: service
+            description: {q}
+            channel: email
+            encrypted: false
+            fields: [full_name, {{field: email, form: hashed}}]
+        """)
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    model = _model()
+    return analyse(model, load_ruleset())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('a "b"', '"a \\"b\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("line\nbreak", '"line\\nbreak"'),
+        ("\\N", '"\\\\N"'),
+        ("x & <y>", '"x &amp; <y>"'),
+        ("{[(|)]}", '"{[(|)]}"'),
+        ("tab\tbell\x07", '"tab bell "'),
+        ("crlf\r\nend", '"crlf\\nend"'),
+    ],
+)
+def test_quote(text, expected):
+    assert dot.quote(text) == expected
+
+
+def test_html_and_mermaid_text():
+    assert dot.html('<b>&"') == "&lt;b&gt;&amp;&quot;"
+    assert mermaid.text('a"b') == "a#quot;b"
+    assert mermaid.text("#quot;") == "#35;quot;"
+
+
+def test_dot_text_is_well_formed(hostile):
+    source = dot.to_dot(select(hostile))
+    # every line of the DOT is balanced in quotes once escapes are removed
+    for line in source.splitlines():
+        if "<<TABLE" in line:
+            continue
+        assert line.replace("\\\\", "").replace('\\"', "").count('"') % 2 == 0, line
+    assert "\x07" not in source and "\t" not in source
+
+
+@needs_dot
+def test_dot_accepts_it_and_svg_is_xml_with_the_names_intact(hostile):
+    source = dot.to_dot(select(hostile))
+    done = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
+    svg = dot.render(select(hostile), "svg")
+    ids = groups(svg)  # parses as XML
+    assert {"system-end", "system-a.b-c", "flow-end-to-abc", "organization-acme"} <= ids.keys()
+    lines = texts(svg, "system-end")
+    shown = " ".join(lines)
+    for piece in (
+        'Tom & Jerry <b>"quoted"</b>',
+        "'single'",
+        "back\\slash",
+        "{brace}",
+        "[bracket]",
+        "(paren)",
+        "|pipe|",
+        "#hash;",
+        "&amp; &foo; &#1;",
+        "%% end \\N \\l",
+    ):
+        assert piece in shown, piece
+    assert any(line.startswith("second line") for line in lines)
+
+
+@needs_dot
+@pytest.mark.parametrize("group", [None, "organization"])
+def test_png_and_collapsed_survive_hostile_names(hostile, group):
+    m = select(hostile, group=group)
+    assert dot.render(m, "png").startswith(b"\x89PNG")
+    groups(dot.render(m, "svg"))
+
+
+@pytest.mark.parametrize("group", [None, "organization"])
+def test_mermaid_has_no_raw_quotes_or_brackets_in_labels(hostile, group):
+    text = mermaid.to_mermaid(select(hostile, group=group))
+    assert text.startswith("flowchart LR\n")
+    for line in text.splitlines():
+        assert line.count('"') in (0, 2), line
+        assert not re.match(r"\s*end\b", line) or line.strip() == "end", line
+    labels = re.findall(r'"([^"]*)"', text)
+    assert labels
+    for label in labels:
+        bare = label.replace("<br>", "")
+        assert not set(bare) & set("[](){}|<>&`"), label
+    assert "Tom #amp; Jerry #lt;b#gt;#quot;quoted#quot;#lt;/b#gt;" in text
+    assert "#91;bracket#93; #40;paren#41; #124;pipe#124; #35;hash;" in text
+    # node ids are generated, never a user id such as "end"
+    ids = set(re.findall(r"^\s*(\w+)[\[\(>{]", text, flags=re.MULTILINE))
+    assert ids and all(re.fullmatch(r"(sys|org)_\d+", i) for i in ids - {"subgraph"})
