@@ -44,6 +44,7 @@ _ENTITIES = {
     ord(")"): "#41;",
     ord("{"): "#123;",
     ord("}"): "#125;",
+    ord("%"): "#37;",
     ord("|"): "#124;",
     ord("`"): "#96;",
     ord("\n"): " ",
@@ -78,8 +79,8 @@ def text(value) -> str:
 
     Examples
     --------
-    >>> text('CRM "EU" <b> [x] (y) {z} a|b #1 & co\\nnext')
-    'CRM #quot;EU#quot; #lt;b#gt; #91;x#93; #40;y#41; #123;z#125; a#124;b #35;1 #amp; co next'
+    >>> text('CRM "EU" <b> [x] (y) {z} a|b #1 & 50% co\\nnext')
+    'CRM #quot;EU#quot; #lt;b#gt; #91;x#93; #40;y#41; #123;z#125; a#124;b #35;1 #amp; 50#37; co next'
     """
     return clean(value).translate(_ENTITIES)
 
