@@ -41,3 +41,7 @@ bench: $(STAMP) graphviz
 	$(B)/python benchmarks/startup.py
 	$(B)/python benchmarks/pipeline.py
 	$(B)/python benchmarks/render.py
+
+# The example map shown in the README (committed: re-run after changing flows/ or the renderer).
+docs: $(STAMP) graphviz
+	$(B)/lineage render flows -o docs/map.svg
