@@ -90,6 +90,11 @@ def label(*lines) -> str:
     return '"' + "<br>".join(text(line) for line in lines if line) + '"'
 
 
+def _comment(value) -> str:
+    """Return `value` as the text of a ``%%`` comment: one line, no directive."""
+    return clean(value).replace("\n", " ").replace("%%{", "%% {")
+
+
 def _cls(name: str) -> str:
     return name.replace(" ", "_").replace("-", "_")
 
@@ -129,7 +134,7 @@ def _edge_style(form: str | None, worst: str | None) -> str:
 def _systems(m: Map) -> str:
     model = m.model
     ids = {sid: f"sys_{n}" for n, sid in enumerate(m.systems)}
-    out = ["flowchart LR", f"  %% {text(describe(m))}"]
+    out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
     classes: dict[str, list[str]] = {}
     by_org: dict[str, list[str]] = {}
     for sid in m.systems:
@@ -190,9 +195,9 @@ def _systems(m: Map) -> str:
 def _collapsed(m: Map, links: list[Link], orgs: list[str], note: str | None = None) -> str:
     model = m.model
     ids = {org_id: f"org_{n}" for n, org_id in enumerate(orgs)}
-    out = ["flowchart LR", f"  %% {text(describe(m))}"]
+    out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
     if note:
-        out.append(f"  %% {text(note)}")
+        out.append(f"  %% {_comment(note)}")
     classes: dict[str, list[str]] = {}
     members: dict[str, list[str]] = {o: [] for o in orgs}
     for sid in m.systems:
