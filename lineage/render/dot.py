@@ -434,7 +434,7 @@ def describe(m: Map) -> str:
         what += f", only where findings are {m.min_severity} or worse"
     counts = f"{_plural(len(m.systems), 'system')}, {_plural(len(m.flows), 'flow')}"
     if m.collapsed:
-        counts += f", grouped by organization ({_plural(len(m.organizations), 'organization')})"
+        counts += f", grouped into {_plural(len(m.organizations), 'organization')}"
     return f"Personal-data lineage: {what} ({counts})"
 
 

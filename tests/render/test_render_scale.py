@@ -21,7 +21,7 @@ def test_big_overview_collapses_by_itself_and_says_so(synthetic):
     assert len(m.notes) == 1 and "one node per organization" in m.notes[0]
     source = dot.to_dot(m)
     assert 'id="organization-o000"' in source and 'id="system-' not in source
-    assert "grouped by organization (40 organizations)" in source
+    assert "grouped into 40 organizations" in source
 
 
 @needs_dot
