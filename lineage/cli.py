@@ -15,11 +15,25 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from lineage import __version__
 from lineage.errors import InputErrors
 
+COMMAND_ORDER = ("validate", "check", "render", "trace", "impact", "diff", "report", "ropa", "rules",
+                 "import", "init", "schema")
+
+
+class _Commands(TyperGroup):
+    """List commands in the order a user meets them, not the order they are defined."""
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="lineage",
     help="Personal-data flow lineage analyzer: what each system really holds, checked before merge.",
     pretty_exceptions_enable=False,
@@ -267,7 +281,7 @@ def ropa(
     organization: Annotated[Optional[str], typer.Option("--organization", help="Only the records of this organization id.", show_default=False)] = None,  # noqa: UP045,E501
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the record to FILE.")] = None,  # noqa: UP045
 ) -> None:
-    """Write the Art. 30 record of processing (controller and processor views) as Markdown or CSV."""
+    """Write the record of processing (GDPR Art 30): controller and processor views, Markdown or CSV."""
     from lineage import ropa as art30
     from lineage.errors import did_you_mean
     from lineage.model import load_model
