@@ -31,7 +31,7 @@ ALIAS_SLACK = 10_000
 _Composer = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Scalar:
     """A scalar as written: its text, its resolved YAML 1.1 tag and whether it was plain."""
 
@@ -235,16 +235,16 @@ class _Builder:
         return Loc(self.path, mark.line + 1, mark.column + 1)
 
     def build(self, node) -> Node:
+        if node.__class__ is yaml.ScalarNode:  # most nodes: no memo, aliases to a leaf cost nothing
+            self.distinct += 1
+            mark = node.start_mark
+            return Scalar(node.value, node.tag, not node.style, Loc(self.path, mark.line + 1, mark.column + 1))
         done = self.memo.get(id(node))
         if done is not None:
             self.reused += 1
             return done
         self.distinct += 1
         loc = self.loc(node.start_mark)
-        if isinstance(node, yaml.ScalarNode):
-            built: Node = Scalar(node.value, node.tag, not node.style, loc)
-            self.memo[id(node)] = built
-            return built
         if isinstance(node, yaml.SequenceNode):
             seq = Sequence([], loc)
             self.memo[id(node)] = seq
