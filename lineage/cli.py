@@ -48,7 +48,135 @@ RulesOpt = Annotated[
     Optional[list[Path]],  # noqa: UP045
     typer.Option("--rules", help="Rule folder, read instead of ./rules (repeatable).", show_default=False),
 ]
+TodayOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True),
+]
 CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
+
+# lineage check
+CheckFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github.")]
+CheckOutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the report to FILE."),
+]
+FailOnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--fail-on", help="Lowest severity that exits 1 (default: settings, else high)."),
+]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every term of every system's exposure score.")]
+OutputJsonOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output-json", help="Also write JSON to FILE."),
+]
+OutputSarifOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output-sarif", help="Also write SARIF to FILE."),
+]
+OutputJunitOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output-junit", help="Also write JUnit XML to FILE."),
+]
+OutputMarkdownOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output-markdown", help="Also write Markdown to FILE."),
+]
+BaselineOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--baseline", help="Report only findings not in this baseline file."),
+]
+WriteBaselineOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--write-baseline", help="Write the current findings as a baseline file."),
+]
+DiffBaseOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--diff-base", help="Git revision: fail only on findings it does not have."),
+]
+
+# lineage diff
+BaseArg = Annotated[str, typer.Argument(metavar="BASE", help="Git revision (or folder) to compare from.")]
+HeadArg = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Argument(metavar="[HEAD]", help="Git revision (or folder); default: the working tree.", show_default=False),
+]
+DiffModelOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--model", help="Model folder (default flows); with two folders, a sub-folder of each.", show_default=False
+    ),
+]
+DiffFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")]
+DiffOutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the diff to FILE."),
+]
+DiffRenderOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--render", help="Also draw the diff as an SVG to FILE."),
+]
+
+# lineage ropa
+RopaFormatOpt = Annotated[str, typer.Option("--format", "-f", help="markdown or csv.")]
+ViewOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--view", help="controller (Art. 30(1)) or processor (Art. 30(2)); default both.", show_default=False
+    ),
+]
+OrganizationOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--organization", help="Only the records of this organization id.", show_default=False),
+]
+RopaOutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the record to FILE."),
+]
+
+# lineage report
+HtmlOutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the HTML report to FILE (e.g. report.html)."),
+]
+
+# lineage render
+MapOutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the diagram to FILE; without it, svg, dot and mermaid go to stdout."),
+]
+MapFormatOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--format", "-f", help="svg, png, dot or mermaid (default: from the -o suffix, else svg)."),
+]
+FieldOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--field", help="Only the systems holding this field and the flows carrying it."),
+]
+SystemOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--system", help="Only this system's neighbourhood."),
+]
+DepthOpt = Annotated[int, typer.Option("--depth", min=0, help="Flows away from --system.")]
+GroupOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--group", help="organization: one node per organization."),
+]
+MinSeverityOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--min-severity", help="Only systems and flows with findings at or above SEV, and the flows between them."
+    ),
+]
+
+# lineage impact
+RecipientsOpt = Annotated[
+    str,
+    typer.Option("--recipients", help="Who got the data: unknown (ENISA CB 0.5), known (0.25) or none (0)."),
+]
+MaliciousOpt = Annotated[
+    bool,
+    typer.Option("--malicious/--not-malicious", help="Malicious intent (ENISA CB + 0.5)."),
+]
 
 
 def _version(value: bool) -> None:
@@ -172,18 +300,18 @@ def _write(text: str, output: Path | None) -> None:
 def check(
     model: ModelArg = Path("flows"),
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github.")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,  # noqa: UP045
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Lowest severity that exits 1 (default: settings, else high).")] = None,  # noqa: UP045,E501
-    explain: Annotated[bool, typer.Option("--explain", help="Show every term of every system's exposure score.")] = False,
-    output_json: Annotated[Optional[Path], typer.Option("--output-json", help="Also write JSON to FILE.")] = None,  # noqa: UP045
-    output_sarif: Annotated[Optional[Path], typer.Option("--output-sarif", help="Also write SARIF to FILE.")] = None,  # noqa: UP045
-    output_junit: Annotated[Optional[Path], typer.Option("--output-junit", help="Also write JUnit XML to FILE.")] = None,  # noqa: UP045
-    output_markdown: Annotated[Optional[Path], typer.Option("--output-markdown", help="Also write Markdown to FILE.")] = None,  # noqa: UP045,E501
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Report only findings not in this baseline file.")] = None,  # noqa: UP045,E501
-    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Write the current findings as a baseline file.")] = None,  # noqa: UP045,E501
-    diff_base: Annotated[Optional[str], typer.Option("--diff-base", help="Git revision: fail only on findings it does not have.")] = None,  # noqa: UP045,E501
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+    fmt: CheckFormatOpt = "text",
+    output: CheckOutputOpt = None,
+    fail_on: FailOnOpt = None,
+    explain: ExplainOpt = False,
+    output_json: OutputJsonOpt = None,
+    output_sarif: OutputSarifOpt = None,
+    output_junit: OutputJunitOpt = None,
+    output_markdown: OutputMarkdownOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
+    diff_base: DiffBaseOpt = None,
+    today: TodayOpt = None,
 ) -> None:
     """Validate, build the lineage graph, run the rules and report findings (exit 1 on failures)."""
     from lineage import outputs
@@ -244,14 +372,14 @@ def _echo_text(report: str) -> None:
 
 @app.command()
 def diff(
-    base: Annotated[str, typer.Argument(metavar="BASE", help="Git revision (or folder) to compare from.")],
-    head: Annotated[Optional[str], typer.Argument(metavar="[HEAD]", help="Git revision (or folder); default: the working tree.", show_default=False)] = None,  # noqa: UP045,E501
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default flows); with two folders, a sub-folder of each.", show_default=False)] = None,  # noqa: UP045,E501
+    base: BaseArg,
+    head: HeadArg = None,
+    model: DiffModelOpt = None,
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the diff to FILE.")] = None,  # noqa: UP045
-    render: Annotated[Optional[Path], typer.Option("--render", help="Also draw the diff as an SVG to FILE.")] = None,  # noqa: UP045
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+    fmt: DiffFormatOpt = "text",
+    output: DiffOutputOpt = None,
+    render: DiffRenderOpt = None,
+    today: TodayOpt = None,
 ) -> None:
     """Compare two git revisions (or two folders): flows, fields, holdings, findings, exposure."""
     from lineage import diff as differ
@@ -276,10 +404,10 @@ def diff(
 @app.command()
 def ropa(
     model: ModelArg = Path("flows"),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or csv.")] = "markdown",
-    view: Annotated[Optional[str], typer.Option("--view", help="controller (Art. 30(1)) or processor (Art. 30(2)); default both.", show_default=False)] = None,  # noqa: UP045,E501
-    organization: Annotated[Optional[str], typer.Option("--organization", help="Only the records of this organization id.", show_default=False)] = None,  # noqa: UP045,E501
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the record to FILE.")] = None,  # noqa: UP045
+    fmt: RopaFormatOpt = "markdown",
+    view: ViewOpt = None,
+    organization: OrganizationOpt = None,
+    output: RopaOutputOpt = None,
 ) -> None:
     """Write the record of processing (GDPR Art 30): controller and processor views, Markdown or CSV."""
     from lineage import ropa as art30
@@ -302,8 +430,8 @@ def ropa(
 def report(
     model: ModelArg = Path("flows"),
     rules: RulesOpt = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the HTML report to FILE (e.g. report.html).")] = None,  # noqa: UP045,E501
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True)] = None,  # noqa: UP045,E501
+    output: HtmlOutputOpt = None,
+    today: TodayOpt = None,
 ) -> None:
     """Write one self-contained HTML report: map, findings, systems and the Art. 30 record."""
     from lineage import report as html_report
@@ -329,13 +457,13 @@ def report(
 @app.command()
 def render(
     model: ModelArg = Path("flows"),
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the diagram to FILE; without it, svg, dot and mermaid go to stdout.")] = None,  # noqa: UP045,E501
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="svg, png, dot or mermaid (default: from the -o suffix, else svg).")] = None,  # noqa: UP045,E501
-    field: Annotated[Optional[str], typer.Option("--field", help="Only the systems holding this field and the flows carrying it.")] = None,  # noqa: UP045,E501
-    system: Annotated[Optional[str], typer.Option("--system", help="Only this system's neighbourhood.")] = None,  # noqa: UP045
-    depth: Annotated[int, typer.Option("--depth", min=0, help="Flows away from --system.")] = 1,
-    group: Annotated[Optional[str], typer.Option("--group", help="organization: one node per organization.")] = None,  # noqa: UP045,E501
-    min_severity: Annotated[Optional[str], typer.Option("--min-severity", help="Only systems and flows with findings at or above SEV, and the flows between them.")] = None,  # noqa: UP045,E501
+    output: MapOutputOpt = None,
+    fmt: MapFormatOpt = None,
+    field: FieldOpt = None,
+    system: SystemOpt = None,
+    depth: DepthOpt = 1,
+    group: GroupOpt = None,
+    min_severity: MinSeverityOpt = None,
     rules: RulesOpt = None,
 ) -> None:
     """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
@@ -413,8 +541,8 @@ def impact_command(
     model: ModelArg = Path("flows"),
     rules: RulesOpt = None,
     fmt: FormatText = "text",
-    recipients: Annotated[str, typer.Option("--recipients", help="Who got the data: unknown (ENISA CB 0.5), known (0.25) or none (0).")] = "unknown",  # noqa: E501
-    malicious: Annotated[bool, typer.Option("--malicious/--not-malicious", help="Malicious intent (ENISA CB + 0.5).")] = True,  # noqa: E501
+    recipients: RecipientsOpt = "unknown",
+    malicious: MaliciousOpt = True,
 ) -> None:
     """Breach blast radius of SYSTEM: data, people, downstream systems, severity, Art. 33/34 (an estimate)."""
     from lineage.impact import RECIPIENTS, format_impact, impact_folder
@@ -520,7 +648,7 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("list")
 def rules_list(
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: FormatText = "text",
 ) -> None:
     """List every rule of the merged pack: id, name, severity, title."""
     from lineage.pipeline import load_ruleset
