@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synth import write_model  # noqa: E402
+from synth import write_model
 
-from lineage.graph import build  # noqa: E402
-from lineage.load import load_sources, read_folder  # noqa: E402
-from lineage.model import build_model  # noqa: E402
-from lineage.pipeline import load_ruleset  # noqa: E402
-from lineage.rules.engine import run  # noqa: E402
+from lineage.graph import build
+from lineage.load import load_sources, read_folder
+from lineage.model import build_model
+from lineage.pipeline import load_ruleset
+from lineage.rules.engine import run
 
 
 def measure(folder: Path) -> dict[str, float]:

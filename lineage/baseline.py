@@ -41,7 +41,7 @@ _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
 
 
 def document(findings) -> dict:
-    """The baseline of `findings` (open ones only) as a dict."""
+    """Return the baseline of `findings` (open ones only) as a dict."""
     entries = {
         f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields)}
         for f in findings
@@ -51,7 +51,7 @@ def document(findings) -> dict:
 
 
 def dumps(findings) -> str:
-    """The baseline of `findings` as sorted, indented JSON text ending in a newline."""
+    """Return the baseline of `findings` as sorted, indented JSON text ending in a newline."""
     return json.dumps(document(findings), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

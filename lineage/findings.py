@@ -63,7 +63,7 @@ class Finding:
         return (self.loc.file, self.loc.line, self.loc.column, self.rule, self.target, self.fields)
 
     def as_dict(self) -> dict:
-        """The JSON shape of a finding (SPEC section 4)."""
+        """Return the JSON shape of a finding (SPEC section 4)."""
         return {
             "rule": self.rule,
             "name": self.name,
@@ -111,7 +111,7 @@ def at_least(severity: str, threshold: str) -> bool:
 
 def summary(findings) -> dict[str, int]:
     """Count findings by severity (worst first), waived ones apart."""
-    counts = {s: 0 for s in reversed(SEVERITIES)}
+    counts = dict.fromkeys(reversed(SEVERITIES), 0)
     counts["waived"] = 0
     for f in findings:
         counts["waived" if f.waived else f.severity] += 1

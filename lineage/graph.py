@@ -173,7 +173,7 @@ def _build(model: Model) -> Lineage:
     derivations = [(1 << bit[f.id], sum(1 << bit[s] for s in set(f.derived_from)))
                    for f in model.fields.values() if f.derived_from]
 
-    subject_fields: dict[str, int] = {s: 0 for s in model.subjects}
+    subject_fields: dict[str, int] = dict.fromkeys(model.subjects, 0)
     for system in model.systems.values():
         for collect in system.collects:
             for f in collect.fields:
@@ -214,7 +214,7 @@ def _derive(masks: list[int], derivations) -> bool:
 
 
 def _sourced(G, seed, declared, derivations) -> dict[str, list[int]]:
-    """The least fixed point: flows pass on only what their source holds."""
+    """Return the holdings at the least fixed point: flows pass on only what their source holds."""
     held = {s: list(m) for s, m in seed.items()}
     for masks in held.values():
         _derive(masks, derivations)
@@ -248,9 +248,9 @@ def _scc_order(G):
 
 
 def _delivered(G, seed, declared, derivations) -> dict[str, list[int]]:
-    """Holdings when every flow delivers what it declares."""
+    """Return the holdings when every flow delivers what it declares."""
     held = {s: list(m) for s, m in seed.items()}
-    for u, v, fid in G.edges(keys=True):
+    for _, v, fid in G.edges(keys=True):
         hv, d = held[v], declared[fid]
         for k in range(NFORMS):
             hv[k] |= d[k]
@@ -390,14 +390,10 @@ def holders(L: Lineage, field_id: str) -> dict[str, str]:
 def origins(L: Lineage, system: str, field_id: str) -> list[Origin]:
     """Return where `system`'s holding of `field_id` comes from: collection, flows, derivation."""
     model = L.model
-    out = []
-    for c in model.systems[system].collects:
-        if field_id in c.fields:
-            out.append(Origin("collected", f"{c.subject}/{c.purpose}", "raw"))
+    out = [Origin("collected", f"{c.subject}/{c.purpose}", "raw")
+           for c in model.systems[system].collects if field_id in c.fields]
     for _, _, fid in sorted(L.G.in_edges(system, keys=True), key=lambda e: e[2]):
-        for use in model.flows[fid].fields:
-            if use.field == field_id:
-                out.append(Origin("flow", fid, use.form))
+        out.extend(Origin("flow", fid, use.form) for use in model.flows[fid].fields if use.field == field_id)
     f = model.fields[field_id]
     sources = L.mask(f.derived_from)
     for k in range(NFORMS) if f.derived_from else ():

@@ -262,7 +262,7 @@ def _downstream(L: Lineage, system_id: str) -> list[dict]:
 
 
 def _controller(model, org_id: str) -> tuple[str, list[str]]:
-    """The organization that notifies (the controller up the processor chain) and the chain to it."""
+    """Return the organization that notifies (the controller up the processor chain) and the chain to it."""
     chain, seen = [org_id], {org_id}
     org = model.organizations[org_id]
     while org.role in ("processor", "subprocessor") and org.processor_for and org.processor_for not in seen:
@@ -372,7 +372,7 @@ def _wrap(items: list[str], indent: str, width: int = 100) -> list[str]:
 
 
 def as_dict(imp: Impact) -> dict:
-    """The JSON shape of an impact (stable key order)."""
+    """Return the JSON shape of an impact (stable key order)."""
     return {
         "system": imp.system,
         "fields": imp.fields,

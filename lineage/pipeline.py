@@ -41,7 +41,7 @@ class Analysis:
 
 
 def rule_folders(explicit: list[Path] | None) -> list[Path]:
-    """The user's rule folders: `explicit`, else ``./rules`` when present.
+    """Return the user's rule folders: `explicit`, else ``./rules`` when present.
 
     ``./rules`` is skipped when it is the built-in pack itself (lineage's own
     repository), which is always read first anyway.

@@ -44,12 +44,13 @@ class _Rich(Progress):
 
 @contextmanager
 def for_terminal(min_files: int = 20) -> Iterator[Progress]:
-    """A rich progress display on stderr when it is a terminal and not in CI; else :data:`QUIET`."""
+    """Yield a rich progress display on stderr when it is a terminal and not in CI; else :data:`QUIET`."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield QUIET
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
              console=Console(stderr=True), transient=True) as bar:

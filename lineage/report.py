@@ -206,7 +206,7 @@ def _note(text: str) -> str:
 
 
 def _map(analysis, notes: list[str]) -> list[str]:
-    """The overview map, drawn as ``lineage render`` draws it; a note when it cannot be."""
+    """Return the overview map section, drawn as ``lineage render`` draws it; a note when it cannot be."""
     from lineage.render.dot import GraphvizFailed, GraphvizMissing
     from lineage.render.view import select
 
@@ -392,7 +392,7 @@ def _systems(analysis, scores) -> list[str]:
 
 
 def _retention(model, sid: str) -> str:
-    """The system's retention, else what its inbound flows set, else a visible gap."""
+    """Return the system's retention, else what its inbound flows set, else a visible gap."""
     system = model.systems[sid]
     if system.retention:
         return esc(system.retention)

@@ -172,11 +172,11 @@ class Record:
         return f"ropa:{self.view}:{self.organization}{tail}"
 
     def value(self, column: str) -> tuple[str, ...]:
-        """The values of the item in `column`, or ``()``."""
+        """Return the values of the item in `column`, or ``()``."""
         return next((i.values for i in self.items if i.column == column), ())
 
     def row(self) -> dict[str, str]:
-        """The CSV row: every column of :data:`COLUMNS`, values joined with ``"; "``."""
+        """Return the CSV row: every column of :data:`COLUMNS`, values joined with ``"; "``."""
         row = dict.fromkeys(COLUMNS, "")
         row["view"] = self.view
         for item in self.items:
@@ -338,7 +338,7 @@ class _Activity:
 def _activities(
     model: Model, ctrl_of: dict[str, str | None]
 ) -> dict[tuple[str, str | None], _Activity]:
-    """(controller id or "", purpose id or None) -> its collections and flows.
+    """Group collections and flows by (controller id or "", purpose id or None).
 
     Processing among recipients and authorities only is theirs, not in this record;
     processing at a processor whose chain reaches no controller goes under ``""``.

@@ -53,7 +53,7 @@ class Chain:
         return self.hops[-1].target
 
     def text(self) -> str:
-        """``a --raw--> b --pseudonymised--> c``."""
+        """Return the chain as text: ``a --raw--> b --pseudonymised--> c``."""
         return self.start + "".join(f" --{h.form}--> {h.target}" for h in self.hops)
 
 
@@ -250,7 +250,7 @@ def _derivatives(L: Lineage, field_id: str) -> list[Derivative]:
 
 
 def as_dict(t: Trace) -> dict:
-    """The JSON shape of a trace (stable key order)."""
+    """Return the JSON shape of a trace (stable key order)."""
     rules = {b["flow"]: b["rule"] for b in t.broken}
     return {
         "field": {"id": t.field, "category": t.category, "tier": t.tier, "identifier": t.identifier,

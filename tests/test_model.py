@@ -69,8 +69,10 @@ def test_waiver_target_must_exist():
 
 
 def test_custom_categories_extend_and_inherit():
-    text = BASE.replace("fields:\n", "categories:\n  - {id: gov_id.file_number}\n  - {id: case.note, tier: 4, special: art9}\n"
-                        "fields:\n  - {id: file_no, category: gov_id.file_number}\n  - {id: note, category: case.note}\n", 1)
+    text = BASE.replace("fields:\n",
+                        "categories:\n  - {id: gov_id.file_number}\n  - {id: case.note, tier: 4, special: art9}\n"
+                        "fields:\n  - {id: file_no, category: gov_id.file_number}\n"
+                        "  - {id: note, category: case.note}\n", 1)
     model = model_from_text(text)
     assert model.field_info("file_no").tier == 3 and model.field_info("file_no").identifier == "direct"
     assert model.field_info("note").special == "art9"
@@ -118,7 +120,6 @@ def _as_json_values(text: str):
 
 def test_example_model_files_satisfy_the_schema():
     import jsonschema
-
     from helpers import REPO
 
     validator = jsonschema.Draft7Validator(json_schema())

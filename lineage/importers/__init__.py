@@ -125,11 +125,11 @@ def yaml_files(root: Path) -> list[Path]:
 
 
 def text(value: Any) -> str:
-    """Return a foreign value as one line of text (whitespace collapsed).
+    r"""Return a foreign value as one line of text (whitespace collapsed).
 
     Examples
     --------
-    >>> text("Contract data might\\n  contain PII. ")
+    >>> text("Contract data might\n  contain PII. ")
     'Contract data might contain PII.'
     >>> text(None), text(12)
     ('', '12')
@@ -231,7 +231,7 @@ _NON_PRINTABLE = re.compile(
 
 
 def scalar(value: Any, flow: bool = False) -> str:
-    """Write a scalar so that the strict loader reads it back as the same text.
+    r"""Write a scalar so that the strict loader reads it back as the same text.
 
     Plain when that is safe (no YAML 1.1 coercion: ``NO``, ``012``, ``2024-01-01``
     are quoted), otherwise double-quoted with escapes.
@@ -239,7 +239,7 @@ def scalar(value: Any, flow: bool = False) -> str:
     Examples
     --------
     >>> scalar("contact.personal"), scalar("NO"), scalar("012"), scalar(True), scalar('a: "b"')
-    ('contact.personal', '"NO"', '"012"', 'true', '"a: \\\\"b\\\\""')
+    ('contact.personal', '"NO"', '"012"', 'true', '"a: \\"b\\""')
     """
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -152,7 +152,7 @@ def _as_list(value: Any, where: str, what: str) -> list:
 
 
 def _keys(value: Any, where: str, what: str) -> list[str]:
-    """A list of Fides keys (strings)."""
+    """Return `value` as a list of Fides keys (strings); refuse anything else."""
     out = []
     for item in _as_list(value, where, what):
         if not isinstance(item, str | int | float) or isinstance(item, bool):
@@ -290,7 +290,7 @@ class _Converter:
     # ------------------------------------------------------------------ categories
 
     def tier(self, key: str) -> int:
-        """The tier a Fides category maps to (0: not personal)."""
+        """Return the tier a Fides category maps to (0: not personal)."""
         mapped = fc.lookup(key, self.parents)[1]
         if mapped is None:
             return 0
@@ -538,15 +538,15 @@ class _Converter:
             }
             if not by_use:
                 out.append({**flow, "purpose": None, "fields": [], "split": False})
-            for use in sorted(by_use, key=lambda u: u or ""):
-                out.append(
-                    {
-                        **flow,
-                        "purpose": use,
-                        "fields": sorted(by_use[use]),
-                        "split": len(by_use) > 1,
-                    }
-                )
+            out.extend(
+                {
+                    **flow,
+                    "purpose": use,
+                    "fields": sorted(by_use[use]),
+                    "split": len(by_use) > 1,
+                }
+                for use in sorted(by_use, key=lambda u: u or "")
+            )
         return out
 
     # ------------------------------------------------------------------ output

@@ -552,9 +552,8 @@ def _model_notes(model: _Model) -> list[str]:
     doc = model.doc
     notes = []
     about = [f"title: {model.title}"] if model.title else []
-    for key in ("threagile_version", "business_criticality"):
-        if text(doc.get(key)):
-            about.append(f"{key}: {text(doc[key])}")
+    about.extend(f"{key}: {text(doc[key])}" for key in ("threagile_version", "business_criticality")
+                 if text(doc.get(key)))
     if about:
         notes.append("Threagile model " + "; ".join(about) + ".")
     flags = [f"{k}: {text(doc[k]).lower()}" for k in PR_MODEL_FLAGS if k in doc]
@@ -763,7 +762,7 @@ class _Converter:
         return out
 
     def origins(self) -> dict[str, set[str]]:
-        """Data assets each technical asset must collect: it sends them and no link brings them.
+        """Return the data assets each technical asset must collect: it sends them and no link brings them.
 
         Holding starts from what assets process or store and spreads along the
         links (a fixed point). While some asset sends a data asset it does not
@@ -800,7 +799,7 @@ class _Converter:
             extra[missing[0]] |= missing[1]
 
     def usage(self, spec: dict) -> str:
-        """The purpose id of a data asset's or link's ``usage`` (Threagile's default: business)."""
+        """Return the purpose id of a data asset's or link's ``usage`` (Threagile's default: business)."""
         return normalise_id(text(spec.get("usage")).lower() or "business")
 
     def system_type(self, spec: dict) -> tuple[str, str]:

@@ -211,7 +211,7 @@ def _resolve_categories(custom: dict[str, Category], errors: list[LineageError])
 
 
 def _check_semantics(model: Model, errors: list[LineageError]) -> None:
-    """What types cannot check: waiver targets, self-flows, derivation cycles."""
+    """Check what types cannot: waiver targets, self-flows, derivation cycles."""
     for waiver in model.waivers:
         kind, sep, ident = waiver.target.partition(":")
         if not sep or kind not in TARGET_KINDS:
@@ -222,9 +222,8 @@ def _check_semantics(model: Model, errors: list[LineageError]) -> None:
         if ident not in section:
             errors.append(LineageError(waiver.at("target"),
                                        f"waiver target: unknown {kind} '{ident}'{did_you_mean(ident, section)}"))
-    for flow in model.flows.values():
-        if flow.source == flow.target:
-            errors.append(LineageError(flow.at("to"), f"flow '{flow.id}' goes from '{flow.source}' to itself"))
+    errors.extend(LineageError(flow.at("to"), f"flow '{flow.id}' goes from '{flow.source}' to itself")
+                  for flow in model.flows.values() if flow.source == flow.target)
     _check_derivation_cycles(model.fields, errors)
 
 

@@ -15,16 +15,16 @@ LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
 NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-""".split())
+""".split())  # noqa: SIM905
 
 #: EU 27, the EEA-EFTA states, and the EU outermost regions that ISO codes apart.
 EEA = frozenset("""
 AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE
 IS LI NO GF GP MQ RE YT MF AX
-""".split())
+""".split())  # noqa: SIM905
 
 #: Countries with a full adequacy decision (Art. 45).
-ADEQUATE = frozenset("AD AR FO GG IL IM JP JE NZ KR CH GB UY BR".split())
+ADEQUATE = frozenset({"AD", "AR", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "UY", "BR"})
 
 #: Adequacy that holds only for certified or covered organisations (US DPF, Canada PIPEDA):
 #: it counts only when the organization declares ``transfer_safeguard: adequacy``.

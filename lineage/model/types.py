@@ -54,7 +54,7 @@ def _scalar(node: Node, expected: str) -> Scalar:
 
 
 def _text(node: Node, expected: str, accept=None) -> str:
-    """The text of a scalar meant as a string; refuse YAML 1.1 coercions.
+    """Return the text of a scalar meant as a string; refuse YAML 1.1 coercions.
 
     `accept` may say that an otherwise suspicious plain scalar is a valid
     value as written (``NO`` is a country, not a boolean).
@@ -75,9 +75,30 @@ class Type:
     """Base of attribute types."""
 
     def convert(self, node: Node, ctx: Context) -> Any:
+        """Convert `node` to the Python value of this type.
+
+        Parameters
+        ----------
+        node : lineage.load.Node
+            The YAML node of the attribute's value.
+        ctx : Context
+            Declared ids, for references; containers add the problems of
+            their items to ``ctx.errors`` and go on.
+
+        Returns
+        -------
+        Any
+            The value; lists become tuples.
+
+        Raises
+        ------
+        Invalid
+            If `node` is not a valid value of this type.
+        """
         raise NotImplementedError
 
     def schema(self) -> dict:
+        """Return this type as a draft-07 JSON Schema fragment."""
         raise NotImplementedError
 
 
@@ -241,7 +262,7 @@ class MapOf(Type):
         for key_node, value_node in node.items:
             try:
                 out[self.key.convert(key_node, ctx)] = self.value.convert(value_node, ctx)
-            except Invalid as exc:
+            except Invalid as exc:  # noqa: PERF203
                 ctx.errors.append(exc.error)
         return out
 

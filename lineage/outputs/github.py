@@ -23,11 +23,11 @@ PER_LEVEL = 10
 
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message: ``%``, CR and LF.
+    r"""Escape a workflow command's message: ``%``, CR and LF.
 
     Examples
     --------
-    >>> escape_data("100%\\nsure")
+    >>> escape_data("100%\nsure")
     '100%25%0Asure'
     """
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -8,7 +8,7 @@ from lineage import __version__
 
 
 def document(analysis) -> dict:
-    """The JSON document as a dict: tool, version, summary, findings."""
+    """Return the JSON document as a dict: tool, version, summary, findings."""
     return {
         "tool": "lineage",
         "version": __version__,
@@ -26,7 +26,7 @@ def render(analysis, explain: bool = False) -> str:
 
 
 def scores(analysis) -> list[dict]:
-    """The RISK001 exposure score of every system, with its terms."""
+    """Return the RISK001 exposure score of every system, with its terms."""
     from lineage.rules.engine import RunContext
 
     rule = analysis.ruleset.rules.get("RISK001")

@@ -113,7 +113,7 @@ def _report(analysis, ordered, keep: int) -> str:
         "",
     ]
 
-    columns = [s for s in reversed(SEVERITIES)] + ["waived"]
+    columns = [*reversed(SEVERITIES), "waived"]
     extra = {}
     if analysis.preexisting is not None:
         extra["preexisting"] = analysis.preexisting

@@ -96,7 +96,7 @@ def document(
     category: str | None = None,
     max_results: int = MAX_RESULTS,
 ) -> dict:
-    """The SARIF log as a dict; see :func:`render`."""
+    """Return the SARIF log as a dict; see :func:`render`."""
     findings = [f for f in analysis.findings if include_waived or not f.waived]
     kept, cut = _keep_most_severe(findings, max_results)
     rules = _rules(analysis, kept)
@@ -153,7 +153,7 @@ def _check_uri(rule) -> str:
 
 
 def artifact_uri(file: str) -> str:
-    """Return a finding's file as a SARIF artifact URI: relative, with forward slashes.
+    r"""Return a finding's file as a SARIF artifact URI: relative, with forward slashes.
 
     A leading ``./`` is dropped and an absolute path under the current folder
     becomes relative; an absolute path elsewhere becomes a ``file://`` URI.
@@ -163,7 +163,7 @@ def artifact_uri(file: str) -> str:
     --------
     >>> artifact_uri("./flows/systems/my crm.yaml")
     'flows/systems/my%20crm.yaml'
-    >>> artifact_uri("flows\\\\flows.yaml")
+    >>> artifact_uri("flows\\flows.yaml")
     'flows/flows.yaml'
     """
     text = file.replace("\\", "/")
@@ -304,7 +304,7 @@ def _location(loc, message: str | None = None) -> dict:
 
 
 def line_hash(fingerprint: str) -> str:
-    """A ``primaryLocationLineHash`` from the semantic fingerprint, not from the line's text.
+    """Return a ``primaryLocationLineHash`` made from the semantic fingerprint, not from the line's text.
 
     Examples
     --------
@@ -349,7 +349,7 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
 
 
 def _related(finding, analysis) -> list[dict]:
-    """The purpose of a flow, or the organization running a system."""
+    """Return the related locations: the purpose of a flow, or the organization running a system."""
     model = analysis.model
     kind, _, ident = finding.target.partition(":")
     out = []

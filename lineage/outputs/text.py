@@ -55,6 +55,5 @@ def explain_lines(analysis) -> list[str]:
         s = module.score(ctx, sid, rule.params)
         mark = "  >= threshold" if s.total >= rule.params["threshold"] else ""
         out.append(f"  {sid}: {s.total:g} = {s.dpc:g} x {s.ei:g} + {s.cb:g}{mark}")
-        for term in s.terms:
-            out.append(f"      {term.name:<24} {term.value:>5g}  {term.why}")
+        out.extend(f"      {term.name:<24} {term.value:>5g}  {term.why}" for term in s.terms)
     return out

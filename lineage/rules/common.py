@@ -12,12 +12,12 @@ PERSONAL = "aggregated"
 
 
 def personal_fields(flow) -> tuple[str, ...]:
-    """The fields a flow carries as personal data, i.e. in any form but anonymised."""
+    """Return the fields a flow carries as personal data, i.e. in any form but anonymised."""
     return tuple(u.field for u in flow.fields if FORM_RANK[u.form] <= FORM_RANK[PERSONAL])
 
 
 def personal_mask(ctx, system_id: str) -> int:
-    """The fields a system holds as personal data (any form but anonymised), as a bitset."""
+    """Return the fields a system holds as personal data (any form but anonymised), as a bitset."""
     return ctx.lineage.held_mask(system_id, PERSONAL)
 
 

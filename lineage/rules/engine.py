@@ -74,7 +74,7 @@ class RuleSet:
     fail_on: str = "high"
 
     def enabled(self) -> list[Rule]:
-        """The rules that run, by id."""
+        """Return the rules that run, by id."""
         return [r for _, r in sorted(self.rules.items()) if r.enabled]
 
 
@@ -97,7 +97,7 @@ class RunContext:
 
 
 def builtin_sources() -> list[Source]:
-    """The files of the built-in pack, from the installed package."""
+    """Return the files of the built-in pack, from the installed package."""
     from importlib import resources
 
     pack = resources.files("lineage") / "pack"
@@ -271,8 +271,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             pass
     rule.params = _merge(rule.params, params)
     missing = [p for p in getattr(module, "REQUIRED", ()) if p not in rule.params]
-    for p in missing:
-        errors.append(LineageError(node.loc, f"rule '{rule_id}' needs '{p}'"))
+    errors.extend(LineageError(node.loc, f"rule '{rule_id}' needs '{p}'") for p in missing)
     validate = getattr(module, "validate", None)
     if validate is not None and not missing:
         for problem in validate(rule.params):
@@ -398,8 +397,9 @@ def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
     loc = hit.loc or ctx.model.entity(hit.target).loc
     fields = tuple(sorted(hit.fields))
     message = hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message
+    identity = fields if hit.identity is None else hit.identity
     return Finding(rule.id, rule.name, severity, hit.target, fields, message, loc,
-                   fingerprint(rule.id, hit.target, fields if hit.identity is None else hit.identity, hit.key), path=hit.path)
+                   fingerprint(rule.id, hit.target, identity, hit.key), path=hit.path)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
@@ -421,5 +421,5 @@ def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
 
 
 def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
-    """The findings that make ``check`` exit 1: not waived, at or above `fail_on`."""
+    """Return the findings that make ``check`` exit 1: not waived, at or above `fail_on`."""
     return [f for f in findings if not f.waived and at_least(f.severity, fail_on)]

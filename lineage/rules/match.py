@@ -58,9 +58,11 @@ class Value(Type):
     """
 
     def convert(self, node, ctx):
+        """Return the scalar's text as written, whatever YAML 1.1 would make of it."""
         return _scalar(node, "a value").text
 
     def schema(self):
+        """Return the schema of any scalar: a string, a number or a boolean."""
         return {"type": ["string", "number", "boolean"]}
 
 

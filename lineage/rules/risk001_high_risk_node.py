@@ -123,9 +123,8 @@ def score(ctx, system_id: str, params) -> Score:
     if system.exposure in ("internet", "partner"):
         circumstances.append((f"exposure {system.exposure}", w[system.exposure]))
     security = system.security
-    for control in ("encryption_at_rest", "mfa", "access_logging"):
-        if not (security and getattr(security, control)):
-            circumstances.append((f"no {control.replace('_', ' ')}", w["missing_control"]))
+    missing = [c for c in ("encryption_at_rest", "mfa", "access_logging") if not (security and getattr(security, c))]
+    circumstances.extend((f"no {c.replace('_', ' ')}", w["missing_control"]) for c in missing)
     if outside_controller(ctx, system_id):
         circumstances.append((f"outside the controller ({org.role} {org.id})", w["outside_controller"]))
     depth = _chain_depth(model, org.id)

@@ -106,8 +106,8 @@ class GitRepo:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
-        done = subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=self.root, env={**os.environ, **GIT_ENV},
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=self.root,
+                              env={**os.environ, **GIT_ENV}, capture_output=True, text=True, check=True)
         return done.stdout.strip()
 
     def path(self, name: str) -> Path:

@@ -43,7 +43,8 @@ def test_added_field_shows_on_the_flows_and_at_every_downstream_holder(repo):
 
 
 def test_form_changes_and_dropped_fields(repo):
-    repo.edit("flows/flows.yaml", "    fields: [full_name, email]\n", "    fields: [full_name, {field: email, form: hashed}]\n")
+    repo.edit("flows/flows.yaml", "    fields: [full_name, email]\n",
+              "    fields: [full_name, {field: email, form: hashed}]\n")
     repo.edit("flows/flows.yaml", "    fields: [full_name, email, phone]\n", "    fields: [full_name]\n")
     doc = as_json(repo.run("diff", repo.base, "-f", "json"))
     assert doc["flow_fields"] == [
@@ -56,7 +57,8 @@ def test_form_changes_and_dropped_fields(repo):
 
 
 def test_added_and_removed_systems_and_flows(repo):
-    repo.edit("flows/flows.yaml", "  - id: b-to-c\n    from: b\n    to: c\n", "  - id: b-to-d\n    from: b\n    to: d\n")
+    repo.edit("flows/flows.yaml", "  - id: b-to-c\n    from: b\n    to: c\n",
+              "  - id: b-to-d\n    from: b\n    to: d\n")
     repo.edit("flows/systems.yaml", "  - id: c\n", "  - id: d\n")
     repo.write({"flows/partner.yaml": """\
         organizations:
@@ -102,7 +104,9 @@ def test_new_and_resolved_findings(repo):
 
 
 def test_exposure_changes(repo):
-    repo.edit("flows/systems.yaml", "    exposure: internal\n    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n",
+    repo.edit("flows/systems.yaml",
+              "    exposure: internal\n"
+              "    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n",
               "    exposure: internet\n")
     doc = as_json(repo.run("diff", repo.base, "-f", "json"))
     [change] = doc["exposure"]
@@ -226,8 +230,8 @@ def test_invalid_head_and_base_errors_are_all_reported(repo):
 
 
 def test_read_revision_filters_like_read_folder(repo):
-    repo.commit("extras", {"flows/.hidden/x.yaml": "bad: [\n", "flows/notes.txt": "x", "flows/sub/extra.yml": "version: 1\n",
-                           "flows-other/y.yaml": "bad: [\n"})
+    repo.commit("extras", {"flows/.hidden/x.yaml": "bad: [\n", "flows/notes.txt": "x",
+                           "flows/sub/extra.yml": "version: 1\n", "flows-other/y.yaml": "bad: [\n"})
     sources = differ.read_revision("HEAD", "flows", cwd=repo.root)
     assert [s.path for s in sources] == ["HEAD:flows/catalogue.yaml", "HEAD:flows/flows.yaml",
                                          "HEAD:flows/sub/extra.yml", "HEAD:flows/systems.yaml"]

@@ -16,7 +16,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def change_everything(repo) -> None:
     """b-to-c and c removed, b-to-d and d added, a-to-b carries nationality, m exposed."""
-    repo.edit("flows/flows.yaml", "  - id: b-to-c\n    from: b\n    to: c\n", "  - id: b-to-d\n    from: b\n    to: d\n")
+    repo.edit("flows/flows.yaml", "  - id: b-to-c\n    from: b\n    to: c\n",
+              "  - id: b-to-d\n    from: b\n    to: d\n")
     repo.edit("flows/flows.yaml", "    fields: [full_name, email]\n", "    fields: [full_name, email, nationality]\n")
     repo.edit("flows/systems.yaml", "  - id: c\n", "  - id: d\n")
     repo.edit("flows/systems.yaml", "    exposure: internal\n", "    exposure: internet\n")

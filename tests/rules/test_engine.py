@@ -380,7 +380,7 @@ def test_checks_modules_pack_and_catalogue_agree():
     assert pack_names == catalogue
     for rule_id, name in catalogue.items():
         module = get(rule_id)
-        assert (module.ID, module.NAME) == (rule_id, name)
+        assert (rule_id, name) == (module.ID, module.NAME)
         assert CHECKS[rule_id].startswith(rule_id.lower() + "_" + name.split("-")[0])
         doc = module.__doc__
         assert doc.startswith(f"{rule_id} {name}: ")

@@ -15,7 +15,8 @@ def fingerprints(tmp_path, text, name):
 def test_one_more_field_changes_only_the_per_field_findings(tmp_path):
     risky = BASE.replace("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
                          "fields: [full_name, email, nationality, foreigner_id]").replace(
-                         "    retention: P1Y\n    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n"
+                         "    retention: P1Y\n"
+                         "    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n"
                          "flows:", "    security: {encryption_at_rest: true, mfa: true, access_logging: true}\nflows:")
     more = risky.replace("nationality, foreigner_id]", "nationality, permit_type, foreigner_id]")
     before, after = fingerprints(tmp_path, risky, "a"), fingerprints(tmp_path, more, "b")
