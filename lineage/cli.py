@@ -465,6 +465,7 @@ def render(
     group: GroupOpt = None,
     min_severity: MinSeverityOpt = None,
     rules: RulesOpt = None,
+    today: TodayOpt = None,
 ) -> None:
     """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
 
@@ -489,7 +490,7 @@ def render(
     if fmt == "png" and output is None and sys.stdout.isatty():
         misuse("a PNG is binary: write it with -o FILE, or redirect stdout")
     try:
-        analysis = analyse_folder(model, rules)
+        analysis = analyse_folder(model, rules, _today(today))
     except InputErrors as exc:
         fail(exc)
     try:

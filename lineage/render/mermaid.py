@@ -75,11 +75,11 @@ ARROWS = {
 
 
 def text(value) -> str:
-    """Return `value` safe inside a quoted Mermaid label: entity codes, one line.
+    r"""Return `value` safe inside a quoted Mermaid label: entity codes, one line.
 
     Examples
     --------
-    >>> text('CRM "EU" <b> [x] (y) {z} a|b #1 & 50% co\\nnext')
+    >>> text('CRM "EU" <b> [x] (y) {z} a|b #1 & 50% co\nnext')
     'CRM #quot;EU#quot; #lt;b#gt; #91;x#93; #40;y#41; #123;z#125; a#124;b #35;1 #amp; 50#37; co next'
     """
     return clean(value).translate(_ENTITIES)

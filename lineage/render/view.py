@@ -143,7 +143,7 @@ class Map:
         return worst_of(sevs)
 
     def links(self) -> list[Link]:
-        """The flows drawn, summarised per pair of organizations, sorted."""
+        """Return the flows drawn, summarised per pair of organizations, sorted."""
         model = self.model
         groups: dict[tuple[str, str], list[str]] = {}
         for fid in self.flows:
@@ -361,7 +361,7 @@ def select(
 
 
 def _hint(word: str, ids) -> str:
-    """A "did you mean" hint: the closest id, else up to three ids containing `word`.
+    """Return a "did you mean" hint: the closest id, else up to three ids containing `word`.
 
     Examples
     --------
