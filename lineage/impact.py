@@ -50,7 +50,6 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 
-from lineage.errors import InputErrors
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model.entities import FORM_RANK, FORMS
 from lineage.trace import unknown
@@ -108,20 +107,9 @@ def impact_folder(folder, system_id: str, rules=None, recipients: str = "unknown
     InputErrors
         With every error of the model and of the rule files, or for an unknown system.
     """
-    from lineage.model import load_model
-    from lineage.pipeline import load_ruleset
+    from lineage.pipeline import load_inputs
 
-    errors, model, ruleset = [], None, None
-    try:
-        model = load_model(folder)
-    except InputErrors as exc:
-        errors.extend(exc.errors)
-    try:
-        ruleset = load_ruleset(rules)
-    except InputErrors as exc:
-        errors.extend(exc.errors)
-    if errors:
-        raise InputErrors(errors)
+    model, ruleset = load_inputs(folder, rules)
     return impact(build(model), system_id, ruleset.rules["RISK001"].params, where=str(folder),
                   recipients=recipients, malicious=malicious)
 

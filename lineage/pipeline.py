@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lineage.findings import Finding, summary
 from lineage.load import load_sources, read_folder
-from lineage.model import Model, build_model, load_model_sources
+from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
 from lineage.rules.engine import RuleSet, load_rules, run
 
@@ -72,9 +72,9 @@ def analyse(model: Model, ruleset: RuleSet, today: dt.date | None = None, progre
     return Analysis(model, lineage, ruleset, run(model, lineage, ruleset, today, tick))
 
 
-def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: dt.date | None = None,
-                   progress: Progress = QUIET) -> Analysis:
-    """Load the model under `folder` and the rules, then :func:`analyse`.
+def load_inputs(folder: str | Path, rules: list[Path] | None = None,
+                progress: Progress = QUIET) -> tuple[Model, RuleSet]:
+    """Load and validate the model under `folder` and the rule packs.
 
     Raises
     ------
@@ -98,7 +98,13 @@ def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: d
         errors.extend(exc.errors)
     if errors:
         raise InputErrors(errors)
+    return model, ruleset
+
+
+def analyse_folder(folder: str | Path, rules: list[Path] | None = None, today: dt.date | None = None,
+                   progress: Progress = QUIET) -> Analysis:
+    """Load the model under `folder` and the rules (:func:`load_inputs`), then :func:`analyse`."""
+    model, ruleset = load_inputs(folder, rules, progress)
     return analyse(model, ruleset, today, progress)
 
 
-__all__ = ["Analysis", "analyse", "analyse_folder", "load_model_sources", "load_ruleset", "rule_folders"]

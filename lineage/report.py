@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 
-from lineage import __version__
+from lineage import __version__, ropa
 from lineage.findings import SEVERITIES
 
 CSS = """
@@ -105,8 +105,6 @@ def render(analysis, title: str = "flows", notes: list[str] | None = None) -> st
     str
         A whole HTML5 document, UTF-8, ending with a newline.
     """
-    from lineage import ropa
-
     notes = notes if notes is not None else []
     records = ropa.records(analysis.model)
     scores = _scores(analysis)
@@ -413,17 +411,7 @@ def _outside_eea(country: str) -> bool:
 def _security(sec) -> str:
     if sec is None:
         return '<span class="missing">not recorded</span>'
-    parts = []
-    for name, label in (
-        ("encryption_at_rest", "encryption at rest"),
-        ("mfa", "MFA"),
-        ("access_logging", "access logging"),
-    ):
-        value = getattr(sec, name)
-        parts.append(
-            label if value else f"no {label}" if value is False else f"{label} not recorded"
-        )
-    return esc(", ".join(parts))
+    return esc(", ".join(ropa.security_controls(sec)))
 
 
 def _origin(o) -> str:

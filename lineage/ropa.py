@@ -259,21 +259,21 @@ def _legal_basis(purpose) -> str:
     return text
 
 
+def security_controls(sec) -> list[str]:
+    """Describe each Art. 32 control of a system: present, absent (``no MFA``) or not recorded."""
+    parts = []
+    for name, label in (("encryption_at_rest", "encryption at rest"), ("mfa", "MFA"),
+                        ("access_logging", "access logging")):
+        value = getattr(sec, name)
+        parts.append(label if value else f"no {label}" if value is False else f"{label} not recorded")
+    return parts
+
+
 def _system_security(model: Model, sid: str) -> str:
     sec = model.systems[sid].security
     if sec is None:
         return f"{MISSING}security of system {sid} (encryption_at_rest, mfa, access_logging)"
-    parts = []
-    for name, label in (
-        ("encryption_at_rest", "encryption at rest"),
-        ("mfa", "MFA"),
-        ("access_logging", "access logging"),
-    ):
-        value = getattr(sec, name)
-        parts.append(
-            label if value else f"no {label}" if value is False else f"{label} not recorded"
-        )
-    return f"system {sid}: {', '.join(parts)}"
+    return f"system {sid}: {', '.join(security_controls(sec))}"
 
 
 def _flow_security(flow) -> str:

@@ -19,7 +19,6 @@ small YAML writer that keeps comments.
 
 from __future__ import annotations
 
-import os
 import re
 import textwrap
 import unicodedata
@@ -31,6 +30,7 @@ from typing import Any
 import yaml
 
 from lineage.errors import InputErrors, LineageError, Loc
+from lineage.load import display_path
 
 #: Where ``lineage import`` writes when no ``-o`` is given.
 DEFAULT_OUTPUT = "flows-imported"
@@ -43,14 +43,7 @@ FILES = ("fields.yaml", "purposes.yaml", "organizations.yaml", "systems.yaml", "
 # --------------------------------------------------------------------------- reading
 
 
-def display(path: Path) -> str:
-    """Return `path` as the user would type it, with forward slashes."""
-    text = str(path)
-    if path.is_absolute():
-        rel = os.path.relpath(path)
-        if not rel.startswith(".."):
-            text = rel
-    return text.replace(os.sep, "/")
+display = display_path  # a path as the user would type it, with forward slashes
 
 
 def problem(where: str, message: str) -> InputErrors:

@@ -31,6 +31,14 @@ def needs(purpose) -> dict[str, int]:
     return {use.field: FORM_RANK[use.form] for use in purpose.needs}
 
 
+def flows_with_needs(ctx):
+    """Yield each flow that has a purpose, with what that purpose needs (see :func:`needs`)."""
+    needed_by = {pid: needs(p) for pid, p in ctx.model.purposes.items()}
+    for flow in ctx.model.flows.values():
+        if flow.purpose is not None:
+            yield flow, needed_by[flow.purpose]
+
+
 def outside_controller(ctx, system_id: str) -> bool:
     """Whether a system belongs to an organization that is not a (joint) controller."""
     org = ctx.model.organizations[ctx.model.systems[system_id].organization]

@@ -17,7 +17,7 @@ anonymised is not personal data (GDPR Recital 26) and is never excess.
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK
 from lineage.model.types import ListOf, Text
-from lineage.rules.common import PERSONAL, category_matches, needs, tier_severity
+from lineage.rules.common import PERSONAL, category_matches, flows_with_needs, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
 SEVERITY_NOTE = "by field tier"
@@ -27,11 +27,7 @@ PARAMS = {"ignore_categories": ListOf(Text())}
 def check(ctx, params):
     """Yield a hit per carried field that the flow's purpose does not need."""
     ignored = params.get("ignore_categories", ())
-    needed_by = {pid: needs(p) for pid, p in ctx.model.purposes.items()}
-    for flow in ctx.model.flows.values():
-        if flow.purpose is None:
-            continue
-        needed = needed_by[flow.purpose]
+    for flow, needed in flows_with_needs(ctx):
         for use in flow.fields:
             if use.field in needed or FORM_RANK[use.form] > FORM_RANK[PERSONAL]:
                 continue

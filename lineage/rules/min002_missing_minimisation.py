@@ -14,7 +14,7 @@ One finding per field; severity follows the field's tier, as MIN001.
 
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS
-from lineage.rules.common import needs, tier_severity
+from lineage.rules.common import flows_with_needs, tier_severity
 
 ID, NAME, TARGET = "MIN002", "missing-minimisation", "flow"
 SEVERITY_NOTE = "by field tier"
@@ -23,11 +23,7 @@ PARAMS: dict = {}
 
 def check(ctx, params):
     """Yield a hit per needed field carried in a more identifying form than needed."""
-    needed_by = {pid: needs(p) for pid, p in ctx.model.purposes.items()}
-    for flow in ctx.model.flows.values():
-        if flow.purpose is None:
-            continue
-        needed = needed_by[flow.purpose]
+    for flow, needed in flows_with_needs(ctx):
         for use in flow.fields:
             rank = needed.get(use.field)
             if rank is not None and FORM_RANK[use.form] < rank:
