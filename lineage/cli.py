@@ -315,14 +315,14 @@ def check(
 ) -> None:
     """Validate, build the lineage graph, run the rules and report findings (exit 1 on failures)."""
     from lineage import outputs
+    from lineage.outputs.text import summary_line
     from lineage.pipeline import analyse_folder
+    from lineage.progress import for_terminal
     from lineage.rules.engine import failing
 
     _check_format(fmt, CHECK_FORMATS)
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
-    from lineage.progress import for_terminal
-
     try:
         with for_terminal() as progress:
             analysis = analyse_folder(model, rules, day, progress)
@@ -350,12 +350,10 @@ def check(
     options = {"explain": explain} if fmt in ("text", "json") else {}
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
-        from lineage.outputs.text import summary_line
-
         _echo_text(report)
-        typer.echo(summary_line(analysis, len(blocking)), err=True)
     else:
         _write(report, output)
+    typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking else 0)
 
 
@@ -436,10 +434,9 @@ def report(
     """Write one self-contained HTML report: map, findings, systems and the Art. 30 record."""
     from lineage import report as html_report
     from lineage.pipeline import analyse_folder
-
-    day = _today(today)
     from lineage.progress import for_terminal
 
+    day = _today(today)
     try:
         with for_terminal() as progress:
             analysis = analyse_folder(model, rules, day, progress)
