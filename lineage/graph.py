@@ -406,36 +406,56 @@ def origins(L: Lineage, system: str, field_id: str) -> list[Origin]:
 def path_to(L: Lineage, field_id: str, system: str) -> list[str]:
     """Return the flow ids of a shortest path by which `field_id` reaches `system`.
 
-    The path starts at a system that collects or derives the field (or at
-    the first flow that brings it from nowhere); empty when `system` itself
-    is where the field enters.
+    The path explains the form `system` holds: each flow on it delivers the
+    form its target holds, and it starts at a system that collects or
+    derives the field in that form, or at a flow whose source does not hold
+    the field at all (LIN001). Empty when `system` itself is where the
+    field enters, or does not hold it.
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> path_to(build(model_from_text(EXAMPLE)), "email", "crm")
+    ['app-to-crm']
     """
-    b = 1 << L.bit[field_id]
-    if _enters(L, system, field_id, b):
+    b = L.bit[field_id]
+    start = (system, _rank(L.held[system], b))
+    if start[1] == NFORMS:
         return []
-    previous: dict[str, str] = {}
-    queue, seen = deque([system]), {system}
+    previous: dict[tuple[str, int], tuple[str, tuple[str, int]]] = {}
+    queue, seen = deque([start]), {start}
+    fallback: tuple[str, tuple[str, int]] | None = None
     while queue:
-        v = queue.popleft()
+        state = queue.popleft()
+        v, rank = state
+        if _enters(L, v, field_id, rank):
+            return _walk(previous, state, start)
         for u, _, fid in sorted(L.G.in_edges(v, keys=True), key=lambda e: e[2]):
-            if not L.declared[fid][ANY] & b or u in seen:
-                continue
-            seen.add(u)
-            previous[u] = fid
-            if _enters(L, u, field_id, b):
-                path, node = [], u
-                while node != system:
-                    fid_next = previous[node]
-                    path.append(fid_next)
-                    node = L.model.flows[fid_next].target
-                return path
-            queue.append(u)
-    # reached only through flows that bring it from nowhere: stop at the last such flow
-    return []
+            if _rank(L.declared[fid], b) != rank:
+                continue  # this flow does not bring the form v holds
+            before = (u, _rank(L.held[u], b))
+            if before[1] == NFORMS:
+                fallback = fallback or (fid, state)
+            elif before not in seen:
+                seen.add(before)
+                previous[before] = (fid, state)
+                queue.append(before)
+    if fallback is None:
+        return []
+    return [fallback[0], *_walk(previous, fallback[1], start)]
 
 
-def _enters(L: Lineage, system: str, field_id: str, b: int) -> bool:
-    return any(o.kind != "flow" for o in origins(L, system, field_id)) if L.held[system][ANY] & b else False
+def _walk(previous, state, start) -> list[str]:
+    path = []
+    while state != start:
+        fid, state = previous[state]
+        path.append(fid)
+    return path
+
+
+def _enters(L: Lineage, system: str, field_id: str, rank: int) -> bool:
+    """Whether `system` collects or derives `field_id` in the form of `rank`."""
+    return any(o.kind != "flow" and FORM_RANK[o.form] == rank for o in origins(L, system, field_id))
 
 
 def neighbourhood(L: Lineage, system: str, depth: int = 1) -> set[str]:

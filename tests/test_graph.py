@@ -164,3 +164,19 @@ def test_holdings_do_not_depend_on_file_order(coll, raw_flows, rnd: random.Rando
     original = lineage_of(text)
     assert _state(reordered) == _state(original)
     assert broken(reordered) == broken(original)
+
+
+def test_path_to_follows_the_form_the_system_holds():
+    L = lineage_of(model_text({"x": ["a"]}, [
+        ("x-p", "x", "p", [("a", "pseudonymised")]), ("p-z", "p", "z", [("a", "pseudonymised")]),
+        ("x-q", "x", "q", ["a"]), ("q-r", "q", "r", ["a"]), ("r-z", "r", "z", ["a"]),
+    ]))
+    assert holdings(L, "z") == {"a": "raw"}
+    assert path_to(L, "a", "z") == ["x-q", "q-r", "r-z"]
+    assert path_to(L, "a", "p") == ["x-p"]
+    assert path_to(L, "a", "x") == []
+
+
+def test_path_to_starts_at_a_flow_from_nowhere():
+    L = lineage_of(model_text({}, [("w-y", "w", "y", ["b"]), ("y-z", "y", "z", ["b"])]))
+    assert path_to(L, "b", "z") == ["w-y", "y-z"]
