@@ -221,20 +221,20 @@ def _check_format(fmt: str, allowed) -> None:
 
 
 @app.command()
-def validate(model: ModelArg = Path("flows"), fmt: FormatText = "text") -> None:
-    """Load and validate the model; report every error with file:line:col."""
-    from lineage.model import load_model
+def validate(model: ModelArg = Path("flows"), rules: RulesOpt = None, fmt: FormatText = "text") -> None:
+    """Load and validate the model and the rule files; report every error with file:line:col."""
+    from lineage.pipeline import load_inputs
 
     _check_format(fmt, ("text", "json"))
     try:
-        m = load_model(model)
+        m, ruleset = load_inputs(model, rules)
     except InputErrors as exc:
         fail(exc, fmt)
+    counts = {**_counts(m), "rules": len(ruleset.enabled())}
     if fmt == "json":
-        typer.echo(json.dumps({"errors": [], "counts": _counts(m)}, indent=2))
+        typer.echo(json.dumps({"errors": [], "counts": counts}, indent=2))
     else:
-        counts = ", ".join(f"{n} {k}" for k, n in _counts(m).items())
-        typer.echo(f"{model}: valid ({counts})")
+        typer.echo(f"{model}: valid ({', '.join(f'{n} {k}' for k, n in counts.items())})")
 
 
 def _counts(m) -> dict[str, int]:

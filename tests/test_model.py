@@ -167,3 +167,12 @@ def test_validate_counts_and_json(tmp_path):
 def test_load_model_of_a_single_file(tmp_path):
     write_files(tmp_path, {"one.yaml": BASE})
     assert sorted(load_model(tmp_path / "one.yaml").flows) == ["cases-to-crm"]
+
+
+def test_validate_checks_the_rule_files_too(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/policy.yaml": "rules:\n  - id: X1\n    check: matc\n"})
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert result.code == 2
+    assert result.stderr.startswith("rules/policy.yaml:3:12: error: no check named 'matc' (did you mean 'match'?)")
+    (tmp_path / "rules" / "policy.yaml").write_text("settings: {fail_on: medium}\n")
+    assert run_cli("validate", "flows", cwd=tmp_path).code == 0
