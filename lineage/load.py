@@ -180,11 +180,6 @@ def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     return documents
 
 
-def load_folder(folder: str | Path) -> list[Document]:
-    """Read and compose a model folder; see :func:`read_folder` and :func:`load_sources`."""
-    return load_sources(read_folder(folder))
-
-
 def _decode(source: Source) -> str:
     try:
         return source.data.decode("utf-8-sig")

@@ -43,7 +43,7 @@ class _Rich(Progress):
 
 
 @contextmanager
-def for_terminal(min_files: int = 20) -> Iterator[Progress]:
+def for_terminal() -> Iterator[Progress]:
     """Yield a rich progress display on stderr when it is a terminal and not in CI; else :data:`QUIET`."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield QUIET

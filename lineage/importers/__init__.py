@@ -32,8 +32,6 @@ import yaml
 from lineage.errors import InputErrors, LineageError, Loc
 from lineage.load import display_path
 
-#: Where ``lineage import`` writes when no ``-o`` is given.
-DEFAULT_OUTPUT = "flows-imported"
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
 #: The files an importer returns, in this order.
