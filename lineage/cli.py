@@ -358,14 +358,17 @@ def check(
 
 
 def _echo_text(report: str) -> None:
-    """Write the text report, coloured by severity on a terminal only."""
+    """Write the text report, coloured by severity on a terminal only (never with NO_COLOR set)."""
+    import os
+
     colours = {"CRITICAL": "magenta", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "INFO": "blue"}
+    use_colour = False if os.environ.get("NO_COLOR") else None  # None: click decides by the terminal
     for text in report.splitlines():
         parts = text.split(" ", 2)
         colour = colours.get(parts[1]) if len(parts) > 2 else None
         if colour and "[waived:" not in text:
             text = f"{parts[0]} {typer.style(parts[1], fg=colour, bold=True)} {parts[2]}"
-        typer.echo(text)
+        typer.echo(text, color=use_colour)
 
 
 @app.command()
