@@ -52,10 +52,13 @@ TodayOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True),
 ]
-CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
+CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")  # = rules.engine.REPORT_FORMATS
 
 # lineage check
-CheckFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github.")]
+CheckFormatOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github (default: settings, else text)."),
+]
 CheckOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output", "-o", help="Write the report to FILE."),
@@ -300,7 +303,7 @@ def _write(text: str, output: Path | None) -> None:
 def check(
     model: ModelArg = Path("flows"),
     rules: RulesOpt = None,
-    fmt: CheckFormatOpt = "text",
+    fmt: CheckFormatOpt = None,
     output: CheckOutputOpt = None,
     fail_on: FailOnOpt = None,
     explain: ExplainOpt = False,
@@ -320,12 +323,14 @@ def check(
     from lineage.progress import for_terminal
     from lineage.rules.engine import failing
 
-    _check_format(fmt, CHECK_FORMATS)
+    if fmt is not None:
+        _check_format(fmt, CHECK_FORMATS)
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     try:
         with for_terminal() as progress:
             analysis = analyse_folder(model, rules, day, progress)
+        fmt = fmt or analysis.ruleset.format or "text"
         if diff_base is not None:
             from lineage.diff import only_new_findings
 
@@ -342,10 +347,11 @@ def check(
         from lineage.baseline import write_baseline as write
 
         write(analysis, write_baseline)
-    extra_outputs = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
-    for extra_fmt, path in extra_outputs.items():
-        if path is not None:
-            _write(outputs.render(extra_fmt, analysis), path)
+    extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
+    given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
+    extra_outputs.update({fmt_: path for fmt_, path in given.items() if path is not None})
+    for extra_fmt, path in sorted(extra_outputs.items()):
+        _write(outputs.render(extra_fmt, analysis), path)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
     options = {"explain": explain} if fmt in ("text", "json") else {}
     report = outputs.render(fmt, analysis, **options)

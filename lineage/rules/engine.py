@@ -33,10 +33,14 @@ from lineage.rules import CHECKS, get
 
 RULE_ID = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 _RULE_KEYS = ("id", "name", "check", "severity", "title", "rationale", "params", "disable")
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 _SETTINGS = {
     "fail_on": Enum(SEVERITIES),
     "disable": ListOf(Pattern(RULE_ID, "a rule id")),
     "severity": MapOf(Enum(SEVERITIES), key=Pattern(RULE_ID, "a rule id")),
+    # output defaults of `lineage check`; its command-line options win
+    "format": Enum(REPORT_FORMATS),
+    "outputs": MapOf(Text(), key=Enum(REPORT_FORMATS[1:5])),
 }
 
 
@@ -72,6 +76,8 @@ class RuleSet:
 
     rules: dict[str, Rule]
     fail_on: str = "high"
+    format: str | None = None  # default report format of `check`
+    outputs: dict[str, str] = dataclasses.field(default_factory=dict)  # format -> file written on every check
 
     def enabled(self) -> list[Rule]:
         """Return the rules that run, by id."""
@@ -182,13 +188,15 @@ def _apply_settings(ruleset: RuleSet, node: Node, errors: list[LineageError]) ->
         except Invalid as exc:
             errors.append(exc.error)
             continue
-        if key.text == "fail_on":
-            ruleset.fail_on = converted
+        if key.text in ("fail_on", "format"):
+            setattr(ruleset, key.text, converted)
+        elif key.text == "outputs":
+            ruleset.outputs.update(converted)
         elif key.text == "disable":
             for rule_id, item in zip(converted, value.items, strict=False):
                 if _known(ruleset, rule_id, item.loc, errors):
                     ruleset.rules[rule_id].enabled = False
-        else:
+        elif key.text == "severity":
             for rule_id, severity in converted.items():
                 if _known(ruleset, rule_id, value.key_loc(rule_id), errors):
                     ruleset.rules[rule_id].severity = severity
