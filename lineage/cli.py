@@ -143,6 +143,10 @@ HtmlOutputOpt = Annotated[
 ]
 
 # lineage render
+StaleCheckOpt = Annotated[
+    bool,
+    typer.Option("--check", help="Do not write: exit 1 when the file named by -o differs from a fresh render."),
+]
 MapOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output", "-o", help="Write the diagram to FILE; without it, svg, dot and mermaid go to stdout."),
@@ -472,6 +476,7 @@ def render(
     min_severity: MinSeverityOpt = None,
     rules: RulesOpt = None,
     today: TodayOpt = None,
+    check_only: StaleCheckOpt = False,
 ) -> None:
     """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
 
@@ -495,6 +500,8 @@ def render(
                f"{graphviz_dot.INSTALL_HINT}")
     if fmt == "png" and output is None and sys.stdout.isatty():
         misuse("a PNG is binary: write it with -o FILE, or redirect stdout")
+    if check_only and output is None:
+        misuse("--check compares with the file named by -o")
     try:
         analysis = analyse_folder(model, rules, _today(today))
     except InputErrors as exc:
@@ -520,6 +527,12 @@ def render(
     if output is None:
         typer.echo(data if fmt == "png" else data.decode("utf-8"), nl=False)
         return
+    if check_only:
+        if output.is_file() and output.read_bytes() == data:
+            typer.echo(f"{output} is up to date", err=True)
+            return
+        typer.echo(f"{output} is stale: render it again without --check and commit it", err=True)
+        raise typer.Exit(1)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)

@@ -51,7 +51,7 @@ NEW_FINDING = "HIGH MIN001 flow:cir-to-trainer-language: carries residence_permi
 @pytest.fixture(scope="module")
 def hook():
     hooks = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    assert isinstance(hooks, list) and len(hooks) == 1
+    assert isinstance(hooks, list) and [h["id"] for h in hooks] == ["lineage-check", "lineage-render-check"]
     return hooks[0]
 
 

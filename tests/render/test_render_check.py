@@ -1,0 +1,40 @@
+"""`lineage render --check`: a committed map is compared, never written."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+from helpers import REPO, run_cli
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")
+
+
+def test_a_fresh_map_is_up_to_date(tmp_path):
+    out = tmp_path / "map.svg"
+    assert run_cli("render", str(REPO / "flows"), "-o", str(out)).code == 0
+    before = out.read_bytes()
+    result = run_cli("render", str(REPO / "flows"), "-o", str(out), "--check")
+    assert result.code == 0, result
+    assert out.read_bytes() == before
+
+
+def test_stale_map_fails_and_is_left_alone(tmp_path):
+    stale = tmp_path / "map.svg"
+    stale.write_text("<svg/>")
+    result = run_cli("render", str(REPO / "flows"), "-o", str(stale), "--check")
+    assert result.code == 1 and "is stale" in result.stderr
+    assert stale.read_text() == "<svg/>"
+    missing = run_cli("render", str(REPO / "flows"), "-o", str(tmp_path / "none.svg"), "--check")
+    assert missing.code == 1 and not (tmp_path / "none.svg").exists()
+
+
+def test_check_needs_an_output_file():
+    assert run_cli("render", "flows", "--check", cwd=REPO).code == 2
+
+
+def test_the_render_hook_runs_the_same_command():
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "lineage-render-check")
+    assert hook["entry"] == "lineage render --check" and hook["pass_filenames"] is False
