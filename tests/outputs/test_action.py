@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO
+from helpers import REPO, git_commit_all
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 WORKFLOW = yaml.safe_load((REPO / "docs" / "github-workflow.yml").read_text(encoding="utf-8"))
@@ -145,19 +145,7 @@ def test_check_step_reports_bad_input_as_exit_2(project, tmp_path):
 @needs_tools
 @pytest.mark.skipif(GIT is None, reason="git is not installed")
 def test_diff_base_fails_only_on_new_findings_but_uploads_them_all(project, tmp_path):
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "base"],
-    ):
-        subprocess.run([GIT, *args], cwd=project, env=env, check=True, capture_output=True)
+    git_commit_all(project, "base")
     result = run_step(project, tmp_path, DIFF_BASE="HEAD")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "::error" not in result.stdout

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO
+from helpers import REPO, git_commit_all, write_files
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 GIT = shutil.which("git")
@@ -57,24 +57,8 @@ def hook():
 
 def git_repo(root: Path, files: dict[str, str]) -> Path:
     """A git repository at `root` with `files` committed."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "model"],
-    ):
-        subprocess.run([GIT, *args], cwd=root, env=env, check=True, capture_output=True)
-    return root
+    write_files(root, files)
+    return git_commit_all(root)
 
 
 def test_manifest(hook):
