@@ -418,7 +418,7 @@ def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
         matched = None
         for index, waiver in waivers:
             if (waiver.rule == finding.rule and waiver.target == finding.target
-                    and (not waiver.fields or set(finding.fields) <= set(waiver.fields))):
+                    and (not waiver.fields or (finding.fields and set(finding.fields) <= set(waiver.fields)))):
                 ctx.waiver_matches[index] = ctx.waiver_matches.get(index, 0) + 1
                 if waiver.expires >= ctx.today and matched is None:
                     matched = waiver

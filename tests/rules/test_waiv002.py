@@ -56,3 +56,13 @@ def test_near_miss_expired_waiver_is_waiv001s(tmp_path):
 def test_disabled(tmp_path):
     a = analyse(tmp_path, waiver(), rules=disable("WAIV002"))
     assert found(a, "WAIV002") == []
+
+
+
+def test_a_waiver_narrowed_to_fields_does_not_waive_a_finding_without_fields(tmp_path):
+    model = base(("    processor_for: office\n", ""))  # PROC003: a finding with no fields
+    extra = ("waivers:\n"
+             "  - {rule: PROC003, target: organization:trainer, fields: [email], reason: r, expires: 2099-01-01}\n")
+    a = analyse(tmp_path, extra, model=model)
+    assert [f.waived for f in a.findings if f.rule == "PROC003"] == [False]
+    assert found(a, "WAIV002") == [("WAIV002", "organization:trainer", ("email",))]
