@@ -20,7 +20,7 @@ Terms (all shown by ``lineage check --explain``):
   personal form (aggregated and anonymised forms do not count; pseudonymised and
   generalised ones count one tier lower), plus ``vulnerable_uplift`` when the system
   holds data of vulnerable subjects or children, capped at 4.
-* EI, ease of identification, 0.25..1: ``ei_direct`` by the form in which a direct
+* EI, ease of identification, 0.25..1: by the form in which a direct
   identifier is held (raw, encrypted or hashed 1, masked 0.75, pseudonymised 0.5,
   generalised 0.25), or 0.5 for one and 0.75 for two or more quasi-identifiers held
   identifiably.
