@@ -32,6 +32,7 @@ run: $(STAMP) graphviz
 	@echo "map written to map.svg"
 
 test: $(STAMP) graphviz
+	$(B)/ruff check lineage tests benchmarks
 	$(B)/pytest -q $(if $(T),-x -k $(T))
 
 lint: $(STAMP)
