@@ -93,19 +93,23 @@ class Document:
 
 
 def display_path(path: Path) -> str:
-    """Return `path` as the user would type it from the current folder, with ``/``.
+    r"""Return `path` as the user would type it from the current folder, with ``/``.
 
     Examples
     --------
     >>> display_path(Path("flows") / "a.yaml")
     'flows/a.yaml'
+    >>> display_path(Path(b"caf\xe9.yaml".decode("utf-8", "surrogateescape")))
+    'caf\\xe9.yaml'
     """
     text = str(path)
     if path.is_absolute():
         rel = os.path.relpath(path)
         if not rel.startswith(".."):
             text = rel
-    return text.replace(os.sep, "/")
+    text = text.replace(os.sep, "/")
+    # a name that is not UTF-8 shows its odd bytes as \xNN, so every output can encode it
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_folder(folder: str | Path) -> list[Source]:
@@ -121,11 +125,12 @@ def read_folder(folder: str | Path) -> list[Source]:
     root = Path(folder)
     shown = display_path(root)
     if root.is_file():
-        return [Source(shown, root.read_bytes())]
+        return [_read(root)]
     if not root.is_dir():
         raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder")])
+    # regular files only (a FIFO would block); a broken link is reported, not skipped
     paths = sorted(
-        (p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()),
+        (p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and (p.is_file() or not p.exists())),
         key=lambda p: p.relative_to(root).as_posix(),
     )
     paths = [p for p in paths if not any(part.startswith(".") for part in p.relative_to(root).parts)]
@@ -133,7 +138,24 @@ def read_folder(folder: str | Path) -> list[Source]:
         raise InputErrors(
             [LineageError(Loc(shown, 0, 0), "no model files (*.yaml, *.yml) in this folder")]
         )
-    return [Source(display_path(p), p.read_bytes()) for p in paths]
+    errors = [e for p in paths if not p.exists() for e in _broken(p)]
+    if errors:
+        raise InputErrors(errors)
+    return [_read(p) for p in paths]
+
+
+def _broken(path: Path) -> list[LineageError]:
+    return [LineageError(Loc(display_path(path), 0, 0), "cannot read: a broken symbolic link")]
+
+
+def _read(path: Path) -> Source:
+    shown = display_path(path)
+    if not path.exists():
+        raise InputErrors(_broken(path))
+    try:
+        return Source(shown, path.read_bytes())
+    except OSError as exc:
+        raise InputErrors([LineageError(Loc(shown, 0, 0), f"cannot read: {exc.strerror or exc}")]) from None
 
 
 @contextmanager
@@ -198,11 +220,18 @@ def _compose(source: Source) -> Node | None:
     text = _decode(source)
     try:
         composed = yaml.compose(text, Loader=_Composer)
+    except RecursionError:  # the pure-Python composer recurses; libyaml stops at depth 1000 itself
+        raise InputErrors([LineageError(Loc(source.path), "YAML nested too deeply")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Loc(source.path, mark.line + 1, mark.column + 1) if mark else Loc(source.path)
         message = " ".join(p for p in (exc.context, exc.problem) if p)
         raise InputErrors([LineageError(where, f"YAML syntax: {message}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: one line, at its place
+        before = text[: max(0, min(exc.position, len(text)))]
+        where = Loc(source.path, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputErrors([LineageError(where, f"character {char} is not allowed in YAML ({exc.reason})")]) from None
     except yaml.YAMLError as exc:
         raise InputErrors([LineageError(Loc(source.path), f"YAML: {exc}")]) from None
     if composed is None:
@@ -229,7 +258,19 @@ class _Builder:
     def loc(self, mark) -> Loc:
         return Loc(self.path, mark.line + 1, mark.column + 1)
 
-    def build(self, node) -> Node:
+    def build(self, root) -> Node:
+        """Build `root` and everything under it, iteratively (deep nesting cannot exhaust the stack)."""
+        slot: list = [None]
+        # (PyYAML node, list to store the result in, index in it, key when the list holds mapping items)
+        stack: list[tuple] = [(root, slot, 0, None)]
+        while stack:
+            node, into, index, key = stack.pop()
+            built = self._node(node, stack)
+            into[index] = built if key is None else (key, built)
+        return slot[0]
+
+    def _node(self, node, stack: list) -> Node:
+        """Make our node for `node`; push its children onto `stack` to be built next, in order."""
         if node.__class__ is yaml.ScalarNode:  # most nodes: no memo, aliases to a leaf cost nothing
             self.distinct += 1
             mark = node.start_mark
@@ -241,21 +282,23 @@ class _Builder:
         self.distinct += 1
         loc = self.loc(node.start_mark)
         if isinstance(node, yaml.SequenceNode):
-            seq = Sequence([], loc)
+            seq = Sequence([None] * len(node.value), loc)
             self.memo[id(node)] = seq
-            seq.items = [self.build(child) for child in node.value]
+            stack.extend((child, seq.items, i, None) for i, child in reversed(list(enumerate(node.value))))
             return seq
         mapping = Mapping([], loc)
         self.memo[id(node)] = mapping
+        pending = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.errors.append(LineageError(self.loc(key_node.start_mark),
                                                 "merge keys ('<<') are not supported; write the keys out"))
                 continue
-            key = self.build(key_node)
-            if not isinstance(key, Scalar):
-                self.errors.append(LineageError(key.loc, "a mapping key must be a plain word"))
+            if key_node.__class__ is not yaml.ScalarNode:
+                self.distinct += 1
+                self.errors.append(LineageError(self.loc(key_node.start_mark), "a mapping key must be a plain word"))
                 continue
+            key = self._node(key_node, stack)
             first = mapping._index.get(key.text)
             if first is not None:
                 was = mapping.items[first][0].loc
@@ -263,7 +306,9 @@ class _Builder:
                     key.loc, f"duplicate key '{key.text}' (first at line {was.line}, column {was.column})"))
                 continue
             mapping._index[key.text] = len(mapping.items)
-            mapping.items.append((key, self.build(value_node)))
+            pending.append((value_node, mapping.items, len(mapping.items), key))
+            mapping.items.append((key, None))
+        stack.extend(reversed(pending))
         return mapping
 
 
