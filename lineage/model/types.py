@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -26,6 +27,10 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 _DATE = re.compile(DATE_PATTERN)
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _OCTAL_LIKE = re.compile(r"^[-+]?0[0-9_]+$|^0o[0-7]+$")
+#: A decimal number as written (no hex, no sexagesimal, no ``.inf`` or ``.nan``).
+_DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?$")
+#: Whole numbers beyond this lose precision in JSON readers (2**53); nothing real is that large.
+MAX_INT = 2**53
 
 
 class Invalid(Exception):
@@ -210,7 +215,11 @@ class Int(Type):
             raise Invalid(s.loc, f"'{s.text}' is an octal number in YAML 1.1; write it without the leading 0")
         if not (s.plain and _INT.match(s.text)):
             raise Invalid(s.loc, f"expected a whole number, found '{s.text}'")
+        if len(s.text) > 20:  # before int(): thousands of digits are slow or refused by Python
+            raise Invalid(s.loc, f"'{s.text[:20]}...' is too large (at most {MAX_INT})")
         value = int(s.text.replace("_", ""))
+        if abs(value) > MAX_INT:
+            raise Invalid(s.loc, f"{value} is too large (at most {MAX_INT})")
         if self.minimum is not None and value < self.minimum:
             raise Invalid(s.loc, f"{value} is below the minimum {self.minimum}")
         if self.maximum is not None and value > self.maximum:
@@ -234,9 +243,12 @@ class Number(Type):
 
     def convert(self, node, ctx):
         s = _scalar(node, "a number")
-        if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.match(s.text):
+        if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.match(s.text) \
+                or not _DECIMAL.match(s.text) or len(s.text) > 40:
             raise Invalid(s.loc, f"expected a number, found '{s.text}'")
         value = float(s.text.replace("_", ""))
+        if not math.isfinite(value) or abs(value) > MAX_INT:
+            raise Invalid(s.loc, f"{s.text} is too large (at most {MAX_INT})")
         if self.minimum is not None and value < self.minimum:
             raise Invalid(s.loc, f"{s.text} is below the minimum {self.minimum:g}")
         return value
