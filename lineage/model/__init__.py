@@ -228,20 +228,27 @@ def _check_semantics(model: Model, errors: list[LineageError]) -> None:
 
 
 def _check_derivation_cycles(fields: dict[str, Field], errors: list[LineageError]) -> None:
+    """Report every derived_from loop; depth-first with an explicit stack, so long chains cannot exhaust it."""
     state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(fid: str, trail: list[str]) -> None:
-        state[fid] = 1
-        for src in fields[fid].derived_from:
-            if src not in fields:
+    for first in fields:
+        if first in state:
+            continue
+        state[first] = 1
+        trail = [first]
+        stack = [iter(fields[first].derived_from)]
+        while stack:
+            fid = trail[-1]
+            src = next(stack[-1], None)
+            if src is None:
+                state[fid] = 2
+                trail.pop()
+                stack.pop()
+            elif src not in fields:
                 continue
-            if state.get(src) == 1:
-                cycle = " -> ".join([*trail[trail.index(src):], src]) if src in trail else src
+            elif state.get(src) == 1:
+                cycle = " -> ".join([*trail[trail.index(src):], src])
                 errors.append(LineageError(fields[fid].at("derived_from"), f"derived_from loops: {cycle}"))
             elif src not in state:
-                visit(src, [*trail, src])
-        state[fid] = 2
-
-    for fid in fields:
-        if fid not in state:
-            visit(fid, [fid])
+                state[src] = 1
+                trail.append(src)
+                stack.append(iter(fields[src].derived_from))
