@@ -98,6 +98,10 @@ def validate(params) -> list[tuple[tuple[str, ...], str]]:
         problems.append((("carries",), "'carries' applies to flows; use 'holds' for systems"))
     if params["target"] == "flow" and "holds" in params:
         problems.append((("holds",), "'holds' applies to systems; use 'carries' for flows"))
+    if "message" in params:
+        problem = _check_message(params["message"])
+        if problem:
+            problems.append((("message",), problem))
     start = System if params["target"] == "system" else Flow
     for path, values in params.get("where", {}).items():
         problem, kind = _check_path(start, path)
@@ -106,6 +110,28 @@ def validate(params) -> list[tuple[tuple[str, ...], str]]:
         if problem:
             problems.append((("where", path), f"where: {problem}"))
     return problems
+
+
+#: The names a match rule's message may use, each written ``{name}``.
+MESSAGE_NAMES = ("target", "id", "fields", "rule")
+
+
+def _check_message(template: str) -> str | None:
+    """Return why `template` is not a message template (or None): plain ``{name}`` only."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"message: {exc} (write {{{{ and }}}} for literal braces)"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in MESSAGE_NAMES or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            return (f"message: '{shown}' is not a known placeholder; use "
+                    f"{', '.join('{' + n + '}' for n in MESSAGE_NAMES)} (or {{{{ and }}}} for literal braces)")
+    return None
 
 
 def _check_path(cls, path: str) -> tuple[str | None, Type | None]:
