@@ -63,10 +63,10 @@ def write_baseline(analysis, path: str | Path) -> None:
     what is still found, adds what is new and drops entries that no longer
     match anything.
     """
-    path = Path(path)
+    from lineage.errors import write_output
+
     findings = [*analysis.findings, *analysis.extra.get("baseline_findings", ())]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(findings), encoding="utf-8")
+    write_output(path, dumps(findings))  # OutputError when it cannot be written
 
 
 def read_baseline(path: str | Path) -> dict[str, dict]:

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from lineage import __version__
-from lineage.errors import InputErrors
+from lineage.errors import InputErrors, OutputError, write_output
 
 COMMAND_ORDER = ("validate", "check", "render", "trace", "impact", "diff", "report", "ropa", "rules",
                  "import", "init", "schema")
@@ -295,12 +295,15 @@ def _severity(value: str | None, option: str, fmt: str = "text") -> str | None:
     return value.lower() if value else None
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str | bytes, output: Path | None, fmt: str = "text") -> None:
+    """Print `text`, or write it to `output`; a file that cannot be written is misuse (exit 2)."""
     if output is None:
         typer.echo(text, nl=False)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        return
+    try:
+        write_output(output, text)
+    except OutputError as exc:
+        misuse(str(exc), fmt)
 
 
 @app.command()
@@ -350,19 +353,22 @@ def check(
     if write_baseline is not None:
         from lineage.baseline import write_baseline as write
 
-        write(analysis, write_baseline)
+        try:
+            write(analysis, write_baseline)
+        except OutputError as exc:
+            misuse(str(exc), fmt)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
     extra_outputs.update({fmt_: path for fmt_, path in given.items() if path is not None})
     for extra_fmt, path in sorted(extra_outputs.items()):
-        _write(outputs.render(extra_fmt, analysis), path)
+        _write(outputs.render(extra_fmt, analysis), path, fmt)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
     options = {"explain": explain} if fmt in ("text", "json") else {}
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)
     else:
-        _write(report, output)
+        _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking else 0)
 
@@ -409,7 +415,7 @@ def diff(
         except RenderError as exc:
             misuse(str(exc))
         typer.echo(f"wrote {render}", err=True)
-    _write(differ.render(result, fmt), output)
+    _write(differ.render(result, fmt), output, fmt)
 
 
 @app.command()
@@ -446,6 +452,7 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: map, findings, systems and the Art. 30 record."""
     from lineage import report as html_report
+    from lineage.load import display_path
     from lineage.pipeline import analyse_folder
     from lineage.progress import for_terminal
 
@@ -456,7 +463,7 @@ def report(
     except InputErrors as exc:
         fail(exc)
     notes: list[str] = []
-    page = html_report.render(analysis, str(model), notes)
+    page = html_report.render(analysis, display_path(model), notes)
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     _write(page, output)
@@ -533,8 +540,7 @@ def render(
             return
         typer.echo(f"{output} is stale: render it again without --check and commit it", err=True)
         raise typer.Exit(1)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
+    _write(data, output)
     typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
 
 

@@ -73,3 +73,34 @@ def did_you_mean(word: str, candidates) -> str:
 
     close = difflib.get_close_matches(str(word), sorted(map(str, candidates)), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class OutputError(Exception):
+    """A file the user asked for cannot be written; the message says which and why."""
+
+
+def write_output(path, data: str | bytes) -> None:
+    """Write `data` to `path` (text as UTF-8), creating missing parent folders.
+
+    Raises
+    ------
+    OutputError
+        When `path` is a folder, a part of it is a file, or the system refuses.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        if path.is_dir():
+            why = "it is a folder"
+        elif isinstance(exc, FileExistsError | NotADirectoryError):
+            why = "a part of the path is a file, not a folder"
+        else:
+            why = exc.strerror or str(exc)
+        raise OutputError(f"cannot write {path.as_posix()}: {why}") from None

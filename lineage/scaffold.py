@@ -93,6 +93,11 @@ def scaffold(folder: Path) -> list[Path]:
         folder / "rules" / "policy.yaml": POLICY,
         folder / "lineage.schema.json": json.dumps(json_schema(), indent=2) + "\n",
     }
+    if folder.exists() and not folder.is_dir():
+        raise ScaffoldError(f"{folder} is a file, not a folder")
+    blocked = next((p for p in (folder / "flows", folder / "rules") if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise ScaffoldError(f"{blocked} is a file, not a folder")
     existing = [p for p in files if p.exists()]
     if (folder / "flows").is_dir() and any((folder / "flows").iterdir()):
         existing.append(folder / "flows")
