@@ -79,6 +79,8 @@ def read_yaml(path: Path) -> Any:
         file:line:col when the YAML parser gives a position.
     """
     where = display(path)
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise problem(where, "not a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -211,8 +213,8 @@ class Inline(dict):
     """A mapping written in flow style: ``{key: value, ...}``."""
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,'()/+-]*$")
-_PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .'/+-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,'()/+-]*\Z")  # \Z: $ would let a final newline through
+_PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .'/+-]*\Z")
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
