@@ -1,0 +1,214 @@
+"""Hostile input: every kind of damage gives ``file:line:col: error`` (or ``error:``) and exit 2.
+
+Never a traceback, never exit 0 or 1 by accident, and the user's files stay as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from helpers import BASE, run_cli, write_files
+
+from lineage import load
+
+
+def _model(tmp_path: Path, text: str | bytes, name: str = "m.yaml") -> Path:
+    folder = tmp_path / "flows"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return folder
+
+
+def _invalid(result, where: str | None = None) -> None:
+    assert result.code == 2, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines and all(" error: " in line or line.startswith("error: ") for line in lines), result
+    if where is not None:
+        assert where in result.stderr, result
+
+
+# --------------------------------------------------------------------------- model files
+
+DEEP = 10_000
+
+
+@pytest.mark.parametrize("text", [
+    "fields: " + "[" * DEEP + "]" * DEEP + "\n",
+    "fields: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
+    # just under libyaml's own depth limit: our node builder must not recurse
+    "fields: " + "[" * 990 + "]" * 990 + "\n",
+    "fields: " + "{a: " * 990 + "1" + "}" * 990 + "\n",
+    "fields:\n  - id: x\n    category: identity.name\n    derived_from: " + "[" * 990 + "]" * 990 + "\n",
+], ids=["seq-10000", "map-10000", "seq-990", "map-990", "in-entry-990"])
+def test_deep_nesting_is_an_error_not_a_recursion_error(tmp_path, text):
+    _invalid(run_cli("validate", _model(tmp_path, text)), "flows/m.yaml:")
+
+
+def test_deep_nesting_with_the_pure_python_composer(tmp_path, monkeypatch):
+    import yaml
+
+    monkeypatch.setattr(load, "_Composer", yaml.SafeLoader)
+    text = "fields: " + "[" * DEEP + "]" * DEEP + "\n"
+    _invalid(run_cli("validate", _model(tmp_path, text)), "flows/m.yaml:1:1: error: YAML nested too deeply")
+
+
+def test_aliases_still_shared_and_recursive_ones_refused(tmp_path):
+    _invalid(run_cli("validate", _model(tmp_path, "fields: &a [*a]\n")), "recursive alias")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefg", "bcdefgh", strict=True))
+    _invalid(run_cli("validate", _model(tmp_path, bomb)), "expand")
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "9" * 5000, "9007199254740993"])
+def test_huge_whole_numbers(tmp_path, value):
+    text = f"subjects:\n  - id: s\n    population: {value}\n"
+    result = run_cli("validate", _model(tmp_path, text))
+    _invalid(result, "flows/m.yaml:3:17: error: ")
+    assert "is too large (at most 9007199254740992)" in result.stderr
+
+
+def test_long_derivation_chain_does_not_exhaust_the_stack(tmp_path):
+    n = 3000
+    chain = "fields:\n" + "".join(
+        f"  - {{id: d{i}, category: identity.name, derived_from: [d{i + 1}]}}\n" for i in range(n))
+    chain += f"  - {{id: d{n}, category: identity.name, derived_from: [d0]}}\n"
+    _invalid(run_cli("validate", _model(tmp_path, chain)), "derived_from loops: d")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("only-dashes", "---\n"),
+    ("several-documents", "fields: []\n---\nsystems: []\n"),
+    ("tab", "fields:\n\t- id: x\n"),
+    ("scalar", "hello\n"),
+    ("list-key", "? [a, b]\n: 1\n"),
+    ("mapping-key", "fields:\n  - ? {a: 1}\n    : 1\n"),
+    ("latin-1", b"fields:\n  - id: caf\xe9\n"),
+    ("utf-16", "fields: []\n".encode("utf-16")),
+    ("nul", b"fields: [\x00]\n"),
+    ("escape-char", b"a: 1\nfields: [\x1b]\n"),
+])
+def test_damaged_model_files(tmp_path, name, text):
+    folder = _model(tmp_path, text)
+    before = (folder / "m.yaml").read_bytes()
+    _invalid(run_cli("validate", folder), "flows/m.yaml:")
+    if name in ("nul", "escape-char"):
+        assert "flows/m.yaml:" + ("1:10" if name == "nul" else "2:10") + ": error: character U+00" in \
+            run_cli("validate", folder).stderr
+    result = run_cli("check", folder, "--format", "json")
+    assert result.code == 2 and '"errors"' in result.stdout and "Traceback" not in result.stderr, result
+    assert (folder / "m.yaml").read_bytes() == before
+
+
+def test_broken_symbolic_link_is_reported(tmp_path):
+    folder = _model(tmp_path, BASE)
+    (folder / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    _invalid(run_cli("validate", folder), "flows/gone.yaml: error: cannot read: a broken symbolic link")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_in_the_model_folder_is_skipped_not_read(tmp_path):
+    folder = _model(tmp_path, BASE)
+    os.mkfifo(folder / "pipe.yaml")
+    assert run_cli("validate", folder).code == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file names are bytes")
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github"])
+def test_file_names_that_are_not_utf8(tmp_path, fmt):
+    name = b"fl\xe9ws.yaml".decode("utf-8", "surrogateescape")
+    folder = _model(tmp_path, BASE, name)
+    result = run_cli("check", folder, "--format", fmt, "-o", tmp_path / f"out.{fmt}")
+    assert result.code == 1, result
+    assert "xe9ws.yaml" in (tmp_path / f"out.{fmt}").read_text(encoding="utf-8")
+    assert run_cli("report", folder, "-o", tmp_path / "r.html").code == 0
+    assert run_cli("check", folder, "--write-baseline", tmp_path / "b.json").code == 1
+
+
+# --------------------------------------------------------------------------- rule files
+
+MATCH = """\
+rules:
+  - id: ORG-1
+    check: match
+    severity: high
+    title: t
+    target: system
+    message: {message}
+"""
+
+
+@pytest.mark.parametrize("message", [
+    '"{0} holds it"', '"{target"', '"}"', '"{nope}"', '"{target.__class__}"', '"{fields!r:>999999999}"',
+])
+def test_match_message_templates_are_checked(tmp_path, message):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": MATCH.format(message=message)})
+    _invalid(run_cli("check", "flows", cwd=tmp_path), "rules/r.yaml:7:5: error: rule 'ORG-1': message:")
+
+
+def test_match_message_placeholders_still_work(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE,
+                           "rules/r.yaml": MATCH.format(message='"{{x}} {rule} {target} {id} [{fields}]"')})
+    result = run_cli("check", "flows", cwd=tmp_path)
+    assert "{x} ORG-1 system:crm crm []" in result.stdout, result
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "0x1f", "0b11", "190:20:30", "1:30.5"])
+def test_numbers_in_params_that_are_not_decimal(tmp_path, value):
+    write_files(tmp_path, {"flows/m.yaml": BASE,
+                           "rules/r.yaml": f"rules:\n  - id: RISK001\n    params: {{threshold: {value}}}\n"})
+    _invalid(run_cli("check", "flows", cwd=tmp_path), f"rules/r.yaml:3:25: error: expected a number, found '{value}'")
+
+
+# --------------------------------------------------------------------------- outputs
+
+@pytest.mark.parametrize("args", [
+    ["check", "flows", "--output", "adir"],
+    ["check", "flows", "--format", "markdown", "--output", "afile/x.md"],
+    ["check", "flows", "--output-sarif", "adir"],
+    ["check", "flows", "--output-junit", "afile/x.xml"],
+    ["check", "flows", "--write-baseline", "adir"],
+    ["check", "flows", "--write-baseline", "afile/b.json"],
+    ["render", "flows", "--format", "dot", "-o", "adir"],
+    ["render", "flows", "--format", "mermaid", "-o", "afile/x.mmd"],
+    ["report", "flows", "-o", "adir"],
+    ["ropa", "flows", "-o", "afile/r.md"],
+    ["diff", "flows", "flows", "--output", "adir"],
+    ["init", "afile"],
+])
+def test_outputs_that_cannot_be_written(tmp_path, args):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "afile": "keep me\n"})
+    (tmp_path / "adir").mkdir()
+    result = run_cli(*args, cwd=tmp_path)
+    _invalid(result)
+    assert (tmp_path / "afile").read_text() == "keep me\n"
+    assert (tmp_path / "flows" / "m.yaml").read_text() == BASE
+
+
+def test_unwritable_output_with_json_format_prints_json_errors(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE})
+    (tmp_path / "adir").mkdir()
+    result = run_cli("check", "flows", "--format", "json", "--output", "adir", cwd=tmp_path)
+    assert result.code == 2
+    assert '"message": "cannot write adir: it is a folder"' in result.stdout
+
+
+# --------------------------------------------------------------------------- importers
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("tool", ["threagile", "fides"])
+def test_import_from_a_fifo_does_not_hang(tmp_path, tool):
+    os.mkfifo(tmp_path / "model.yaml")
+    _invalid(run_cli("import", tool, tmp_path / "model.yaml", "-o", tmp_path / "out"))
+
+
+@pytest.mark.parametrize("value", ["A\n", "plain words\n", "x\n\n"])
+def test_imported_text_keeps_a_final_newline(value):
+    from lineage.importers import scalar
+    from lineage.model import model_from_text
+
+    doc = f"fields:\n  - id: f\n    category: education\n    description: {scalar(value)}\n"
+    assert model_from_text(doc).fields["f"].description == value
