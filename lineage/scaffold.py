@@ -99,6 +99,7 @@ def scaffold(folder: Path) -> list[Path]:
     if blocked is not None:
         raise ScaffoldError(f"{blocked} is a file, not a folder")
     existing = [p for p in files if p.exists()]
+    existing += sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))  # a model folder itself
     if (folder / "flows").is_dir() and any((folder / "flows").iterdir()):
         existing.append(folder / "flows")
     if existing:

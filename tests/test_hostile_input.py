@@ -212,3 +212,20 @@ def test_imported_text_keeps_a_final_newline(value):
 
     doc = f"fields:\n  - id: f\n    category: education\n    description: {scalar(value)}\n"
     assert model_from_text(doc).fields["f"].description == value
+
+
+def test_two_undefined_fields_in_one_list_are_two_plain_errors(tmp_path):
+    text = BASE.replace("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
+                        "fields: [{field: nope1}, {field: nope2}]")
+    write_files(tmp_path / "flows", {"m.yaml": text})
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert result.code == 2
+    assert "listed twice" not in result.stderr
+    assert "unknown field 'nope1'" in result.stderr and "unknown field 'nope2'" in result.stderr
+
+
+def test_init_refuses_a_folder_that_is_a_model_already(tmp_path):
+    write_files(tmp_path / "flows", {"m.yaml": BASE})
+    result = run_cli("init", str(tmp_path / "flows"))
+    assert result.code == 2 and "m.yaml already exists" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "flows").iterdir()) == ["m.yaml"]

@@ -364,6 +364,8 @@ class ListOf(Type):
             except Invalid as exc:
                 ctx.errors.append(exc.error)
                 continue
+            if value is None:  # an entry whose own errors are already reported
+                continue
             key = getattr(value, "key", value)
             if self.unique and key in seen:
                 ctx.errors.append(LineageError(child.loc, f"'{key}' is listed twice (first at line {seen[key].line})"))
