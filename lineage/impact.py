@@ -50,6 +50,7 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 
+from lineage import ropa
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model.entities import FORM_RANK, FORMS
 from lineage.trace import unknown
@@ -249,17 +250,6 @@ def _downstream(L: Lineage, system_id: str) -> list[dict]:
     return out
 
 
-def _controller(model, org_id: str) -> tuple[str, list[str]]:
-    """Return the organization that notifies (the controller up the processor chain) and the chain to it."""
-    chain, seen = [org_id], {org_id}
-    org = model.organizations[org_id]
-    while org.role in ("processor", "subprocessor") and org.processor_for and org.processor_for not in seen:
-        org = model.organizations[org.processor_for]
-        chain.append(org.id)
-        seen.add(org.id)
-    return org.id, chain
-
-
 def _notification(L: Lineage, imp: Impact) -> dict:
     """Whether Art. 33 and Art. 34 notification would likely be due, each with its reason."""
     model = L.model
@@ -311,7 +301,8 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         art34 = (True, "; ".join(why) + ": a high risk to people is likely, so tell them without undue "
                                         "delay, in plain language (Art. 34(1))")
 
-    controller, chain = _controller(model, imp.system["organization"])
+    chain, controller = ropa.chain(model, imp.system["organization"])
+    controller = controller or chain[-1]  # a broken chain (PROC003): the last organization reached decides
     out = {"art33": {"likely": art33[0], "reason": art33[1]},
            "art34": {"likely": art34[0], "reason": art34[1]},
            "controller": controller, "processor_chain": chain}

@@ -292,3 +292,16 @@ def test_trace_of_a_field_nobody_holds_and_of_one_held_only_where_it_enters():
     assert (t.holders, t.chains, t.entries) == ([], [], [])
     assert "held by no system" in _trace_text(L, "unused")
     assert "paths: none (it is held only where it enters)" in _trace_text(L, "permit_type")
+
+
+def test_impact_names_the_last_organization_reached_when_the_processor_chain_is_broken():
+    L = lineage_of(BASE.replace("    processor_for: office\n", ""))
+    n = impact(L, "crm", RISK001).notification
+    assert (n["controller"], n["processor_chain"], n["notes"]) == ("trainer", ["trainer"], [
+        "encryption at rest does not make the data unintelligible to someone using the system's own accounts; "
+        "it counts (Art. 34(3)(a)) only if storage media were taken and the key stayed safe"])
+    sub = BASE.replace("role: processor\n    processor_for: office", "role: subprocessor\n    processor_for: helper") \
+        .replace("organizations:\n", "organizations:\n  - {id: helper, role: processor, country: FR}\n")
+    n = impact(lineage_of(sub), "crm", RISK001).notification
+    assert (n["controller"], n["processor_chain"]) == ("helper", ["trainer", "helper"])
+    assert n["notes"][0].startswith("trainer is not the controller: it tells helper")
