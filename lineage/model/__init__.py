@@ -28,7 +28,7 @@ from lineage.model.entities import (
     Waiver,
 )
 from lineage.model.taxonomy import BUILTIN, CategoryInfo, parent
-from lineage.model.types import Context, Int, Invalid, build
+from lineage.model.types import Context, Int, Invalid, build, singular
 
 TOP_LEVEL = ("version", *SECTIONS)
 
@@ -178,17 +178,6 @@ def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[s
             seen[id_node.text] = id_node.loc
         ids[section] = set(seen)
     return ids
-
-
-def singular(section: str) -> str:
-    """Return the word for one entry of `section`.
-
-    Examples
-    --------
-    >>> singular("categories"), singular("flows")
-    ('category', 'flow')
-    """
-    return "category" if section == "categories" else section[:-1]
 
 
 def _resolve_categories(custom: dict[str, Category], errors: list[LineageError]) -> dict[str, CategoryInfo]:

@@ -49,6 +49,17 @@ class Context:
     errors: list[LineageError] = dataclasses.field(default_factory=list)
 
 
+def singular(section: str) -> str:
+    """Return the word for one entry of `section`.
+
+    Examples
+    --------
+    >>> singular("categories"), singular("flows")
+    ('category', 'flow')
+    """
+    return "category" if section == "categories" else section[:-1]
+
+
 def _scalar(node: Node, expected: str) -> Scalar:
     if not isinstance(node, Scalar):
         shape = "a mapping" if isinstance(node, Mapping) else "a list"
@@ -143,8 +154,7 @@ class Ref(Type):
         value = Id().convert(node, ctx)
         known = ctx.ids.get(self.section, set())
         if value not in known:
-            what = "category" if self.section == "categories" else self.section[:-1]
-            raise Invalid(node.loc, f"unknown {what} '{value}'{did_you_mean(value, known)}")
+            raise Invalid(node.loc, f"unknown {singular(self.section)} '{value}'{did_you_mean(value, known)}")
         return value
 
     def schema(self):
