@@ -161,7 +161,7 @@ def trace(L: Lineage, field_id: str, where: str = "model", max_chains: int = MAX
             entries[sid] = kinds[0]
     broken = [{"flow": b.flow, "rule": b.rule, "declared": b.declared, "held": b.held}
               for b in L.broken if b.field == field_id]
-    chains, truncated = _chains(L, field_id, entries, max_chains)
+    chains, truncated = _chains(L, field_id, held, entries, max_chains)
     return Trace(field_id, model.fields[field_id].category, info.tier, info.identifier, info.special,
                  tuple(model.fields[field_id].derived_from), holdings, sorted(entries), chains,
                  truncated, broken, _derivatives(L, field_id))
@@ -178,7 +178,8 @@ def _carrying(L: Lineage, field_id: str) -> dict[str, list[Hop]]:
     return out
 
 
-def _chains(L: Lineage, field_id: str, entries: dict[str, str], limit: int) -> tuple[list[Chain], bool]:
+def _chains(L: Lineage, field_id: str, held: dict[str, str], entries: dict[str, str],
+            limit: int) -> tuple[list[Chain], bool]:
     """Every chain from each entry, depth first; then from senders no entry explains.
 
     A chain only goes on through a flow that carries the field in the form it
@@ -190,7 +191,7 @@ def _chains(L: Lineage, field_id: str, entries: dict[str, str], limit: int) -> t
     broken = {b.flow for b in L.broken if b.field == field_id}
     starts = dict(sorted(entries.items()))
     for sid in sorted(out_hops):
-        if not _holds(L, sid, field_id):
+        if sid not in held:
             starts.setdefault(sid, "unsourced")
     chains: list[Chain] = []
     covered: set[str] = set()
@@ -221,11 +222,6 @@ def _chains(L: Lineage, field_id: str, entries: dict[str, str], limit: int) -> t
         complete = walk(left[0], "unsourced", [], {left[0]}, 0)
     chains.sort(key=lambda c: (c.start, [(h.target, FORM_RANK[h.form], h.flow) for h in c.hops]))
     return chains, not complete
-
-
-def _holds(L: Lineage, system: str, field_id: str) -> bool:
-    """Whether `system` holds `field_id` in any form."""
-    return bool(L.held_mask(system) >> L.bit[field_id] & 1)
 
 
 def _derivatives(L: Lineage, field_id: str) -> list[Derivative]:
