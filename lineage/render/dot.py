@@ -53,11 +53,11 @@ FAST_LAYOUT = 150
 LAYOUT_BUDGET = 3000
 #: Seconds `dot` may run before rendering gives up.
 TIMEOUT = 60
-INSTALL_HINT = (
+INSTALL = (
     "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
-    "'brew install graphviz' (macOS) or see https://graphviz.org/download/; "
-    "--format dot and --format mermaid work without it"
+    "'brew install graphviz' (macOS) or see https://graphviz.org/download/"
 )
+INSTALL_HINT = f"{INSTALL}; --format dot and --format mermaid work without it"
 
 FONT = "Helvetica,Arial,sans-serif"
 SHAPES = {

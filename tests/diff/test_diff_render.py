@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from lineage import diff as differ
-from lineage.render import diffmap
+from lineage.render import diffmap, dot
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -72,7 +72,7 @@ def test_dot_text_styles_removed_dashed(repo, monkeypatch):
 
 
 def test_missing_dot_exits_2_with_install_hint(repo, tmp_path, monkeypatch):
-    monkeypatch.setattr(diffmap, "DOT_COMMAND", str(tmp_path / "no-such-dot"))
+    monkeypatch.setattr(dot, "dot_path", lambda: None)
     out = tmp_path / "diff.svg"
     result = repo.run("diff", repo.base, "--render", str(out))
     assert result.code == 2, result
