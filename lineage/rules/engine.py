@@ -26,9 +26,9 @@ from typing import Any
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
 from lineage.findings import SEVERITIES, Finding, Hit, at_least, fingerprint
-from lineage.load import Mapping, Node, Scalar, Source, display_path, load_sources, read_folder
+from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
-from lineage.model.types import Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
+from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
 from lineage.rules import CHECKS, get
 
 RULE_ID = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -161,12 +161,11 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
         if key.text == "settings":
             settings.append(value)
         elif key.text == "rules":
-            items = value.items if hasattr(value, "items") and not isinstance(value, Mapping) else None
-            if items is None:
+            if not isinstance(value, Sequence):
                 if not (isinstance(value, Scalar) and value.kind == "null"):
                     errors.append(LineageError(value.loc, "'rules' must be a list of rules"))
                 continue
-            for node in items:
+            for node in value.items:
                 _apply_rule(ruleset, node, errors, builtin)
         else:
             errors.append(LineageError(key.loc, f"unknown key '{key.text}'"
@@ -264,11 +263,11 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             elif name in ("name", "title", "rationale"):
                 setattr(rule, name, Text().convert(value, ctx))
             elif name == "disable":
-                rule.enabled = not _bool(value, ctx)
+                rule.enabled = not Bool().convert(value, ctx)
             elif name == "params":
                 params.update(_params(rule, module, value, ctx))
             elif name in top_params:
-                params[name] = _param(rule, param_types[name], value, ctx)
+                params[name] = _param(param_types[name], value, ctx)
             else:
                 allowed = [*_RULE_KEYS, *top_params]
                 errors.append(LineageError(key.loc, f"unknown key '{name}' in rule '{rule_id}'"
@@ -317,12 +316,6 @@ def _locate(node: Node, path: tuple[str, ...]) -> Loc:
     return loc
 
 
-def _bool(node: Node, ctx) -> bool:
-    from lineage.model.types import Bool
-
-    return Bool().convert(node, ctx)
-
-
 def _params(rule: Rule, module, node: Node, ctx) -> dict[str, Any]:
     if not isinstance(node, Mapping):
         raise Invalid(node.loc, "'params' must be a mapping")
@@ -336,7 +329,7 @@ def _params(rule: Rule, module, node: Node, ctx) -> dict[str, Any]:
                                                     + ("" if known else " (it takes none)")))
             continue
         try:
-            out[key.text] = _param(rule, kind, value, ctx)
+            out[key.text] = _param(kind, value, ctx)
         except Invalid as exc:
             ctx.errors.append(exc.error)
         except _Reported:
@@ -348,7 +341,7 @@ class _Reported(Exception):
     """A param whose errors are already in the list: skip it without another error."""
 
 
-def _param(rule: Rule, kind, value: Node, ctx):
+def _param(kind, value: Node, ctx):
     before = len(ctx.errors)
     converted = kind.convert(value, ctx)
     if len(ctx.errors) > before:
