@@ -325,7 +325,7 @@ def _systems(analysis, scores) -> list[str]:
                 + (" (outside the EEA)" if _outside_eea(model.country(sid)) else ""),
             ),
             ("Exposure", esc(system.exposure)),
-            ("Retention", _retention(model, sid)),
+            ("Retention", _retention(L, sid)),
             ("Security", _security(system.security)),
             (
                 "Data subjects",
@@ -389,12 +389,13 @@ def _systems(analysis, scores) -> list[str]:
     return out
 
 
-def _retention(model, sid: str) -> str:
+def _retention(L, sid: str) -> str:
     """Return the system's retention, else what its inbound flows set, else a visible gap."""
+    model = L.model
     system = model.systems[sid]
     if system.retention:
         return esc(system.retention)
-    inbound = sorted((f.id, f.retention) for f in model.flows.values() if f.target == sid)
+    inbound = sorted((fid, model.flows[fid].retention) for _, _, fid in L.G.in_edges(sid, keys=True))
     if not any(r for _, r in inbound):
         return '<span class="missing">not recorded</span>'
     gap = '<span class="missing">none</span>'
@@ -457,7 +458,7 @@ def _ropa(records) -> list[str]:
 
 def _values(values) -> str:
     def one(v: str) -> str:
-        return f'<span class="missing">{esc(v)}</span>' if v.startswith("MISSING: ") else esc(v)
+        return f'<span class="missing">{esc(v)}</span>' if v.startswith(ropa.MISSING) else esc(v)
 
     if len(values) == 1:
         return one(values[0])

@@ -482,3 +482,20 @@ def test_ropa_needs_no_graph():
             m for m in json.loads(line[8:]) if m.split(".")[0] in ("networkx", "rich", "graphviz")
         )
         assert not heavy, f"{args} imported {heavy[:5]}"
+
+
+def test_report_retention_falls_back_to_the_inbound_flows():
+    from helpers import lineage_of
+
+    from lineage.report import _retention
+
+    text = edited(("    retention: P1Y\n    security", "    security"))
+    assert _retention(lineage_of(text), "crm") == "none for the system; per inbound flow: <code>cases-to-crm</code> P1Y"
+    assert _retention(lineage_of(text), "cases") == "P5Y"
+    extra = text.replace("    retention: P1Y\n    fields", "    fields") + (
+        "  - {id: cases-again, from: cases, to: crm, fields: [email]}\n")
+    assert _retention(lineage_of(extra), "crm") == '<span class="missing">not recorded</span>'
+    extra = extra.replace("fields: [email]}", "fields: [email], retention: P6M}")
+    assert _retention(lineage_of(extra), "crm") == (
+        'none for the system; per inbound flow: <code>cases-again</code> P6M, '
+        '<code>cases-to-crm</code> <span class="missing">none</span>')
