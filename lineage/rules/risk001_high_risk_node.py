@@ -94,21 +94,26 @@ def validate(params) -> list[tuple[tuple[str, ...], str]]:
 
 def score(ctx, system_id: str, params) -> Score:
     """Return the exposure score of a system with every term explained."""
-    model, L = ctx.model, ctx.lineage
+    return _score(ctx, system_id, params, _held_forms(ctx.lineage, system_id))
+
+
+def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
+    if not held:
+        return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, "no personal data held"),))
+    model = ctx.model
     w = params["weights"]
-    held = _held_forms(L, system_id)
     terms = []
 
     tiers = {}
     for fid, rank in held.items():
         tier = model.field_info(fid).tier
         tiers[fid] = max(1, tier - 1) if rank >= DISCOUNTED_RANK else tier
-    top = max(tiers, key=lambda f: (tiers[f], f)) if tiers else None
-    dpc = float(tiers[top]) if top else 0.0
-    terms.append(Term("DPC base", dpc, f"highest tier held: {top} (tier {tiers[top]})" if top else "no personal data"))
+    top = max(tiers, key=lambda f: (tiers[f], f))
+    dpc = float(tiers[top])
+    terms.append(Term("DPC base", dpc, f"highest tier held: {top} (tier {tiers[top]})"))
     subjects = _subjects(ctx, system_id, held)
     fragile = [s.id for s in subjects if s.vulnerable or s.children]
-    if fragile and dpc:
+    if fragile:
         uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc
         dpc += uplift
         terms.append(Term("DPC vulnerable subjects", uplift, ", ".join(fragile)))
@@ -138,18 +143,17 @@ def score(ctx, system_id: str, params) -> Score:
     for why, value in circumstances:
         cb += value
         terms.append(Term("CB", value, why))
-    if not held:
-        return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, "no personal data held"),))
     return Score(system_id, dpc, ei, round(cb, 2), tuple(terms))
 
 
 def check(ctx, params):
     """Yield a hit per system whose score reaches the threshold."""
     for sid in ctx.model.systems:
-        s = score(ctx, sid, params)
+        held = _held_forms(ctx.lineage, sid)
+        s = _score(ctx, sid, params, held)
         if s.total >= params["threshold"]:
             top = "; ".join(f"{t.why}" for t in s.terms if t.value and t.name != "EI")
-            yield Hit(f"system:{sid}", tuple(_held_forms(ctx.lineage, sid)),
+            yield Hit(f"system:{sid}", tuple(held),
                       f"exposure score {s.total:g} reaches {params['threshold']:g} "
                       f"(DPC {s.dpc:g} x EI {s.ei:g} + CB {s.cb:g}: {top}): hold less, pseudonymise, "
                       f"or add controls; see `lineage check --explain`", identity=())
