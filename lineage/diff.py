@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lineage.errors import InputErrors, LineageError, Loc
-from lineage.findings import SEVERITIES
+from lineage.findings import SEVERITY_RANK, summary
 from lineage.load import Source, display_path, read_folder
 
 MODEL_SUFFIXES = (".yaml", ".yml")
@@ -768,18 +768,14 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
         out.append("No changes to the personal-data model.")
         return "\n".join(out) + "\n"
     new = diff.new_findings
-    worst = {}
-    for f in new:
-        if not f.waived:
-            worst[f.severity] = worst.get(f.severity, 0) + 1
-    by_sev = ", ".join(f"{worst[s]} {s}" for s in reversed(SEVERITIES) if s in worst)
+    by_sev = ", ".join(f"{n} {s}" for s, n in summary(new).items() if n and s != "waived")
     out.append(f"**{len(new)} new finding{'s' * (len(new) != 1)}**" + (f" ({by_sev})" if by_sev else "")
                + f" · {len(diff.resolved_findings)} resolved"
                + "".join(f" · {_cell(part, 500)}" for part in headline(diff, findings=False).split("; ") if part))
 
     def finding_rows(found, new):
         rows = []
-        for f in sorted(found, key=lambda f: (f.waived, -SEVERITIES.index(f.severity))):  # worst first, stable
+        for f in sorted(found, key=lambda f: (f.waived, -SEVERITY_RANK[f.severity])):  # worst first, stable
             note = counterpart_note(diff, f, new)
             rows.append([f.severity.upper() + (" (waived)" if f.waived else ""), f.rule, _code(f.target),
                          _cell(", ".join(f.fields)) + (f" ({_cell(note)})" if note else ""),

@@ -10,7 +10,7 @@ counts what was not annotated (waived findings never are). The job summary
 
 from __future__ import annotations
 
-from lineage.findings import SEVERITIES, SEVERITY_RANK
+from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
 
 LEVELS = {
     "critical": "error",
@@ -77,33 +77,32 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
         key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key),
     )
     used = dict.fromkeys(LEVELS.values(), 0)
-    lines, skipped = [], {}
+    lines, skipped = [], []
     for f in open_:
         level = LEVELS[f.severity]
         if used[level] < per_level:
             used[level] += 1
             lines.append(annotation(f))
         else:
-            skipped[f.severity] = skipped.get(f.severity, 0) + 1
+            skipped.append(f)
     counts = analysis.summary
     total = sum(counts[s] for s in SEVERITIES)
     shown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-    summary = f"lineage: {total} finding{'' if total == 1 else 's'}" + (
+    text = f"lineage: {total} finding{'' if total == 1 else 's'}" + (
         f" ({shown})" if shown else ""
     )
     for key, label in (("waived", "waived"), ("preexisting", "already in the base")):
         if counts.get(key):
-            summary += f"; {counts[key]} {label}"
+            text += f"; {counts[key]} {label}"
     if analysis.extra.get("baseline"):
-        summary += f"; {analysis.extra['baseline']} in the baseline"
+        text += f"; {analysis.extra['baseline']} in the baseline"
     if skipped:
-        n = sum(skipped.values())
-        detail = ", ".join(f"{skipped[s]} {s}" for s in reversed(SEVERITIES) if s in skipped)
-        summary += (
-            f"; {n} not annotated ({detail}): see the job summary or the code scanning "
+        detail = ", ".join(f"{n} {s}" for s, n in summary(skipped).items() if n)
+        text += (
+            f"; {len(skipped)} not annotated ({detail}): see the job summary or the code scanning "
             "alerts for the full list"
         )
-        lines.append(f"::notice title=lineage summary::{escape_data(summary)}")
+        lines.append(f"::notice title=lineage summary::{escape_data(text)}")
     else:
-        lines.append(summary)
+        lines.append(text)
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from lineage.findings import SEVERITIES, SEVERITY_RANK
+from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
 from lineage.outputs.sarif import help_uri
 
 MARKER = "<!-- lineage-report -->"
@@ -161,11 +161,7 @@ def _report(analysis, ordered, keep: int) -> str:
         out += ["", "</details>", ""]
 
     if cut:
-        severities = {}
-        for f in cut:
-            key = "waived" if f.waived else f.severity
-            severities[key] = severities.get(key, 0) + 1
-        detail = ", ".join(f"{n} {s}" for s, n in severities.items())
+        detail = ", ".join(f"{n} {s}" for s, n in summary(cut).items() if n)
         out.append(
             f"**Not shown:** {len(cut)} more finding{'' if len(cut) == 1 else 's'} ({detail}) "
             "to keep this report under GitHub's size limit; the full list is in the "

@@ -39,9 +39,8 @@ import shutil
 import subprocess
 import textwrap
 
-from lineage.findings import SEVERITIES
 from lineage.model.places import EEA
-from lineage.render.view import LABEL_FIELDS, SHORT_LABELS, Map, band_limits
+from lineage.render.view import LABEL_FIELDS, SHORT_LABELS, Map, band_limits, worst_of
 
 #: Above this many nodes, dot gets the network-simplex and crossing limits that
 #: divide its time by about 3 (perf-baselines section 3, "limits").
@@ -239,8 +238,7 @@ def _count_line(m: Map, targets) -> str | None:
     items = [f for t in targets for f in m.findings.get(t, ()) if not f.waived]
     if not items:
         return None
-    worst = max(items, key=lambda f: SEVERITIES.index(f.severity)).severity
-    return f"⚠ {_plural(len(items), 'finding')}, worst {worst}"
+    return f"⚠ {_plural(len(items), 'finding')}, worst {worst_of(f.severity for f in items)}"
 
 
 def system_label(m: Map, sid: str, short: bool = False) -> str:
