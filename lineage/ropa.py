@@ -369,6 +369,7 @@ def _controller_record(
     purpose_id: str | None,
     act: _Activity,
     sharing: dict[str | None, set[str]],
+    collected: dict[str, set[str]],
 ) -> Record:
     labels = LABELS["controller"]
     sphere = {o for o, c in ctrl_of.items() if c == controller} if controller else set()
@@ -441,10 +442,6 @@ def _controller_record(
     for flow in act.flows:
         for use in flow.fields:
             forms[use.field] = min(forms.get(use.field, len(FORMS)), FORM_RANK[use.form])
-    collected: dict[str, set[str]] = {}
-    for system in model.systems.values():
-        for collect in system.collects:
-            collected.setdefault(collect.subject, set()).update(collect.fields)
     subjects |= {s for s, fields in collected.items() if fields & set(forms)}
     subject_values = tuple(_subject_label(model.subjects[s]) for s in sorted(subjects)) or (
         (
@@ -538,8 +535,12 @@ def controller_records(model: Model) -> list[Record]:
     for controller, purpose in acts:
         if controller:
             sharing.setdefault(purpose, set()).add(controller)
+    collected: dict[str, set[str]] = {}  # subject -> every field collected from it, anywhere
+    for system in model.systems.values():
+        for collect in system.collects:
+            collected.setdefault(collect.subject, set()).update(collect.fields)
     keys = sorted(acts, key=lambda k: (k[0] == "", k[0], k[1] is None, k[1] or ""))
-    return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing) for c, p in keys]
+    return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing, collected) for c, p in keys]
 
 
 # --- the processor view -------------------------------------------------------------------
