@@ -45,6 +45,11 @@ def outside_controller(ctx, system_id: str) -> bool:
     return org.role not in CONTROLLER_ROLES
 
 
+def critical_outside_controller(hit, ctx, params) -> str:
+    """Severity hook of system rules: high; critical when the system is outside the controller."""
+    return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"
+
+
 def listing(ids) -> str:
     """Join ids for a message.
 

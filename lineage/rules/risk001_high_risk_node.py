@@ -43,10 +43,11 @@ from dataclasses import dataclass
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK
 from lineage.model.types import MapOf, Number
-from lineage.rules.common import outside_controller
+from lineage.rules.common import critical_outside_controller, outside_controller
 
 ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
 SEVERITY_NOTE = "critical outside the controller"
+severity = critical_outside_controller  # the engine's severity hook
 PARAMS = {"threshold": Number(minimum=0), "weights": MapOf(Number())}
 WEIGHTS = (
     "vulnerable_uplift", "internet", "partner", "missing_control", "outside_controller",
@@ -157,11 +158,6 @@ def check(ctx, params):
                       f"exposure score {s.total:g} reaches {params['threshold']:g} "
                       f"(DPC {s.dpc:g} x EI {s.ei:g} + CB {s.cb:g}: {top}): hold less, pseudonymise, "
                       f"or add controls; see `lineage check --explain`", identity=())
-
-
-def severity(hit, ctx, params):
-    """High; critical outside the controller."""
-    return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"
 
 
 def _held_forms(L, system_id) -> dict[str, int]:

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
 from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
-from lineage.rules.common import category_matches, outside_controller
+from lineage.rules.common import category_matches, critical_outside_controller
 
 ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
 SEVERITY_NOTE = "critical outside the controller"
+severity = critical_outside_controller  # the engine's severity hook
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,8 +106,3 @@ def _distinct(candidates: list[list[str]]) -> bool:
         return False
 
     return all(assign(m, set()) for m in range(len(candidates)))
-
-
-def severity(hit, ctx, params):
-    """High; critical outside the controller."""
-    return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"
