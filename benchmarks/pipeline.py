@@ -52,7 +52,7 @@ def measure(folder: Path) -> dict[str, float]:
 
 
 def main(argv=None) -> None:
-    """Generate each size in a temporary folder, measure it in a fresh process, print the table."""
+    """Generate each size in a temporary folder, measure it in this process, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100:500,1000:10000,10000:100000",
                         help="comma-separated SYSTEMS:FLOWS pairs")
