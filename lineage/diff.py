@@ -531,14 +531,12 @@ def _delta(owner: str, before: dict[str, str], after: dict[str, str]) -> FieldDe
 
 def _scores(analysis) -> tuple[dict[str, float], float | None]:
     """RISK001 exposure score of every system, and the threshold (None without RISK001)."""
-    rule = analysis.ruleset.rules.get("RISK001")
+    from lineage.outputs import exposure_scores
+
+    rule, scores = exposure_scores(analysis)
     if rule is None:
         return {}, None
-    from lineage.rules.engine import RunContext
-
-    ctx = RunContext(analysis.model, analysis.lineage, None)
-    return ({sid: rule.module.score(ctx, sid, rule.params).total for sid in analysis.model.systems},
-            rule.params["threshold"])
+    return {sid: s.total for sid, s in scores.items()}, rule.params["threshold"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,3 +22,27 @@ def render(fmt: str, analysis, **options) -> str:
     """Render `analysis` in format `fmt`."""
     module = importlib.import_module(f"lineage.outputs.{FORMATS[fmt]}")
     return module.render(analysis, **options)
+
+
+def exposure_scores(analysis, systems=None):
+    """Return the RISK001 rule and the exposure score of each system (text, JSON, diff, maps).
+
+    Parameters
+    ----------
+    analysis : lineage.pipeline.Analysis
+    systems : iterable of str, optional
+        The systems to score, in this order; default every system of the model.
+
+    Returns
+    -------
+    tuple
+        ``(rule, {system id: Score})``, or ``(None, {})`` when the rule set has no RISK001.
+    """
+    rule = analysis.ruleset.rules.get("RISK001")
+    if rule is None:
+        return None, {}
+    from lineage.rules.engine import RunContext
+
+    ctx = RunContext(analysis.model, analysis.lineage, None)
+    ids = analysis.model.systems if systems is None else systems
+    return rule, {sid: rule.module.score(ctx, sid, rule.params) for sid in ids}

@@ -27,15 +27,10 @@ def render(analysis, explain: bool = False) -> str:
 
 def scores(analysis) -> list[dict]:
     """Return the RISK001 exposure score of every system, with its terms."""
-    from lineage.rules.engine import RunContext
+    from lineage.outputs import exposure_scores
 
-    rule = analysis.ruleset.rules.get("RISK001")
-    if rule is None:
-        return []
-    ctx = RunContext(analysis.model, analysis.lineage, None)
     out = []
-    for sid in analysis.model.systems:
-        s = rule.module.score(ctx, sid, rule.params)
+    for sid, s in exposure_scores(analysis)[1].items():
         out.append({"system": sid, "score": s.total, "dpc": s.dpc, "ei": s.ei, "cb": s.cb,
                     "terms": [{"name": t.name, "value": t.value, "why": t.why} for t in s.terms]})
     return out

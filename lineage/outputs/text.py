@@ -43,16 +43,13 @@ def summary_line(analysis, failing: int) -> str:
 
 def explain_lines(analysis) -> list[str]:
     """Every term of the RISK001 exposure score, for every system holding personal data."""
-    from lineage.rules.engine import RunContext
+    from lineage.outputs import exposure_scores
 
-    rule = analysis.ruleset.rules.get("RISK001")
+    rule, scores = exposure_scores(analysis)
     if rule is None:
         return []
-    module = rule.module
-    ctx = RunContext(analysis.model, analysis.lineage, None)
     out = ["", f"Exposure scores (RISK001, threshold {rule.params['threshold']:g}): SE = DPC x EI + CB"]
-    for sid in analysis.model.systems:
-        s = module.score(ctx, sid, rule.params)
+    for sid, s in scores.items():
         mark = "  >= threshold" if s.total >= rule.params["threshold"] else ""
         out.append(f"  {sid}: {s.total:g} = {s.dpc:g} x {s.ei:g} + {s.cb:g}{mark}")
         out.extend(f"      {term.name:<24} {term.value:>5g}  {term.why}" for term in s.terms)

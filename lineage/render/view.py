@@ -335,14 +335,11 @@ def select(
             m.kind = "findings"
     m.systems, m.flows = sorted(systems), sorted(flows)
 
-    rule = analysis.ruleset.rules.get("RISK001")
-    if rule is not None:
-        from lineage.rules.engine import RunContext
-        from lineage.rules.risk001_high_risk_node import score
+    from lineage.outputs import exposure_scores
 
-        ctx = RunContext(model, L, None)
+    rule, m.scores = exposure_scores(analysis, m.systems)
+    if rule is not None:
         m.threshold = float(rule.params["threshold"])
-        m.scores = {s: score(ctx, s, rule.params) for s in m.systems}
 
     m.collapsed = group == "organization"
     if not m.collapsed and (len(m.systems) > max_systems or len(m.flows) > max_flows):
