@@ -26,7 +26,7 @@ import dataclasses
 
 from lineage.findings import SEVERITY_RANK
 from lineage.model.places import EEA
-from lineage.render.dot import FILLS, FINDING_STYLE, ROLE_STYLE, clean, describe, flow_label
+from lineage.render.dot import FILLS, FINDING_STYLE, FORM_GROUPS, ROLE_STYLE, clean, describe, flow_label
 from lineage.render.view import Link, Map
 
 MAX_EDGES = 500
@@ -124,11 +124,7 @@ def _edge_style(form: str | None, worst: str | None) -> str:
     if worst:
         colour, width = FINDING_STYLE[worst]
         return f"stroke:{colour},stroke-width:{width:g}px,color:{colour}"
-    if form in ("raw", None):
-        return "stroke:#222222"
-    if form in ("generalised", "aggregated", "anonymised"):
-        return "stroke:#777777"
-    return "stroke:#2b6cb0"
+    return f"stroke:{FORM_GROUPS[form or 'raw'][2]}"  # the colours of the DOT map
 
 
 def _systems(m: Map) -> str:
