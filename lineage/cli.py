@@ -52,7 +52,6 @@ TodayOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True),
 ]
-CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")  # = rules.engine.REPORT_FORMATS
 
 # lineage check
 CheckFormatOpt = Annotated[
@@ -331,7 +330,7 @@ def check(
     from lineage.rules.engine import failing
 
     if fmt is not None:
-        _check_format(fmt, CHECK_FORMATS)
+        _check_format(fmt, tuple(outputs.FORMATS))
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     try:
