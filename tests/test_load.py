@@ -161,3 +161,40 @@ def test_load_errors_are_input_errors():
     with pytest.raises(InputErrors) as info:
         load_sources([Source("x.yaml", b"a: 1\na: 2\n")])
     assert [str(e) for e in info.value.errors] == ["x.yaml:2:1: error: duplicate key 'a' (first at line 1, column 1)"]
+
+
+def test_date_must_be_written_yyyy_mm_dd(tmp_path):
+    text = BASE.replace("date: 2025-01-01", "date: 01/01/2025")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "01/01/2025" in t)
+    assert len(lines) == 1 and lines[0].startswith(f"flows/m.yaml:{line}:")
+    assert lines[0].endswith("error: '01/01/2025' is not a date in the form YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("version", ["2", "'1'", "one"])
+def test_only_version_1_is_read(tmp_path, version):
+    lines = errors_of(tmp_path, {"m.yaml": f"version: {version}\n" + BASE})
+    assert lines == ["flows/m.yaml:1:10: error: unsupported version: this lineage reads version 1"]
+
+
+def test_version_1_is_accepted(tmp_path):
+    write_files(tmp_path / "flows", {"m.yaml": "version: 1\n" + BASE})
+    assert sorted(load_model(tmp_path / "flows").systems) == ["cases", "crm"]
+
+
+def test_a_section_must_be_a_list(tmp_path):
+    lines = errors_of(tmp_path, {"m.yaml": BASE, "extra.yaml": "flows: {id: x}\n"})
+    assert lines == ["flows/extra.yaml:1:8: error: section 'flows' must be a list of entries"]
+
+
+def test_duplicate_id_across_files_names_both_places(tmp_path):
+    lines = errors_of(tmp_path, {"a.yaml": BASE, "b.yaml": "subjects:\n  - {id: migrants}\n"})
+    line = BASE.splitlines().index("  - {id: migrants, vulnerable: true, population: 1000}") + 1
+    assert lines == [f"flows/b.yaml:2:10: error: duplicate subject id 'migrants' (first declared at "
+                     f"flows/a.yaml:{line}:10)"]
+
+
+def test_wrong_type_is_an_error_not_a_coercion(tmp_path):
+    text = BASE.replace("population: 1000", "population: many")
+    lines = errors_of(tmp_path, {"m.yaml": text})
+    assert len(lines) == 1 and lines[0].endswith("error: expected a whole number, found 'many'")
