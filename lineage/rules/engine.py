@@ -405,13 +405,14 @@ def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
     """Mark findings matched by an unexpired waiver; count each waiver's matches."""
+    by_key: dict[tuple[str, str], list] = {}  # (rule, target) -> [(index, waiver, its fields)], in file order
+    for index, waiver in enumerate(ctx.model.waivers):
+        by_key.setdefault((waiver.rule, waiver.target), []).append((index, waiver, frozenset(waiver.fields)))
     out = []
-    waivers = list(enumerate(ctx.model.waivers))
     for finding in findings:
         matched = None
-        for index, waiver in waivers:
-            if (waiver.rule == finding.rule and waiver.target == finding.target
-                    and (not waiver.fields or (finding.fields and set(finding.fields) <= set(waiver.fields)))):
+        for index, waiver, fields in by_key.get((finding.rule, finding.target), ()):
+            if not fields or (finding.fields and fields.issuperset(finding.fields)):
                 ctx.waiver_matches[index] = ctx.waiver_matches.get(index, 0) + 1
                 if waiver.expires >= ctx.today and matched is None:
                     matched = waiver
