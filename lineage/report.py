@@ -183,8 +183,7 @@ def _summary(analysis, records) -> list[str]:
 def map_svg(view) -> str:
     """Return the SVG of a map view (:func:`lineage.render.view.select`), ready to inline in HTML.
 
-    The XML prologue, doctype and comments are dropped; ``&#45;`` (how
-    Graphviz writes ``-``) is written plainly, so ids read ``system-<id>``.
+    The XML prologue, doctype and comments are dropped.
 
     Raises
     ------
@@ -196,7 +195,7 @@ def map_svg(view) -> str:
     svg = dot.render(view, "svg").decode("utf-8")
     start = _SVG_START.search(svg)
     svg = svg[start.start() :] if start else svg
-    return _COMMENT.sub("", svg).replace("&#45;", "-").strip()
+    return _COMMENT.sub("", svg).strip()
 
 
 def _note(text: str) -> str:

@@ -17,8 +17,6 @@ same two models (the comment naming the Graphviz version is normalised).
 
 from __future__ import annotations
 
-import re
-
 from lineage.render.dot import INSTALL, attrs, quote
 
 STYLES = {
@@ -27,7 +25,6 @@ STYLES = {
     "changed": {"color": "#ef8f00", "fillcolor": "#fff3e0", "fontcolor": "#7a4500", "penwidth": "2"},
     "unchanged": {"color": "#9e9e9e", "fillcolor": "#f5f5f5", "fontcolor": "#616161", "penwidth": "1"},
 }
-_ID_OR_CLASS = re.compile(rb'\b(?:id|class)="[^"]*"')
 
 
 class RenderError(Exception):
@@ -163,7 +160,4 @@ def render_svg(diff) -> str:
         raise RenderError(f"Graphviz 'dot' was not found on the PATH, it is needed for --render: {INSTALL}") from None
     except GraphvizFailed as exc:
         raise RenderError(str(exc)) from None
-    # Graphviz writes "-" as "&#45;" everywhere; ids and classes read better, and match
-    # `id="system-<id>"` literally, with a plain "-" (comments keep theirs: "--" is not allowed there).
-    svg = _ID_OR_CLASS.sub(lambda m: m.group(0).replace(b"&#45;", b"-"), svg)
     return svg.decode("utf-8")
