@@ -362,12 +362,7 @@ def holdings(L: Lineage, system: str) -> dict[str, str]:
         Field id -> form, sorted by field id.
     """
     masks = L.held[system]
-    out = {}
-    for b in range(len(L.field_ids)):
-        r = _rank(masks, b) if masks[ANY] >> b & 1 else NFORMS
-        if r < NFORMS:
-            out[L.field_ids[b]] = FORMS[r]
-    return out
+    return {fid: FORMS[_rank(masks, L.bit[fid])] for fid in L.fields_in(masks[ANY])}
 
 
 def holders(L: Lineage, field_id: str) -> dict[str, str]:
