@@ -11,9 +11,14 @@ CONTROLLER_ROLES = ("controller", "joint_controller")
 PERSONAL = "aggregated"
 
 
+def is_personal(form: str) -> bool:
+    """Whether a field in `form` is still personal data (any form but anonymised)."""
+    return FORM_RANK[form] <= FORM_RANK[PERSONAL]
+
+
 def personal_fields(flow) -> tuple[str, ...]:
     """Return the fields a flow carries as personal data, i.e. in any form but anonymised."""
-    return tuple(u.field for u in flow.fields if FORM_RANK[u.form] <= FORM_RANK[PERSONAL])
+    return tuple(u.field for u in flow.fields if is_personal(u.form))
 
 
 def personal_mask(ctx, system_id: str) -> int:

@@ -15,9 +15,8 @@ anonymised is not personal data (GDPR Recital 26) and is never excess.
 """
 
 from lineage.findings import Hit
-from lineage.model.entities import FORM_RANK
 from lineage.model.types import ListOf, Text
-from lineage.rules.common import PERSONAL, category_matches, flows_with_needs, tier_severity
+from lineage.rules.common import category_matches, flows_with_needs, is_personal, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
 SEVERITY_NOTE = "by field tier"
@@ -29,7 +28,7 @@ def check(ctx, params):
     ignored = params.get("ignore_categories", ())
     for flow, needed in flows_with_needs(ctx):
         for use in flow.fields:
-            if use.field in needed or FORM_RANK[use.form] > FORM_RANK[PERSONAL]:
+            if use.field in needed or not is_personal(use.form):
                 continue
             category = ctx.model.fields[use.field].category
             if not category_matches(category, ignored):

@@ -14,8 +14,7 @@ anonymised is not personal data (GDPR Recital 26) and is not reported.
 """
 
 from lineage.findings import Hit
-from lineage.model.entities import FORM_RANK
-from lineage.rules.common import PERSONAL
+from lineage.rules.common import is_personal
 
 ID, NAME, TARGET = "RISK003", "special-data-without-condition", "flow"
 PARAMS: dict = {}
@@ -28,7 +27,7 @@ def check(ctx, params):
         condition = model.purposes[flow.purpose].special_condition if flow.purpose else "none"
         for use in flow.fields:
             special = model.field_info(use.field).special
-            if special == "none" or FORM_RANK[use.form] > FORM_RANK[PERSONAL]:
+            if special == "none" or not is_personal(use.form):
                 continue
             fits = condition == "art10" if special == "art10" else condition not in ("none", "art10")
             if not fits:
