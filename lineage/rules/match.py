@@ -183,6 +183,7 @@ def check(ctx, params):
     kind = params["target"]
     targets = model.systems if kind == "system" else model.flows
     wanted = params.get("holds") or params.get("carries")
+    template = params.get("message", "{target} matches rule {rule}")
     for tid, entity in targets.items():
         if not all(_matches(_resolve(ctx, entity, path), values) for path, values in params.get("where", {}).items()):
             continue
@@ -193,7 +194,6 @@ def check(ctx, params):
             if not fields:
                 continue
         target = f"{kind}:{tid}"
-        template = params.get("message", "{target} matches rule {rule}")
         message = template.format_map(_Values(target=target, id=tid, fields=", ".join(fields)))
         yield Hit(target, fields, message)
 
@@ -237,10 +237,10 @@ def _resolve(ctx, entity, path: str):
         if value is None:
             return None
         if isinstance(value, Entity):
-            if step in ("from", "to") and hasattr(value, "source"):
+            if step in ("from", "to") and isinstance(value, Flow):
                 value = model.systems[value.source if step == "from" else value.target]
                 continue
-            if step == "country" and type(value).__name__ == "System":
+            if step == "country" and isinstance(value, System):
                 value = model.country(value.id)
                 continue
             spec = attributes(type(value)).get(step)
