@@ -28,14 +28,15 @@ def check(ctx, params):
     """Yield a hit per receiving system in an unsafe third country."""
     model, L = ctx.model, ctx.lineage
     for sid, system in model.systems.items():
-        inbound = sorted(fid for _, _, fid in L.G.in_edges(sid, keys=True) if personal_fields(model.flows[fid]))
-        if not inbound:
-            continue
         country = model.country(sid)
         org = model.organizations[system.organization]
         if transfer_is_safe(country, org.transfer_safeguard):
             continue
-        received = sorted({f for fid in inbound for f in personal_fields(model.flows[fid])})
+        carried = {fid: personal_fields(model.flows[fid]) for _, _, fid in L.G.in_edges(sid, keys=True)}
+        inbound = sorted(fid for fid, fields in carried.items() if fields)
+        if not inbound:
+            continue
+        received = sorted({f for fields in carried.values() for f in fields})
         safeguard = org.transfer_safeguard or "not set"
         yield Hit(f"system:{sid}", tuple(received),
                   f"receives personal data in {country}, outside the EEA without full adequacy, and "
