@@ -286,19 +286,11 @@ def _finding_cells(f) -> str:
 
 
 def _scores(analysis) -> dict:
-    """System id -> RISK001 score, with the rule's params (empty without RISK001)."""
-    rule = analysis.ruleset.rules.get("RISK001")
-    if rule is None:
-        return {}
-    from lineage.rules.engine import RunContext
+    """System id -> RISK001 score, with the rule's threshold (empty without RISK001)."""
+    from lineage.outputs import exposure_scores
 
-    ctx = RunContext(analysis.model, analysis.lineage, None)
-    return {
-        "threshold": rule.params["threshold"],
-        "by_system": {
-            sid: rule.module.score(ctx, sid, rule.params) for sid in analysis.model.systems
-        },
-    }
+    rule, by_system = exposure_scores(analysis)
+    return {"threshold": rule.params["threshold"], "by_system": by_system} if rule else {}
 
 
 def _systems(analysis, scores) -> list[str]:
