@@ -66,12 +66,16 @@ def did_you_mean(word: str, candidates) -> str:
     --------
     >>> did_you_mean("retension", ["retention", "exposure"])
     " (did you mean 'retention'?)"
+    >>> did_you_mean("min001", ["MIN001", "MIN002"])
+    " (did you mean 'MIN001'?)"
     >>> did_you_mean("zzz", ["retention"])
     ''
     """
     import difflib
 
-    close = difflib.get_close_matches(str(word), sorted(map(str, candidates)), n=1, cutoff=0.6)
+    names = sorted(map(str, candidates))
+    same_but_case = [name for name in names if name.lower() == str(word).lower()]
+    close = same_but_case or difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

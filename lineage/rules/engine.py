@@ -165,7 +165,16 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
                 if not (isinstance(value, Scalar) and value.kind == "null"):
                     errors.append(LineageError(value.loc, "'rules' must be a list of rules"))
                 continue
+            first_seen: dict[str, Loc] = {}
             for node in value.items:
+                id_node = node.get("id") if isinstance(node, Mapping) else None
+                if isinstance(id_node, Scalar) and id_node.text in first_seen:
+                    # within one file a second entry is a slip, not an override (those come from later folders)
+                    errors.append(LineageError(id_node.loc, f"duplicate rule id '{id_node.text}' "
+                                                            f"(first declared at {first_seen[id_node.text]})"))
+                    continue
+                if isinstance(id_node, Scalar):
+                    first_seen[id_node.text] = id_node.loc
                 _apply_rule(ruleset, node, errors, builtin)
         else:
             errors.append(LineageError(key.loc, f"unknown key '{key.text}'"

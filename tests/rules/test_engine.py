@@ -152,6 +152,31 @@ def test_new_id_without_check_is_an_error(tmp_path):
     assert line.startswith("rules/custom.yaml:2:9: error: no check named 'MIN01' (did you mean 'MIN001'?)")
 
 
+def test_rule_ids_are_case_sensitive_and_the_hint_says_so(tmp_path):
+    project(tmp_path, {"custom.yaml": "rules:\n  - id: min001\n    severity: low\n"})
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 2
+    (line,) = errors(result)
+    assert line.startswith("rules/custom.yaml:2:9: error: no check named 'min001' (did you mean 'MIN001'?)")
+
+
+def test_a_rule_id_twice_in_one_file_is_an_error_naming_both(tmp_path):
+    match = "    check: match\n    target: system\n    message: '{target}'\n"
+    project(tmp_path, {"custom.yaml": f"rules:\n  - id: ORG-1\n{match}  - id: ORG-1\n{match}"})
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 2
+    assert errors(result) == ["rules/custom.yaml:6:9: error: duplicate rule id 'ORG-1' "
+                              "(first declared at rules/custom.yaml:2:9)"]
+
+
+def test_a_later_folder_may_override_a_rule_of_an_earlier_one(tmp_path):
+    match = "    check: match\n    target: system\n    message: '{target}'\n"
+    write_files(tmp_path, {"team/a.yaml": f"rules:\n  - id: ORG-1\n{match}",
+                           "project/b.yaml": "rules:\n  - id: ORG-1\n    severity: critical\n"})
+    pack = load_rules([tmp_path / "team", tmp_path / "project"])
+    assert pack.rules["ORG-1"].severity == "critical"
+
+
 def test_param_errors_are_located(tmp_path):
     project(tmp_path, {"custom.yaml": """\
         rules:
