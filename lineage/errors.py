@@ -83,17 +83,42 @@ class OutputError(Exception):
     """A file the user asked for cannot be written; the message says which and why."""
 
 
+_INPUTS: set = set()  # resolved paths of the files this run read: outputs never overwrite them
+
+
+def read_input(path) -> bytes:
+    """Read a file the user wrote (model, rules, settings, import source) and remember it.
+
+    :func:`write_output` refuses to overwrite a file read this way, so that
+    ``-o flows/flows.yaml`` cannot destroy the model it was made from.
+
+    Raises
+    ------
+    OSError
+        As :meth:`pathlib.Path.read_bytes`; callers report it with the file's name.
+    """
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    _INPUTS.add(Path(path).resolve())
+    return data
+
+
 def write_output(path, data: str | bytes) -> None:
     """Write `data` to `path` (text as UTF-8), creating missing parent folders.
 
     Raises
     ------
     OutputError
-        When `path` is a folder, a part of it is a file, or the system refuses.
+        When `path` is a folder, a part of it is a file, an input file of
+        this run, or the system refuses.
     """
     from pathlib import Path
 
     path = Path(path)
+    if path.resolve() in _INPUTS:
+        raise OutputError(f"cannot write {path.as_posix()}: it is an input of this run (a model, rule or "
+                          "settings file); choose another output file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, str):

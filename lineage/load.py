@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from lineage.errors import InputErrors, LineageError, Loc
+from lineage.errors import InputErrors, LineageError, Loc, read_input
 
 #: Expanded size of a document may exceed its distinct node count by this
 #: factor (plus ``ALIAS_SLACK``) before it is treated as an alias bomb.
@@ -153,7 +153,7 @@ def _read(path: Path) -> Source:
     if not path.exists():
         raise InputErrors(_broken(path))
     try:
-        return Source(shown, path.read_bytes())
+        return Source(shown, read_input(path))
     except OSError as exc:
         raise InputErrors([LineageError(Loc(shown, 0, 0), f"cannot read: {exc.strerror or exc}")]) from None
 

@@ -188,6 +188,24 @@ def test_outputs_that_cannot_be_written(tmp_path, args):
     assert (tmp_path / "flows" / "m.yaml").read_text() == BASE
 
 
+@pytest.mark.parametrize("args", [
+    ["check", "flows", "--output", "flows/m.yaml"],
+    ["check", "flows", "--output-sarif", "./flows/../flows/m.yaml"],
+    ["check", "flows", "--write-baseline", "rules/r.yaml"],
+    ["check", "flows", "--output-junit", "lineage.yaml"],
+    ["render", "flows", "--format", "dot", "-o", "flows/m.yaml"],
+    ["ropa", "flows", "-o", "flows/m.yaml"],
+    ["report", "flows", "-o", "flows/m.yaml"],
+])
+def test_outputs_never_overwrite_an_input(tmp_path, args):
+    inputs = {"flows/m.yaml": BASE, "rules/r.yaml": "rules: []\n", "lineage.yaml": "settings: {fail_on: high}\n"}
+    write_files(tmp_path, inputs)
+    result = run_cli(*args, cwd=tmp_path)
+    _invalid(result)
+    assert "it is an input of this run" in result.stderr
+    assert {name: (tmp_path / name).read_text() for name in inputs} == inputs
+
+
 def test_unwritable_output_with_json_format_prints_json_errors(tmp_path):
     write_files(tmp_path, {"flows/m.yaml": BASE})
     (tmp_path / "adir").mkdir()

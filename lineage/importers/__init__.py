@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from lineage.errors import InputErrors, LineageError, Loc
+from lineage.errors import InputErrors, LineageError, Loc, read_input
 from lineage.load import display_path
 
 #: Country assumed (and marked TODO) where the source names none.
@@ -82,7 +82,7 @@ def read_yaml(path: Path) -> Any:
     if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
         raise problem(where, "not a regular file")
     try:
-        data = path.read_bytes()
+        data = read_input(path)
     except OSError as exc:
         raise problem(where, f"cannot read: {exc.strerror or exc}") from None
     try:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
+from lineage.errors import InputErrors, LineageError, Loc, did_you_mean, read_input
 from lineage.findings import SEVERITIES, Finding, Hit, at_least, fingerprint
 from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
@@ -134,7 +134,10 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
         except InputErrors as exc:
             errors.extend(exc.errors)
     if settings_file is not None and Path(settings_file).is_file():
-        sources.append([Source(str(settings_file), Path(settings_file).read_bytes())])
+        try:
+            sources.append([Source(str(settings_file), read_input(settings_file))])
+        except OSError as exc:
+            errors.append(LineageError(Loc(str(settings_file), 0, 0), f"cannot read: {exc.strerror or exc}"))
     settings: list[Node] = []
     for group in sources:
         try:
