@@ -534,13 +534,27 @@ def render(
         typer.echo(data if fmt == "png" else data.decode("utf-8"), nl=False)
         return
     if check_only:
-        if output.is_file() and output.read_bytes() == data:
-            typer.echo(f"{output} is up to date", err=True)
-            return
-        typer.echo(f"{output} is stale: render it again without --check and commit it", err=True)
-        raise typer.Exit(1)
+        _compare_map(output, data)
+        return
     _write(data, output)
     typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
+
+
+def _compare_map(output: Path, data: bytes) -> None:
+    """``render --check``: exit 0 when `output` holds `data`, 1 when missing or stale, 2 when unreadable."""
+    if output.is_dir():
+        misuse(f"cannot compare with {output.as_posix()}: it is a folder")
+    if not output.exists():
+        typer.echo(f"{output} does not exist: render it without --check and commit it", err=True)
+        raise typer.Exit(1)
+    try:
+        same = output.read_bytes() == data
+    except OSError as exc:
+        misuse(f"cannot read {output.as_posix()}: {exc.strerror or exc}")
+    if not same:
+        typer.echo(f"{output} is stale: render it again without --check and commit it", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{output} is up to date", err=True)
 
 
 @app.command("trace")

@@ -27,7 +27,12 @@ def test_stale_map_fails_and_is_left_alone(tmp_path):
     assert result.code == 1 and "is stale" in result.stderr
     assert stale.read_text() == "<svg/>"
     missing = run_cli("render", str(REPO / "flows"), "-o", str(tmp_path / "none.svg"), "--check")
-    assert missing.code == 1 and not (tmp_path / "none.svg").exists()
+    assert missing.code == 1 and "does not exist" in missing.stderr and not (tmp_path / "none.svg").exists()
+
+
+def test_check_against_a_folder_is_misuse(tmp_path):
+    result = run_cli("render", str(REPO / "flows"), "-o", str(tmp_path), "--check")
+    assert result.code == 2 and "it is a folder" in result.stderr
 
 
 def test_check_needs_an_output_file():
