@@ -160,14 +160,39 @@ def quote(text) -> str:
     >>> print(quote('Say "hi" & <bye> \\o/\nnext'))
     "Say \"hi\" &amp; <bye> \\o/\nnext"
     """
-    s = (
-        clean(text)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("&", "&amp;")
-        .replace("\n", "\\n")
-    )
-    return f'"{s}"'
+    text = clean(text)
+    escaped = _escape(text)
+    if len(escaped.encode("utf-8")) > MAX_DOT_STRING:
+        escaped = _escape(_shorten(text, MAX_DOT_STRING))
+    return f'"{escaped}"'
+
+
+#: Graphviz's lexer refuses a quoted string over 16,384 bytes ("longer than 16384?"):
+#: a tooltip listing thousands of fields is cut below that, saying how much is left out.
+MAX_DOT_STRING = 16_000
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;").replace("\n", "\\n")
+
+
+def _shorten(text: str, budget: int) -> str:
+    """Keep the first lines of `text` whose escaped form fits in `budget` bytes, and say what is cut.
+
+    A character escapes to at most 5 bytes (``&amp;``) and UTF-8 takes at most
+    4, so a line too long for what is left is cut to a fifth of it.
+    """
+    budget -= 100  # room for the note
+    kept: list[str] = []
+    for line in text.split("\n"):
+        size = len(_escape(line).encode("utf-8")) + 2  # and the escaped newline
+        if size > budget:
+            kept.append(line[: budget // 5])
+            break
+        kept.append(line)
+        budget -= size
+    cut = len(text) - len("\n".join(kept))
+    return "\n".join(kept) + f"\n… ({cut:,} more characters not shown)"
 
 
 def html(text) -> str:

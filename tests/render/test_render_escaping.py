@@ -8,6 +8,8 @@ import subprocess
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lineage.model import model_from_text
 from lineage.pipeline import analyse, load_ruleset
@@ -81,6 +83,40 @@ def hostile():
 )
 def test_quote(text, expected):
     assert dot.quote(text) == expected
+
+
+@given(st.lists(st.text(alphabet='a&"\\\né<', max_size=60), max_size=900))
+@settings(max_examples=40, deadline=None)
+def test_a_quoted_string_stays_within_graphviz_limit(lines):
+    text = "\n".join(lines)
+    quoted = dot.quote(text)
+    assert len(quoted.encode("utf-8")) <= 16_384
+    if len(quoted) < dot.MAX_DOT_STRING:  # short texts are kept whole
+        assert quoted == '"' + dot._escape(dot.clean(text)) + '"'
+    else:
+        assert quoted.endswith('more characters not shown"')
+    body = quoted[1:-1].replace("\\\\", "")  # an escape is never split at the cut
+    assert not body.endswith("\\") and body.count('"') == body.count('\\"')
+
+
+@needs_dot
+def test_a_system_holding_thousands_of_fields_renders(tmp_path):
+    names = [f"field_{i:04d}_with_a_long_descriptive_name" for i in range(3000)]
+    listed = ", ".join(names)
+    model = model_from_text(textwrap.dedent(f"""\
+        fields: [{", ".join(f"{{id: {n}, category: identity.name}}" for n in names)}]
+        subjects: [{{id: s}}]
+        purposes: [{{id: p, legal_basis: contract, needs: [{names[0]}], max_retention: P1Y}}]
+        organizations: [{{id: o, role: controller, country: FR}}]
+        systems:
+          - {{id: a, organization: o, type: database, retention: P1Y,
+              collects: [{{subject: s, purpose: p, fields: [{listed}]}}]}}
+          - {{id: b, organization: o, type: database, retention: P1Y}}
+        flows: [{{id: ab, from: a, to: b, purpose: p, fields: [{listed}]}}]
+        """))
+    svg = dot.render(select(analyse(model, load_ruleset())), "svg")
+    assert {"system-a", "system-b", "flow-ab"} <= groups(svg).keys()
+    assert b"more characters not shown" in svg
 
 
 def test_html_and_mermaid_text():
