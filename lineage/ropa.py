@@ -18,7 +18,9 @@ itself plus every organization whose chain ends at it. A collection, or a
 flow with an end in the sphere, is processing of the controller for the
 collection's or flow's purpose. Recipients, transfers, time limits and
 security measures of a (controller, purpose) record are read from those
-collections and flows.
+collections and flows. Two controllers processing the same purpose are joint
+controllers when either has the role ``joint_controller``; each record names
+the other.
 
 References
 ----------
@@ -379,16 +381,20 @@ def _controller_record(
     # (a) controller and joint controllers
     if controller:
         items += _org_items(model, controller)
+        # joint when either side declares it: a controller processing the purpose with a
+        # joint controller names it, and the joint controller names the controller back
+        is_joint = model.organizations[controller].role == "joint_controller"
         joint = sorted(
             o
             for o in sharing.get(purpose_id, ())
-            if o != controller and model.organizations[o].role == "joint_controller"
+            if o != controller
+            and (is_joint or model.organizations[o].role == "joint_controller")
         )
         if joint:
             joint_values = tuple(
                 f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint
             )
-        elif model.organizations[controller].role == "joint_controller":
+        elif is_joint:
             joint_values = (
                 (
                     f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "

@@ -228,6 +228,33 @@ def test_joint_controllers_name_each_other(tmp_path):
     )
 
 
+def test_a_controller_and_a_joint_controller_name_each_other(tmp_path):
+    extra = """\
+    organizations:
+      - {id: partner, name: Partner, role: joint_controller, country: BE}
+      - {id: other, name: Other, role: controller, country: DE}
+    systems:
+      - id: shared
+        organization: partner
+        collects: [{subject: migrants, purpose: casework, fields: [full_name]}]
+      - id: own
+        organization: other
+        collects: [{subject: migrants, purpose: training, fields: [email]}]
+    """
+    result = run_cli(
+        "ropa", model_dir(tmp_path, BASE, extra), "-f", "csv", "--view", "controller", cwd=tmp_path
+    )
+    assert result.code == 0, result
+    joint = {(r["organization"], r["purpose"]): r["joint_controllers"] for r in rows(result.stdout)}
+    assert joint == {
+        ("office", "casework"): "Partner (partner), BE",
+        ("partner", "casework"): "office, FR",
+        # two controllers, neither joint, each process training: independent controllers
+        ("office", "training"): "none",
+        ("other", "training"): "none",
+    }
+
+
 def test_csv_quotes_hostile_text(tmp_path):
     name = 'Acme, "Quoted"\nsecond line'
     text = edited(
