@@ -680,8 +680,33 @@ def render(recs: list[Record], fmt: str = "markdown") -> str:
     return {"markdown": render_markdown, "csv": render_csv}[fmt](recs)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    r"""Return `text` safe to open in a spreadsheet: a formula-like start gets a ``'`` before it.
+
+    The record has no placeholder that starts with one of :data:`FORMULA_STARTS`
+    (its gaps are ``none``, ``MISSING: ...`` or an empty cell), so every such
+    cell comes from a name or description of the model and is neutralised.
+
+    References
+    ----------
+    OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> csv_cell('=HYPERLINK("http://evil")'), csv_cell("-"), csv_cell("\tx"), csv_cell("a=b")
+    ('\'=HYPERLINK("http://evil")', "'-", "'\tx", 'a=b')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def render_csv(recs: list[Record]) -> str:
     r"""Return one CSV row per record under :data:`COLUMNS` (RFC 4180: CRLF, quoted as needed).
+
+    Cells that a spreadsheet would run as a formula are neutralised (:func:`csv_cell`).
 
     Examples
     --------
@@ -693,7 +718,7 @@ def render_csv(recs: list[Record]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for rec in recs:
-        writer.writerow(rec.row())
+        writer.writerow({column: csv_cell(value) for column, value in rec.row().items()})
     return out.getvalue()
 
 

@@ -255,6 +255,39 @@ def test_a_controller_and_a_joint_controller_name_each_other(tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1 Agency", "'+1 Agency"),
+        ("-", "'-"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTabbed", "'\tTabbed"),
+        ("\rReturned", "'\rReturned"),
+        ("Acme = good", "Acme = good"),
+    ],
+)
+def test_csv_cells_cannot_start_a_formula(tmp_path, name, cell):
+    quoted = json.dumps(name)  # a JSON string is a YAML double-quoted scalar
+    text = edited(
+        ("{id: office, role: controller", f"{{id: office, name: {quoted}, role: controller"),
+        ("    processor_for: office\n", f"    name: {quoted}\n    processor_for: office\n"),
+    )
+    result = run_cli("ropa", model_dir(tmp_path, text), "-f", "csv", cwd=tmp_path)
+    assert result.code == 0, result
+    recs = {(r["view"], r["organization"], r["purpose"]): r for r in rows(result.stdout)}
+    assert recs[("controller", "office", "training")]["organization_name"] == cell
+    trainer = recs[("processor", "trainer", "")]
+    assert trainer["organization_name"] == cell
+    # a cell made of several values starts with the name too
+    assert trainer["controllers_served"] == f"{cell} (office), FR"
+    training = recs[("controller", "office", "training")]
+    assert training["recipients"] == f"{cell} (trainer): processor, FR"
+    # Markdown is not a spreadsheet: it keeps the name as written
+    md = run_cli("ropa", tmp_path / "flows", cwd=tmp_path).stdout
+    assert "'" + name not in md
+
+
 def test_csv_quotes_hostile_text(tmp_path):
     name = 'Acme, "Quoted"\nsecond line'
     text = edited(
