@@ -6,7 +6,9 @@ CLI's choices. Modules are imported only when used.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 
 FORMATS = {
     "text": "text",
@@ -46,3 +48,30 @@ def exposure_scores(analysis, systems=None):
     ctx = RunContext(analysis.model, analysis.lineage, None)
     ids = analysis.model.systems if systems is None else systems
     return rule, {sid: rule.module.score(ctx, sid, rule.params) for sid in ids}
+
+
+def repo_path(file: str) -> str:
+    """Return `file` relative to the root of the git work tree holding it, with forward slashes.
+
+    Code scanning and workflow annotations resolve paths from the repository
+    root, whatever folder lineage ran in. Outside a work tree the path is
+    returned as given (relative to the current folder, as the user typed it).
+    """
+    file = file.replace("\\", "/")
+    path = os.path.abspath(file)
+    root = _work_tree(os.path.dirname(path))
+    if root is None:
+        return file
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=256)
+def _work_tree(folder: str) -> str | None:
+    """Return the nearest folder at or above `folder` holding ``.git`` (a folder, or a file in a worktree)."""
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        up = os.path.dirname(folder)
+        if up == folder:
+            return None
+        folder = up

@@ -11,6 +11,7 @@ counts what was not annotated (waived findings never are). The job summary
 from __future__ import annotations
 
 from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
+from lineage.outputs import repo_path
 
 LEVELS = {
     "critical": "error",
@@ -47,7 +48,7 @@ def escape_property(text: str) -> str:
 def annotation(finding) -> str:
     """Return the workflow command that annotates `finding` at its file:line:col."""
     props = {
-        "file": finding.loc.file,
+        "file": repo_path(finding.loc.file),
         "line": str(max(1, finding.loc.line)),
         "col": str(max(1, finding.loc.column)),
         "title": f"{finding.rule} {finding.name}",

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from lineage import __version__
 from lineage.findings import SEVERITY_RANK
+from lineage.outputs import repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://lineage.dev"
@@ -155,9 +156,11 @@ def _check_uri(rule) -> str:
 def artifact_uri(file: str) -> str:
     r"""Return a finding's file as a SARIF artifact URI: relative, with forward slashes.
 
-    A leading ``./`` is dropped and an absolute path under the current folder
-    becomes relative; an absolute path elsewhere becomes a ``file://`` URI.
-    Characters outside RFC 3986's unreserved set are percent-encoded.
+    Inside a git work tree the path is relative to its root, as code
+    scanning resolves it, wherever lineage ran. Elsewhere a leading ``./`` is
+    dropped and an absolute path under the current folder becomes relative;
+    an absolute path outside it becomes a ``file://`` URI. Characters outside
+    RFC 3986's unreserved set are percent-encoded.
 
     Examples
     --------
@@ -166,8 +169,8 @@ def artifact_uri(file: str) -> str:
     >>> artifact_uri("flows\\flows.yaml")
     'flows/flows.yaml'
     """
-    text = file.replace("\\", "/")
-    if os.path.isabs(file) or text.startswith("/"):
+    text = repo_path(file)
+    if os.path.isabs(text) or text.startswith("/"):
         rel = os.path.relpath(file)
         if rel.startswith(".."):
             return Path(file).resolve().as_uri()
@@ -216,7 +219,7 @@ def _category(category: str | None, analysis) -> str:
     """``automationDetails.id``: the category, ending in ``/`` (no run id)."""
     if category is None:
         category = "lineage"
-        files = [PurePosixPath(f.replace("\\", "/")) for f in analysis.model.files]
+        files = [PurePosixPath(repo_path(f)) for f in analysis.model.files]
         if files:
             root = os.path.commonpath([str(p.parent) for p in files]).replace("\\", "/")
             root = re.sub(r"^(\.\./|\./|/)+", "", root + "/").strip("/")

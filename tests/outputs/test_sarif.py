@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import REPO, run_cli
+from helpers import REPO, git_commit_all, run_cli
 
 from lineage import __version__
 from lineage.outputs import sarif
@@ -207,6 +207,25 @@ def test_artifact_uri(tmp_path, monkeypatch):
     assert sarif.artifact_uri(str(tmp_path / "flows" / "a b.yaml")) == "flows/a%20b.yaml"
     outside = Path(os.path.abspath(os.sep)) / "elsewhere" / "a.yaml"
     assert sarif.artifact_uri(str(outside)).startswith("file:///")
+
+
+def test_paths_and_category_are_relative_to_the_repository_wherever_lineage_runs(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "flows", repo / "flows")
+    git_commit_all(repo)
+    runs = [("check", "..", "--format", "sarif", repo / "flows" / "systems"),
+            ("check", "flows", "--format", "sarif", repo),
+            ("check", str(repo / "flows"), "--format", "sarif", tmp_path)]
+    seen = set()
+    for *args, cwd in runs:
+        run = json.loads(run_cli(*args, cwd=cwd).stdout)["runs"][0]
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+        seen.add((run["automationDetails"]["id"], frozenset(uris)))
+    ((category, uris),) = seen
+    assert category == "lineage/flows/"
+    assert "flows/systems/trainer.yaml" in uris and all(u.startswith("flows/") for u in uris)
+    annotations = run_cli("check", "..", "--format", "github", cwd=repo / "flows" / "systems").stdout
+    assert "::error file=flows/systems/trainer.yaml,line=" in annotations
 
 
 def test_a_custom_match_rule_is_described(tmp_path):
