@@ -333,6 +333,8 @@ def check(
         _check_format(fmt, tuple(outputs.FORMATS))
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
+    given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
+    given = {fmt_: path for fmt_, path in given.items() if path is not None}
     try:
         with for_terminal() as progress:
             analysis = analyse_folder(model, rules, day, progress)
@@ -346,7 +348,7 @@ def check(
 
             apply_baseline(analysis, baseline)
     except InputErrors as exc:
-        fail(exc, "json" if fmt == "json" else "text")
+        _report_input_errors(exc, fmt or "text", output, given)
     if fail_on:
         analysis.ruleset.fail_on = fail_on
     if write_baseline is not None:
@@ -357,8 +359,7 @@ def check(
         except OutputError as exc:
             misuse(str(exc), fmt)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
-    given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
-    extra_outputs.update({fmt_: path for fmt_, path in given.items() if path is not None})
+    extra_outputs.update(given)
     for extra_fmt, path in sorted(extra_outputs.items()):
         _write(outputs.render(extra_fmt, analysis), path, fmt)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
@@ -370,6 +371,20 @@ def check(
         _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking else 0)
+
+
+def _report_input_errors(exc: InputErrors, fmt: str, output: Path | None, files: dict[str, Path]) -> None:
+    """``check`` on invalid input: every report asked for says why (CI uploads them), then exit 2."""
+    from lineage import outputs
+
+    for extra_fmt, path in sorted(files.items()):
+        _write(outputs.render_errors(extra_fmt, exc.errors), path, fmt)
+    if fmt != "json":
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+    if fmt != "text" or output is not None:
+        _write(outputs.render_errors(fmt, exc.errors), output, fmt)
+    raise typer.Exit(2)
 
 
 def _echo_text(report: str) -> None:

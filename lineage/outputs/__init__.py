@@ -26,6 +26,17 @@ def render(fmt: str, analysis, **options) -> str:
     return module.render(analysis, **options)
 
 
+def render_errors(fmt: str, errors) -> str:
+    """Render input errors (a list of :class:`~lineage.errors.LineageError`) in format `fmt`.
+
+    When the model cannot be checked, CI still gets each report it asked
+    for: a SARIF log whose invocation failed, a JUnit error per input error,
+    annotations on the offending lines, a job summary that says why.
+    """
+    module = importlib.import_module(f"lineage.outputs.{FORMATS[fmt]}")
+    return module.render_errors(errors)
+
+
 def exposure_scores(analysis, systems=None):
     """Return the RISK001 rule and the exposure score of each system (text, JSON, diff, maps).
 

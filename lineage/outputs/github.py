@@ -47,15 +47,20 @@ def escape_property(text: str) -> str:
 
 def annotation(finding) -> str:
     """Return the workflow command that annotates `finding` at its file:line:col."""
-    props = {
-        "file": repo_path(finding.loc.file),
-        "line": str(max(1, finding.loc.line)),
-        "col": str(max(1, finding.loc.column)),
-        "title": f"{finding.rule} {finding.name}",
-    }
+    return _command(LEVELS[finding.severity], finding.loc, f"{finding.rule} {finding.name}",
+                    f"{finding.target}: {finding.message}")
+
+
+def render_errors(errors) -> str:
+    """Return an ``::error`` annotation on each input error's line (all of them: there are few)."""
+    return "".join(_command("error", e.loc, "lineage: invalid input", e.message) + "\n" for e in errors)
+
+
+def _command(level: str, loc, title: str, message: str) -> str:
+    props = {"file": repo_path(loc.file), "line": str(max(1, loc.line)), "col": str(max(1, loc.column)),
+             "title": title}
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
-    message = escape_data(f"{finding.target}: {finding.message}")
-    return f"::{LEVELS[finding.severity]} {head}::{message}"
+    return f"::{level} {head}::{escape_data(message)}"
 
 
 def render(analysis, per_level: int = PER_LEVEL) -> str:

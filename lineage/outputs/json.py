@@ -25,6 +25,11 @@ def render(analysis, explain: bool = False) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_errors(errors) -> str:
+    """Return ``{"errors": [{"file", "line", "column", "message"}]}`` (SPEC section 4)."""
+    return json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False) + "\n"
+
+
 def scores(analysis) -> list[dict]:
     """Return the RISK001 exposure score of every system, with its terms."""
     from lineage.outputs import exposure_scores

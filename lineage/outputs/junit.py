@@ -63,6 +63,20 @@ def render(analysis, passed: bool = True) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def render_errors(errors) -> str:
+    """Return a ``lineage input`` suite with one ``<error>`` testcase per input error."""
+    root = ET.Element("testsuites", name="lineage")
+    suite = ET.SubElement(root, "testsuite", name="lineage input")
+    for e in errors:
+        case = ET.SubElement(suite, "testcase", classname=_clean(e.loc.file), name=_clean(str(e.loc)),
+                             file=_clean(e.loc.file), line=str(e.loc.line))
+        ET.SubElement(case, "error", type="invalid-input", message=_clean(e.message)).text = _clean(str(e))
+    _count(suite)
+    _count(root)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
 def testcase_name(finding) -> str:
     """E.g. ``[HIGH][MIN001] excess-field flow:cir-to-trainer nationality``."""
     name = f"[{finding.severity.upper()}][{finding.rule}] {finding.name} {finding.target}"
@@ -103,7 +117,7 @@ def _count(element) -> None:
     cases = list(element.iter("testcase"))
     element.set("tests", str(len(cases)))
     element.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
-    element.set("errors", "0")
+    element.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
     element.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
 
 

@@ -51,6 +51,22 @@ def render(analysis, max_chars: int = MAX_CHARS) -> str:
     return _report(analysis, ordered, lo)
 
 
+def render_errors(errors, max_chars: int = MAX_CHARS) -> str:
+    """Say that the model could not be checked, and list the input errors (as many as fit)."""
+    head = [MARKER, "## lineage: personal-data flow check", "",
+            f"**The model could not be checked**: {len(errors)} input error{'' if len(errors) == 1 else 's'} "
+            "(fix them, then run the check again).", "", "| where | error |", "|---|---|"]
+    rows, size = [], sum(len(line) + 1 for line in head) + 200
+    for e in errors:
+        row = f"| {_code(str(e.loc))} | {cell(e.message)} |"
+        size += len(row) + 1
+        if size > max_chars:
+            rows.append(f"\n{len(errors) - len(rows)} more errors left out; see the job log.")
+            break
+        rows.append(row)
+    return "\n".join([*head, *rows]) + "\n"
+
+
 def _priority(finding):
     """Open findings, most severe first, then waived ones; report order within."""
     return (finding.waived, -SEVERITY_RANK[finding.severity], finding.sort_key)

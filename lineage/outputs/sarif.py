@@ -116,22 +116,41 @@ def document(
             "see the JSON or text report for the full list",
         }
     run = {
-        "tool": {
-            "driver": {
-                "name": "lineage",
-                "fullName": f"lineage {__version__}",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }
-        },
+        "tool": _tool(rules),
         "automationDetails": {"id": _category(category, analysis)},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": properties,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render_errors(errors) -> str:
+    """Return a SARIF log with no results whose invocation failed, one notification per input error.
+
+    ``upload-sarif`` accepts it, so a workflow that uploads with ``if: always()``
+    does not fail a second time on a missing file.
+    """
+    notifications = []
+    for e in errors:
+        note: dict = {"level": "error", "message": {"text": e.message}}
+        location: dict = {"artifactLocation": {"uri": artifact_uri(e.loc.file)}}
+        if e.loc.line:
+            location["region"] = {"startLine": e.loc.line, "startColumn": max(1, e.loc.column)}
+        note["locations"] = [{"physicalLocation": location}]
+        notifications.append(note)
+    run = {
+        "tool": _tool([]),
+        "invocations": [{"executionSuccessful": False, "toolExecutionNotifications": notifications}],
+        "results": [],
+    }
+    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def _tool(rules: list[dict]) -> dict:
+    return {"driver": {"name": "lineage", "fullName": f"lineage {__version__}", "version": __version__,
+                       "semanticVersion": __version__, "informationUri": INFORMATION_URI, "rules": rules}}
 
 
 def help_uri(rule_id: str, ruleset=None) -> str:

@@ -54,3 +54,8 @@ def explain_lines(analysis) -> list[str]:
         out.append(f"  {sid}: {s.total:g} = {s.dpc:g} x {s.ei:g} + {s.cb:g}{mark}")
         out.extend(f"      {term.name:<24} {term.value:>5g}  {term.why}" for term in s.terms)
     return out
+
+
+def render_errors(errors) -> str:
+    """Return one ``file:line:col: error: message`` line per input error."""
+    return "".join(f"{e}\n" for e in errors)

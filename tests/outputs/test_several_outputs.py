@@ -54,3 +54,31 @@ def test_github_format_with_sarif_and_summary_files(tmp_path):
         json.loads((tmp_path / "lineage.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
     )
     assert "<!-- lineage-report -->" in summary.read_text(encoding="utf-8")
+
+
+def test_invalid_input_still_gives_every_report_asked_for(tmp_path):
+    import jsonschema
+
+    from .test_sarif import SCHEMA
+
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "m.yaml").write_text(
+        "fields:\n  - {id: a, category: identity.name}\nsystems:\n  - {id: s, organisation: x}\n")
+    paths = {fmt: tmp_path / f"out.{fmt}" for fmt in ("sarif", "junit", "json", "markdown")}
+    result = run_cli("check", "flows", "--format", "github",
+                     *(arg for fmt, path in paths.items() for arg in (f"--output-{fmt}", str(path))), cwd=tmp_path)
+    assert result.code == 2
+    expected = "flows/m.yaml:4:13: error: unknown key 'organisation' (did you mean 'organization'?)"
+    assert expected in result.stderr.splitlines()
+    assert ("::error file=flows/m.yaml,line=4,col=13,title=lineage%3A invalid input::unknown key 'organisation' "
+            "(did you mean 'organization'?)") in result.stdout.splitlines()
+    sarif = json.loads(paths["sarif"].read_text())
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    (invocation,) = sarif["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False and sarif["runs"][0]["results"] == []
+    notes = invocation["toolExecutionNotifications"]
+    assert {(n["locations"][0]["physicalLocation"]["region"]["startLine"], n["message"]["text"]) for n in notes} >= {
+        (4, "unknown key 'organisation' (did you mean 'organization'?)")}
+    root = ET.parse(paths["junit"]).getroot()
+    assert int(root.get("errors")) == len(notes) == len(json.loads(paths["json"].read_text())["errors"])
+    assert "**The model could not be checked**" in paths["markdown"].read_text()
