@@ -14,15 +14,20 @@ whom, whether keys were safe) decide.
 
 Severity
 --------
-SE = DPC x EI + CB (ENISA 2013). DPC and EI are RISK001's terms
-(:func:`lineage.rules.risk001_high_risk_node.score`, with the merged pack's
-RISK001 params): the highest tier held in a personal form, raised for
-vulnerable subjects or children, and the ease of identification from the
-identifiers held. CB is that of the breach, not RISK001's design-time
-circumstances: loss of confidentiality (0.5 unknown recipients, 0.25 known
-recipients, 0 no evidence of further processing) plus 0.5 for malicious
-intent; 0.5 + 0.5 by default. Bands: below 2 low, below 3 medium, below 4
-high, else very high.
+SE = DPC x EI + CB (ENISA 2013). DPC is ENISA's data processing context, not
+RISK001's tiers: the highest :func:`enisa_dpc` among the fields held in a
+personal form, its base score, or its score raised in context when the data
+concern vulnerable people or children, who then also add RISK001's
+``vulnerable_uplift`` weight (from the merged pack's RISK001 params), capped
+at 4. EI is RISK001's ease of identification from the identifiers held
+(:func:`lineage.rules.risk001_high_risk_node.score`). CB is that of the
+breach, not RISK001's design-time circumstances: loss of confidentiality
+(0.5 unknown recipients, 0.25 known recipients, 0 no evidence of further
+processing) plus 0.5 for malicious intent; 0.5 + 0.5 by default. Bands:
+below 2 low, below 3 medium, below 4 high, else very high. ENISA's worked
+example, names, contact details, nationality and permit type of vulnerable
+migrants posted online: DPC 3 + 1, EI 1, CB 1, SE 5, very high; without
+the vulnerability, DPC 1 and SE 2, medium.
 
 Notification
 ------------
@@ -53,6 +58,7 @@ from dataclasses import dataclass, field
 from lineage import ropa
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model.entities import FORM_RANK, FORMS
+from lineage.model.taxonomy import ENISA_DPC, parent
 from lineage.trace import unknown
 
 #: ENISA CB for loss of confidentiality, by what is known of the recipients.
@@ -97,6 +103,55 @@ def band(se: float) -> str:
         if se < limit:
             return name
     return "very high"
+
+
+def enisa_dpc(model, field_id: str) -> tuple[int, int, str]:
+    """Return ENISA's data processing context (DPC) of a field: base, raised in context, source.
+
+    Parameters
+    ----------
+    model : Model
+        The validated model.
+    field_id : str
+        A field of `model`.
+
+    Returns
+    -------
+    tuple[int, int, str]
+        The base score (1..4), the score raised in context (for vulnerable people or
+        children), and where they come from: the category, ``(as ANCESTOR)`` for a
+        custom category that inherits a built-in one, ``(tier N)`` for a custom
+        category with no built-in ancestor (base 1, raised to its tier), or
+        ``(tier 4)`` / ``(Art. 9)`` / ``(Art. 10)`` for a field scored 4 for that.
+
+    Notes
+    -----
+    Built-in categories score as :data:`lineage.model.taxonomy.ENISA_DPC`. Tier 4
+    (the field's override or its category's) and Art. 9/10 data score 4, ENISA's
+    sensitive context, whatever the category.
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> m = model_from_text("{categories: [{id: gov_id.passport}, {id: case.note, tier: 2}], fields: ["
+    ...                     "{id: a, category: gov_id.passport}, {id: b, category: case.note}, "
+    ...                     "{id: c, category: identity.name, tier: 4}]}")
+    >>> [enisa_dpc(m, f) for f in "abc"]
+    [(1, 3, 'gov_id.passport (as gov_id)'), (1, 2, 'case.note (tier 2)'), (4, 4, 'identity.name (tier 4)')]
+    """
+    info = model.field_info(field_id)
+    category = ancestor = model.fields[field_id].category
+    while ancestor is not None and ancestor not in ENISA_DPC:
+        ancestor = parent(ancestor)
+    if ancestor is None:
+        base, raised, source = 1, info.tier, f"{category} (tier {info.tier})"
+    else:
+        base, raised = ENISA_DPC[ancestor]
+        source = category if ancestor == category else f"{category} (as {ancestor})"
+    if base < 4 and (info.tier == 4 or info.special != "none"):
+        flag = info.special.replace("art", "Art. ") if info.special != "none" else "tier 4"
+        return 4, 4, f"{category} ({flag})"
+    return base, raised, source
 
 
 def impact_folder(folder, system_id: str, rules=None, recipients: str = "unknown",
@@ -155,9 +210,11 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     fields = []
     for fid, form in held.items():
         info = model.field_info(fid)
+        base, raised, source = enisa_dpc(model, fid)
         fields.append({"field": fid, "form": form, "category": model.fields[fid].category, "tier": info.tier,
                        "identifier": info.identifier, "special": info.special,
-                       "readable": FORM_RANK[form] <= READABLE})
+                       "readable": FORM_RANK[form] <= READABLE,
+                       "dpc": {"base": base, "raised": raised, "source": source}})
 
     personal = set(subjects_held(L, system_id, PERSONAL))
     subjects, people, people_unknown = [], 0, []
@@ -178,17 +235,18 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     records = {"per_year": sum(f["volume"] or 0 for f in inbound), "inbound": inbound,
                "unknown": [f["flow"] for f in inbound if f["volume"] is None]}
 
+    dpc, dpc_terms = _dpc(fields, _fragile(subjects), params["weights"]["vulnerable_uplift"])
     s = score(RunContext(model, L, None), system_id, params)
     cb_terms = [{"name": "CB confidentiality", "value": RECIPIENTS[recipients],
                  "why": f"{recipients} recipients"}]
     if malicious:
         cb_terms.append({"name": "CB malicious intent", "value": MALICIOUS, "why": "malicious intent"})
     cb = sum(t["value"] for t in cb_terms)
-    se = round(s.dpc * s.ei + cb, 2)
-    terms = [{"name": t.name, "value": t.value, "why": t.why} for t in s.terms if not t.name.startswith("CB")]
-    if not s.dpc:
+    se = round(dpc * s.ei + cb, 2)
+    terms = dpc_terms + [{"name": t.name, "value": t.value, "why": t.why} for t in s.terms if t.name == "EI"]
+    if not dpc:
         terms = [{"name": "DPC x EI", "value": 0.0, "why": "no field held in a personal form"}]
-    severity = {"dpc": s.dpc, "ei": s.ei, "cb": cb, "se": se, "band": band(se), "terms": terms + cb_terms}
+    severity = {"dpc": dpc, "ei": s.ei, "cb": cb, "se": se, "band": band(se), "terms": terms + cb_terms}
 
     imp = Impact(
         system={"id": system_id, "name": system.name, "organization": org.id, "role": org.role,
@@ -198,6 +256,39 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     )
     imp.notification = _notification(L, imp)
     return imp
+
+
+def _fragile(subjects: list[dict]) -> list[str]:
+    """Return the identifiable subjects that are vulnerable people or children."""
+    return [s["subject"] for s in subjects if s["identifiable"] and (s["vulnerable"] or s["children"])]
+
+
+def _dpc(fields: list[dict], fragile: list[str], uplift: float) -> tuple[float, list[dict]]:
+    """ENISA's DPC of the fields held in a personal form, and its terms naming the top fields.
+
+    Each field counts its base score, or its raised one when `fragile` names
+    vulnerable subjects or children, who then add `uplift` (capped at 4).
+    """
+    key = "raised" if fragile else "base"
+    scored = [f for f in fields if FORM_RANK[f["form"]] <= FORM_RANK[PERSONAL]]
+    if not scored:
+        return 0.0, []
+    dpc = float(max(f["dpc"][key] for f in scored))
+    top: dict[str, list[str]] = {}
+    for f in scored:
+        if f["dpc"][key] == dpc:
+            d = f["dpc"]
+            raised = f", raised to {d['raised']}" if fragile and d["raised"] != d["base"] else ""
+            top.setdefault(f"{d['source']}: base {d['base']}{raised}", []).append(f["field"])
+    held = "; ".join(f"{label} ({', '.join(fids)})" for label, fids in sorted(top.items()))
+    if not fragile:
+        return dpc, [{"name": "DPC base", "value": dpc, "why": f"highest ENISA context held: {held}"}]
+    added = min(4.0, dpc + uplift) - dpc
+    capped = " (capped at 4)" if added < uplift else ""
+    return dpc + added, [
+        {"name": "DPC raised in context", "value": dpc,
+         "why": f"highest ENISA context held, raised for vulnerable people or children: {held}"},
+        {"name": "DPC vulnerable subjects", "value": added, "why": f"{', '.join(fragile)}{capped}"}]
 
 
 def _downstream(L: Lineage, system_id: str) -> list[dict]:
@@ -258,7 +349,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     readable_direct = [f["field"] for f in fields if f["readable"] and f["identifier"] == "direct"]
     readable_quasi = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] > 1]
     special = [f"{f['field']} ({f['special'].replace('art', 'Art. ')})" for f in personal if f["special"] != "none"]
-    fragile = [s["subject"] for s in imp.subjects if s["identifiable"] and (s["vulnerable"] or s["children"])]
+    fragile = _fragile(imp.subjects)
     people = _people(imp)
 
     if not fields:

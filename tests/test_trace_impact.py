@@ -305,3 +305,87 @@ def test_impact_names_the_last_organization_reached_when_the_processor_chain_is_
     n = impact(lineage_of(sub), "crm", RISK001).notification
     assert (n["controller"], n["processor_chain"]) == ("helper", ["trainer", "helper"])
     assert n["notes"][0].startswith("trainer is not the controller: it tells helper")
+
+
+# --- ENISA data processing context ----------------------------------------------------------
+
+#: ENISA's worked example: a processor holds name, contact, nationality and permit type of migrants.
+OFII = BASE.replace("""flows:
+""", """  - {id: leak, organization: trainer}
+flows:
+  - {id: to-leak, from: cases, to: leak, fields: [full_name, email, nationality, permit_type]}
+""")
+
+
+def test_impact_dpc_follows_enisa_on_its_worked_example():
+    vulnerable = impact(lineage_of(OFII), "leak", RISK001).severity
+    assert (vulnerable["dpc"], vulnerable["ei"], vulnerable["cb"], vulnerable["se"], vulnerable["band"]) == (
+        4.0, 1.0, 1.0, 5.0, "very high")
+    assert vulnerable["terms"][:2] == [
+        {"name": "DPC raised in context", "value": 3.0,
+         "why": "highest ENISA context held, raised for vulnerable people or children: immigration.status: "
+                "base 1, raised to 3 (permit_type); nationality: base 1, raised to 3 (nationality)"},
+        {"name": "DPC vulnerable subjects", "value": 1.0, "why": "migrants"}]
+    plain = impact(lineage_of(OFII.replace("vulnerable: true", "vulnerable: false")), "leak", RISK001).severity
+    assert (plain["dpc"], plain["se"], plain["band"]) == (1.0, 2.0, "medium")  # tier 3 would have made it 4
+    assert plain["terms"][0] == {
+        "name": "DPC base", "value": 1.0,
+        "why": "highest ENISA context held: contact.personal: base 1 (email); identity.name: base 1 (full_name); "
+               "immigration.status: base 1 (permit_type); nationality: base 1 (nationality)"}
+    children = impact(lineage_of(OFII.replace("vulnerable: true", "children: true")), "leak", RISK001).severity
+    assert (children["dpc"], children["band"]) == (4.0, "very high")
+
+
+def test_enisa_dpc_of_custom_categories_and_tier_overrides():
+    from lineage.impact import enisa_dpc
+    from lineage.model.taxonomy import BUILTIN, ENISA_DPC
+
+    assert set(ENISA_DPC) == set(BUILTIN)
+    assert [ENISA_DPC[c] for c in ("identity.name", "gov_id", "communications", "employment_hr", "health",
+                                   "location.coarse", "credentials")] == [(1, 1), (1, 3), (2, 3), (1, 3), (4, 4),
+                                                                          (2, 2), (3, 3)]
+    L = lineage_of(BASE.replace("fields:\n", """categories:
+  - {id: gov_id.case_number}
+  - {id: case.note, tier: 3}
+  - {id: case.medical, tier: 2, special: art9}
+  - {id: training.attendance, tier: 1}
+fields:
+  - {id: case_number, category: gov_id.case_number}
+  - {id: note, category: case.note}
+  - {id: medical, category: case.medical}
+  - {id: attendance, category: training.attendance}
+  - {id: alias, category: identity.name, tier: 4}
+  - {id: diagnosis, category: health, tier: 2}
+"""))
+    model = L.model
+    assert {f: enisa_dpc(model, f) for f in ("case_number", "note", "medical", "attendance", "alias", "diagnosis",
+                                             "full_name")} == {
+        "case_number": (1, 3, "gov_id.case_number (as gov_id)"),
+        "note": (1, 3, "case.note (tier 3)"),
+        "medical": (4, 4, "case.medical (Art. 9)"),
+        "attendance": (1, 1, "training.attendance (tier 1)"),
+        "alias": (4, 4, "identity.name (tier 4)"),
+        "diagnosis": (4, 4, "health"),
+        "full_name": (1, 1, "identity.name"),
+    }
+
+
+def test_impact_dpc_uplift_is_capped_at_4_and_ignores_aggregated_fields():
+    text = OFII.replace("  - {id: foreigner_id, category: gov_id}\n",
+                        "  - {id: foreigner_id, category: gov_id}\n  - {id: diagnosis, category: health}\n") \
+        .replace("fields: [full_name, email, nationality, permit_type, foreigner_id]}",
+                 "fields: [full_name, email, nationality, permit_type, foreigner_id, diagnosis]}") \
+        .replace("fields: [full_name, email, nationality, permit_type]}",
+                 "fields: [full_name, email, {field: nationality, form: aggregated}, diagnosis]}")
+    sev = impact(lineage_of(text), "leak", RISK001).severity
+    assert (sev["dpc"], sev["se"]) == (4.0, 5.0)
+    assert sev["terms"][:2] == [
+        {"name": "DPC raised in context", "value": 4.0,
+         "why": "highest ENISA context held, raised for vulnerable people or children: "
+                "health: base 4 (diagnosis)"},
+        {"name": "DPC vulnerable subjects", "value": 0.0, "why": "migrants (capped at 4)"}]
+    aggregated = text.replace("aggregated}, diagnosis]}", "aggregated}, {field: diagnosis, form: aggregated}]}")
+    sev = impact(lineage_of(aggregated), "leak", RISK001).severity
+    assert (sev["dpc"], sev["terms"][0]["why"]) == (  # nationality and diagnosis only aggregated: name and email
+        2.0, "highest ENISA context held, raised for vulnerable people or children: "
+             "contact.personal: base 1 (email); identity.name: base 1 (full_name)")

@@ -62,6 +62,46 @@ BUILTIN: dict[str, CategoryInfo] = {
 }
 
 
+#: ENISA's data processing context (DPC, 1..4) of each built-in category: the base score
+#: and the score raised in context (for vulnerable people or children, ENISA's "special
+#: groups"). From the ENISA column of section 8; "1→3" there is base 1, raised 3.
+#: Credentials score as what they unlock; the model does not say what, so they count as an
+#: account takeover: 3, like financial data.
+_ENISA = """
+identity.name          1 1
+identity.dob_age       1 1
+contact.personal       1 1
+contact.business       1 1
+gov_id                 1 3
+immigration.status     1 3
+immigration.asylum     4 4
+nationality            1 3
+location.precise       2 2
+location.coarse        2 2
+financial              3 3
+credentials            3 3
+device_online_id       2 2
+behavioural            2 2
+communications         2 3
+employment_hr          1 3
+education              1 1
+image_voice            1 1
+health                 4 4
+biometric              4 4
+genetic                4 4
+ethnic_origin          4 4
+religion_belief        4 4
+political              4 4
+trade_union            4 4
+sex_life_orientation   4 4
+criminal               4 4
+"""
+
+ENISA_DPC: dict[str, tuple[int, int]] = {
+    cid: (int(base), int(raised)) for cid, base, raised in (line.split() for line in _ENISA.strip().splitlines())
+}
+
+
 def parent(category: str) -> str | None:
     """Return the parent id of a dotted category id, or None.
 
