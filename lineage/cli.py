@@ -204,7 +204,9 @@ def _main(
 def fail(errors: InputErrors, fmt: str = "text") -> None:
     """Report input errors (all of them) and exit 2."""
     if fmt == "json":
-        typer.echo(json.dumps({"errors": [e.as_dict() for e in errors.errors]}, indent=2))
+        from lineage.outputs import render_errors
+
+        typer.echo(render_errors("json", errors.errors), nl=False)
     else:
         for error in errors.errors:
             typer.echo(str(error), err=True)
