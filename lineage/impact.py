@@ -32,8 +32,11 @@ the vulnerability, DPC 1 and SE 2, medium.
 Notification
 ------------
 * Art. 33 (authority) is likely unless the breach is unlikely to result in a
-  risk: here, when the system holds nothing, or holds everything only
-  aggregated or anonymised.
+  risk: here, when no identifiable person is concerned (the system holds
+  nothing, holds everything only aggregated or anonymised, or the subjects
+  whose data it holds number 0), or when the band is low and neither Art.
+  9/10 data nor vulnerable people or children are concerned (EDPB 9/2022).
+  Every breach is recorded all the same (Art. 33(5)).
 * Art. 34 (people) is likely when the band is high or very high, unless the
   data are unintelligible to whoever took them (Art. 34(3)(a)): no direct
   identifier is held readably (raw, encrypted with the key alongside,
@@ -70,6 +73,7 @@ READABLE = FORM_RANK["masked"]
 #: Forms that RISK001 counts as personal (up to generalised): subjects are identifiable.
 PERSONAL = "generalised"
 NOT_PERSONAL = FORM_RANK["aggregated"]
+NOBODY = "no one (the subjects whose data it holds number 0)"
 DISCLAIMER = ("This is an estimate from the model, to support the DPO's breach assessment, not to "
               "replace it: what was taken, by whom, and whether keys stayed safe decide.")
 
@@ -351,18 +355,23 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     special = [f"{f['field']} ({f['special'].replace('art', 'Art. ')})" for f in personal if f["special"] != "none"]
     fragile = _fragile(imp.subjects)
     people = _people(imp)
+    sev = imp.severity
+    level = f"severity {sev['band']} (SE {sev['se']:g} = DPC {sev['dpc']:g} x EI {sev['ei']:g} + CB {sev['cb']:g})"
+    unlikely = ": a breach is unlikely to result in a risk to people (Art. 33(1)); record it anyway (Art. 33(5))"
 
     if not fields:
-        reason = ("it holds no personal data: a breach is unlikely to result in a risk (Art. 33(1)); "
-                  "record it anyway (Art. 33(5))")
-        art33 = (False, reason)
+        art33 = (False, "it holds no personal data" + unlikely)
     elif not personal:
-        reason = ("everything it holds is aggregated or anonymised: a breach is unlikely to result in "
-                  "a risk to people (Art. 33(1)); record it anyway (Art. 33(5))")
-        art33 = (False, reason)
+        art33 = (False, "everything it holds is aggregated or anonymised" + unlikely)
+    elif people == NOBODY:
+        art33 = (False, "no identifiable person is concerned: the subjects whose data it holds number 0" + unlikely)
+    elif sev["band"] == "low" and not special and not fragile:
+        art33 = (False, f"{level}, no Art. 9/10 data and no vulnerable people or children" + unlikely)
     else:
         count = f"{len(personal)} field{'s' if len(personal) != 1 else ''}"
         why = [f"it holds personal data ({count} in a personal form) of {people}"]
+        if sev["band"] != "low":
+            why.append(level)
         if fragile:
             why.append(f"vulnerable people or children ({', '.join(fragile)})")
         if special:
@@ -370,8 +379,6 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         art33 = (True, "; ".join(why) + ": a risk cannot be ruled out, so notify the supervisory authority "
                                          "within 72 hours of becoming aware (Art. 33(1))")
 
-    sev = imp.severity
-    level = f"severity {sev['band']} (SE {sev['se']:g} = DPC {sev['dpc']:g} x EI {sev['ei']:g} + CB {sev['cb']:g})"
     unintelligible = not readable_direct and len(readable_quasi) < 2
     if not art33[0]:
         art34 = (False, "no notification to the authority is indicated, so none to the people either")
@@ -413,6 +420,10 @@ def _notification(L: Lineage, imp: Impact) -> dict:
 def _people(imp: Impact) -> str:
     """About N people, an unknown number, or nobody identifiable."""
     if not imp.people and not imp.people_unknown:
+        if any(s["identifiable"] for s in imp.subjects):
+            return NOBODY
+        if any(FORM_RANK[f["form"]] < NOT_PERSONAL for f in imp.fields):
+            return "an unknown number of people (the model names no subject these fields were collected from)"
         return "no identifiable people"
     text = f"about {imp.people:,} people" if imp.people else "an unknown number of people"
     if imp.people and imp.people_unknown:

@@ -389,3 +389,69 @@ def test_impact_dpc_uplift_is_capped_at_4_and_ignores_aggregated_fields():
     assert (sev["dpc"], sev["terms"][0]["why"]) == (  # nationality and diagnosis only aggregated: name and email
         2.0, "highest ENISA context held, raised for vulnerable people or children: "
              "contact.personal: base 1 (email); identity.name: base 1 (full_name)")
+
+
+# --- Art. 33: unlikely to result in a risk -----------------------------------------------------
+
+#: A controller's register: one tier-1 field that identifies no one, about 20 staff.
+REGISTER = """\
+categories:
+  - {id: training.attendance, tier: 1, identifier: none}
+fields:
+  - {id: attendance, category: training.attendance}
+  - {id: email, category: contact.personal}
+  - {id: sick_days, category: health}
+subjects:
+  - {id: staff, population: 20}
+purposes:
+  - {id: hr, legal_basis: contract, needs: [attendance, email, sick_days], max_retention: P1Y}
+organizations:
+  - {id: office, role: controller, country: FR}
+systems:
+  - id: register
+    organization: office
+    collects:
+      - {subject: staff, purpose: hr, fields: [attendance]}
+"""
+
+
+def _art33(text, **circumstances):
+    imp = impact(lineage_of(text), "register", RISK001, **circumstances)
+    return imp.severity["se"], imp.severity["band"], imp.notification["art33"], imp.notification["art34"]
+
+
+CALM = {"recipients": "known", "malicious": False}  # CB 0.25
+
+
+def test_impact_art33_is_not_likely_for_a_low_band_without_special_data_or_vulnerable_people():
+    se, level, art33, art34 = _art33(REGISTER, **CALM)
+    assert (se, level, art33["likely"], art34["likely"]) == (0.5, "low", False, False)
+    assert art33["reason"] == (
+        "severity low (SE 0.5 = DPC 1 x EI 0.25 + CB 0.25), no Art. 9/10 data and no vulnerable people or "
+        "children: a breach is unlikely to result in a risk to people (Art. 33(1)); record it anyway (Art. 33(5))")
+    se, level, art33, _ = _art33(REGISTER)  # a malicious leak to unknown recipients: CB 1, still low
+    assert (se, level, art33["likely"]) == (1.25, "low", False)
+
+
+@pytest.mark.parametrize(("change", "circumstances", "expected", "because"), [
+    (("population: 20", "vulnerable: true, population: 20"), CALM, (0.75, "low", True),
+     "vulnerable people or children (staff)"),
+    (("population: 20", "children: true, population: 20"), CALM, (0.75, "low", True),
+     "vulnerable people or children (staff)"),
+    (("fields: [attendance]", "fields: [attendance, sick_days]"), CALM, (1.25, "low", True),
+     "Art. 9/10 data (sick_days (Art. 9)): EDPB 9/2022 treats damage as likely"),
+    (("fields: [attendance]", "fields: [attendance, email]"), CALM, (1.25, "low", False), "severity low"),
+    (("fields: [attendance]", "fields: [attendance, email]"), {}, (2.0, "medium", True),
+     "severity medium (SE 2 = DPC 1 x EI 1 + CB 1)"),
+])
+def test_impact_art33_is_likely_with_vulnerable_people_special_data_or_a_band_above_low(
+        change, circumstances, expected, because):
+    se, level, art33, _ = _art33(REGISTER.replace(*change), **circumstances)
+    assert (se, level, art33["likely"]) == expected
+    assert because in art33["reason"]
+
+
+def test_impact_art33_is_not_likely_when_the_people_concerned_number_0():
+    _, _, art33, art34 = _art33(REGISTER.replace("population: 20", "population: 0, vulnerable: true"))
+    assert not art33["likely"] and not art34["likely"]
+    assert art33["reason"].startswith("no identifiable person is concerned: the subjects whose data it holds number 0")
