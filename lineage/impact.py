@@ -236,8 +236,10 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     for _, _, fid in sorted(L.G.in_edges(system_id, keys=True), key=lambda e: e[2]):
         flow = model.flows[fid]
         inbound.append({"flow": fid, "from": flow.source, "volume": flow.volume})
-    records = {"per_year": sum(f["volume"] or 0 for f in inbound), "inbound": inbound,
-               "unknown": [f["flow"] for f in inbound if f["volume"] is None]}
+    volumes = [f["volume"] for f in inbound if f["volume"] is not None]
+    records = {"received_per_year": sum(volumes) if volumes or not inbound else None, "inbound": inbound,
+               "unknown": [f["flow"] for f in inbound if f["volume"] is None],
+               "collected_from": sorted({c.subject for c in system.collects})}
 
     dpc, dpc_terms = _dpc(fields, _fragile(subjects), params["weights"]["vulnerable_uplift"])
     s = score(RunContext(model, L, None), system_id, params)
@@ -502,13 +504,22 @@ def format_impact(imp: Impact, fmt: str = "text") -> str:
     rec = imp.records
     source = " (populations of the subjects it holds personal data of)" if imp.people else ""
     lines.append(f"people concerned: {_people(imp)}{source}")
-    if rec["inbound"]:
-        parts = [f"{f['flow']} {f['volume']:,}" if f["volume"] is not None else f"{f['flow']} ?"
-                 for f in rec["inbound"]]
-        lines.append(f"records: about {rec['per_year']:,} a year received (inbound flow volumes):")
-        lines.extend(_wrap(parts, "  "))
+    received = rec["received_per_year"]
+    if not rec["inbound"]:
+        lines.append("records received through inbound flows: none (no flow comes in)")
     else:
-        lines.append("records: no inbound flow (only what it collects)")
+        if received is None:
+            total = "unknown (no inbound flow declares its volume)"
+        elif rec["unknown"]:
+            total = f"at least {received:,} a year ({len(rec['unknown'])} of {len(rec['inbound'])} declare no volume)"
+        else:
+            total = f"about {received:,} a year"
+        lines.append(f"records received through inbound flows: {total}; by flow volume:")
+        lines.extend(_wrap([f"{f['flow']} {f['volume']:,}" if f["volume"] is not None else f"{f['flow']} ?"
+                            for f in rec["inbound"]], "  "))
+    if rec["collected_from"]:
+        lines += [f"records collected here directly (from {', '.join(rec['collected_from'])}): not counted by the "
+                  "model;", "  the people concerned above come from the subjects' populations"]
 
     lines.append("")
     if imp.downstream:

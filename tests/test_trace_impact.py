@@ -85,7 +85,7 @@ def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
     assert doc["subjects"] == [{"subject": "cir_signatories", "vulnerable": True, "children": False,
                                 "population": 110000, "identifiable": True}]
     assert doc["people"] == 110000
-    assert doc["records"]["per_year"] == 340000
+    assert doc["records"]["received_per_year"] == 340000 and doc["records"]["collected_from"] == []
     sev = doc["severity"]
     assert (sev["dpc"], sev["ei"], sev["cb"], sev["se"], sev["band"]) == (4.0, 1.0, 1.0, 5.0, "very high")
     assert doc["notification"]["art33"]["likely"] is True
@@ -245,10 +245,12 @@ def test_impact_downstream_forms_and_depth_on_a_hand_built_model():
         ("crm", 1, ["cases-to-crm"]), ("lms", 2, ["crm-to-lms"]), ("archive", 3, ["lms-to-archive"])]
     lms = next(d for d in imp.downstream if d["system"] == "lms")
     assert lms["fields"] == {"foreigner_id": "pseudonymised", "full_name": "raw"}  # login is crm's, not cases'
-    assert imp.people == 1000 and imp.records["per_year"] == 0
+    assert imp.people == 1000
+    assert imp.records == {"received_per_year": 0, "inbound": [], "unknown": [], "collected_from": ["migrants"]}
     crm = impact(L, "crm", RISK001)
-    assert crm.records == {"per_year": 0, "inbound": [{"flow": "cases-to-crm", "from": "cases", "volume": None}],
-                           "unknown": ["cases-to-crm"]}
+    assert crm.records == {"received_per_year": None,
+                           "inbound": [{"flow": "cases-to-crm", "from": "cases", "volume": None}],
+                           "unknown": ["cases-to-crm"], "collected_from": []}
     assert crm.notification["processor_chain"] == ["trainer", "office"]
 
 
@@ -455,3 +457,38 @@ def test_impact_art33_is_not_likely_when_the_people_concerned_number_0():
     _, _, art33, art34 = _art33(REGISTER.replace("population: 20", "population: 0, vulnerable: true"))
     assert not art33["likely"] and not art34["likely"]
     assert art33["reason"].startswith("no identifiable person is concerned: the subjects whose data it holds number 0")
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def _records_text(text, system_id):
+    from lineage.impact import format_impact
+
+    lines = format_impact(impact(lineage_of(text), system_id, RISK001)).splitlines()
+    return lines[next(i for i, x in enumerate(lines) if x.startswith("people concerned")) + 1:lines.index("", 4)]
+
+
+def test_impact_records_say_what_comes_in_through_flows_and_what_is_collected():
+    assert _records_text(CHAIN, "crm") == [  # the one inbound flow declares no volume
+        "records received through inbound flows: unknown (no inbound flow declares its volume); by flow volume:",
+        "  cases-to-crm ?"]
+    assert _records_text(CHAIN, "cases") == [
+        "records received through inbound flows: none (no flow comes in)",
+        "records collected here directly (from migrants): not counted by the model;",
+        "  the people concerned above come from the subjects' populations"]
+    back = CHAIN.replace("""flows:
+""", """flows:
+  - {id: crm-back, from: crm, to: cases, volume: 300, fields: [full_name]}
+  - {id: lms-back, from: lms, to: cases, fields: [full_name]}
+""")
+    assert impact(lineage_of(back), "cases", RISK001).records["received_per_year"] == 300
+    assert _records_text(back, "cases") == [
+        "records received through inbound flows: at least 300 a year (1 of 2 declare no volume); by flow volume:",
+        "  crm-back 300, lms-back ?",
+        "records collected here directly (from migrants): not counted by the model;",
+        "  the people concerned above come from the subjects' populations"]
+    both = back.replace("  - {id: lms-back, from: lms, to: cases, fields",
+                        "  - {id: lms-back, from: lms, to: cases, volume: 1200, fields")
+    assert _records_text(both, "cases")[:2] == [
+        "records received through inbound flows: about 1,500 a year; by flow volume:", "  crm-back 300, lms-back 1,200"]
