@@ -5,8 +5,10 @@ fingerprint (rule, target and fields: never line numbers or messages), so a
 baseline survives reformatting, moved definitions and reworded messages.
 Targets are ``kind:id`` and ids are unique across the model, so, unlike
 Checkov's baselines, an equal name in another file is never covered by
-mistake. Rule, target and fields are kept next to each fingerprint for the
-reviewer of the baseline's diff; only the fingerprint is matched.
+mistake. Rule, target and fields (and the kind of finding, ``key``, when a
+rule has several per target) are kept next to each fingerprint: for the
+reviewer of the baseline's diff, and so that a finding that lost fields (a
+partial fix) still matches its entry (:class:`~lineage.findings.KnownFindings`).
 
 ``lineage check --baseline FILE`` drops the findings whose fingerprint the
 file lists: they are neither reported nor counted for the exit code. Waived
@@ -35,6 +37,7 @@ import re
 from pathlib import Path
 
 from lineage.errors import InputErrors, LineageError, Loc
+from lineage.findings import KnownFindings
 
 VERSION = 1
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
@@ -43,7 +46,8 @@ _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
 def document(findings) -> dict:
     """Return the baseline of `findings` (open ones only) as a dict."""
     entries = {
-        f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields)}
+        f.fingerprint: {"rule": f.rule, "target": f.target, "fields": list(f.fields),
+                        **({"key": f.key} if f.key else {})}
         for f in findings
         if not f.waived
     }
@@ -135,6 +139,8 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
             error(f"'{key}' is not a finding fingerprint (32 hexadecimal digits)", json.dumps(key))
         elif not isinstance(value, dict):
             error(f"the entry of {key} must be an object (rule, target, fields)", json.dumps(key))
+        elif not _field_list(value.get("fields", [])):
+            error(f"the fields of {key} must be a list of field ids", json.dumps(key))
     if errors:
         raise InputErrors(errors)
     return doc["findings"]
@@ -152,15 +158,21 @@ def apply_baseline(analysis, path: str | Path) -> int:
     InputErrors
         As :func:`read_baseline`.
     """
-    known = read_baseline(path)
+    entries = read_baseline(path)
+    known = KnownFindings((fp, e.get("rule"), e.get("target"), e.get("key", ""), e.get("fields") or ())
+                          for fp, e in entries.items())
     kept, dropped = [], []
     for f in analysis.findings:
-        (dropped if f.fingerprint in known and not f.waived else kept).append(f)
+        (dropped if f in known and not f.waived else kept).append(f)
     analysis.findings = kept
     analysis.extra["baseline"] = len(dropped)
     analysis.extra["baseline_findings"] = dropped
-    analysis.extra["baseline_stale"] = len(set(known) - {f.fingerprint for f in dropped})
+    analysis.extra["baseline_stale"] = len(set(entries) - {f.fingerprint for f in dropped})
     return len(dropped)
+
+
+def _field_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
 
 
 def _position(text: str, needle: str | None) -> tuple[int, int]:

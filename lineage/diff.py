@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lineage.errors import InputErrors, LineageError, Loc
-from lineage.findings import SEVERITY_RANK, summary
+from lineage.findings import SEVERITY_RANK, KnownFindings, summary
 from lineage.load import Source, display_path, read_folder
 
 MODEL_SUFFIXES = (".yaml", ".yml")
@@ -240,7 +240,8 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     """
     base = analyse_sources(read_revision(ref, model_path), analysis.ruleset, today)
     known = {f.fingerprint: f for f in base.findings}
-    keep = [f for f in analysis.findings if _is_new(f, known)]
+    accepted = KnownFindings((f.fingerprint, f.rule, f.target, f.key, f.fields) for f in base.findings if not f.waived)
+    keep = [f for f in analysis.findings if _is_new(f, known) and (f.waived or f not in accepted)]
     analysis.preexisting = len(analysis.findings) - len(keep)
     analysis.findings = keep
     return analysis

@@ -56,6 +56,7 @@ class Finding:
     waived: bool = False
     waiver_reason: str | None = None
     path: tuple[str, ...] = field(default=(), compare=False)
+    key: str = ""  # the Hit's key: with rule and target, what kind of finding this is
 
     @property
     def sort_key(self):
@@ -96,6 +97,34 @@ def fingerprint(rule: str, target: str, fields, key: str = "") -> str:
     """
     text = "\x1f".join([rule, target, *sorted(fields)] + ([f"\x1e{key}"] if key else []))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class KnownFindings:
+    """Findings already accepted (a baseline, or the base revision of a pull request).
+
+    A finding is known when a known one has its fingerprint, or when a known
+    finding of the same rule, target and key names all its fields and more:
+    a partial fix (one field of two dropped from a flow sent by email) keeps
+    its finding known instead of making it new.
+
+    Parameters
+    ----------
+    entries : iterable of (fingerprint, rule, target, key, fields)
+    """
+
+    def __init__(self, entries):
+        self.fingerprints: set[str] = set()
+        self._fields: dict[tuple[str, str, str], list[frozenset]] = {}
+        for fp, rule, target, key, fields in entries:
+            self.fingerprints.add(fp)
+            self._fields.setdefault((rule, target, key), []).append(frozenset(fields))
+
+    def __contains__(self, finding) -> bool:
+        if finding.fingerprint in self.fingerprints:
+            return True
+        fields = set(finding.fields)
+        return bool(fields) and any(fields <= known for known in
+                                    self._fields.get((finding.rule, finding.target, finding.key), ()))
 
 
 def at_least(severity: str, threshold: str) -> bool:

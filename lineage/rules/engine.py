@@ -412,7 +412,7 @@ def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
     message = hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message
     identity = fields if hit.identity is None else hit.identity
     return Finding(rule.id, rule.name, severity, hit.target, fields, message, loc,
-                   fingerprint(rule.id, hit.target, identity, hit.key), path=hit.path)
+                   fingerprint(rule.id, hit.target, identity, hit.key), path=hit.path, key=hit.key)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:

@@ -109,3 +109,22 @@ def test_invalid_yaml_in_base_exits_2_with_revision_and_position(repo):
     assert result.code == 2, result
     assert result.stderr.startswith("HEAD~1:flows/flows.yaml:13:7: error: YAML syntax"), result
     assert broken not in result.stderr
+
+
+def test_a_partial_fix_of_a_finding_is_not_new(repo):
+    repo.write({"rules/email.yaml": """\
+        rules:
+          - id: NO-MAILER
+            check: match
+            target: flow
+            where: {to: [m]}
+            carries: {categories: [contact.personal, identity.name]}
+            message: "{target} sends {fields} to the mailer"
+        """})
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, full_name]\n")
+    repo.commit("the mailer gets names too")
+    base = repo.run("check", "-f", "json")
+    assert ("NO-MAILER", "flow:a-to-m", ["email", "full_name"]) in findings(base)
+    repo.edit("flows/flows.yaml", "    fields: [email, full_name]\n", "    fields: [email]\n")
+    result = repo.run("check", "--diff-base", "HEAD", "-f", "json")
+    assert (result.code, findings(result)) == (0, []), result

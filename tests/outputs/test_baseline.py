@@ -51,6 +51,32 @@ def test_a_new_excess_field_is_the_only_finding(project):
     ]
 
 
+def test_a_partial_fix_is_no_new_finding(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    flows = project / "flows" / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    before = "    fields: [full_name, phone, nationality, foreigner_id]\n"
+    flows.write_text(text.replace(before, "    fields: [full_name, phone, foreigner_id]\n"), encoding="utf-8")
+    now = json.loads(run_cli("check", *TODAY, "--format", "json", cwd=project).stdout)["findings"]
+    assert ("SEC001", ["foreigner_id"]) in [(f["rule"], f["fields"]) for f in now]  # one field of two left
+    result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
+    assert result.code == 0, result
+    assert [f for f in json.loads(result.stdout)["findings"] if not f["waived"]] == []
+
+
+def test_a_finding_with_a_field_more_is_new(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    flows = project / "flows" / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    before = "    fields: [full_name, phone, nationality, foreigner_id]\n"
+    flows.write_text(text.replace(before, "    fields: [full_name, phone, nationality, foreigner_id, "
+                                          "residence_permit_type]\n"), encoding="utf-8")
+    result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
+    assert result.code == 1, result
+    new = {(f["rule"], tuple(f["fields"])) for f in json.loads(result.stdout)["findings"] if not f["waived"]}
+    assert ("SEC001", ("foreigner_id", "nationality", "residence_permit_type")) in new
+
+
 def test_moving_definitions_keeps_the_baseline_valid(project):
     assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
     flows = project / "flows" / "flows.yaml"
