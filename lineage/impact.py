@@ -38,7 +38,8 @@ Notification
   9/10 data nor vulnerable people or children are concerned (EDPB 9/2022).
   Every breach is recorded all the same (Art. 33(5)).
 * Art. 34 (people) is likely when the band is high or very high, unless the
-  data are unintelligible to whoever took them (Art. 34(3)(a)): no direct
+  data are unintelligible to whoever took them (Art. 34(3)(a); ENISA judges
+  this after the score, so a high band can go with it): no direct
   identifier is held readably (raw, encrypted with the key alongside,
   unkeyed hash or masked; a pseudonymised one's key is held outside) and at
   most one quasi-identifier above tier 1 is. Coarse quasi-identifiers (tier
@@ -387,12 +388,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     elif sev["band"] not in ("high", "very high"):
         art34 = (False, f"{level}: a high risk is not indicated (Art. 34(1))")
     elif unintelligible:
-        readable = [f["field"] for f in personal if f["readable"]]
-        kept = f"; still readable: {', '.join(readable)}" if readable else ""
-        reason = (f"{level}, but the data would be unintelligible to whoever took them: no direct "
-                  f"identifier is readable and at most one quasi-identifier above tier 1{kept} "
-                  "(Art. 34(3)(a)); check that the pseudonymisation key stayed outside")
-        art34 = (False, reason)
+        art34 = (False, _unintelligible(level, personal, readable_quasi))
     else:
         readable = readable_direct + readable_quasi
         why = [f"{level}", f"identifying data readable ({', '.join(readable)})"]
@@ -417,6 +413,26 @@ def _notification(L: Lineage, imp: Impact) -> dict:
                      "and the key stayed safe")
     out["notes"] = notes
     return out
+
+
+def _unintelligible(level: str, personal: list[dict], readable_quasi: list[str]) -> str:
+    """Why Art. 34(3)(a) spares telling the people although the band is high: what stays unreadable."""
+    hidden = [f"{f['field']} {f['form']}" for f in personal if f["identifier"] == "direct"]
+    coarse = [f["field"] for f in personal if f["readable"] and f["identifier"] == "quasi" and f["tier"] == 1]
+    why = [f"no direct identifier is readable ({', '.join(hidden)})" if hidden else "no direct identifier is held",
+           f"only one quasi-identifier above tier 1 is readable ({readable_quasi[0]})" if readable_quasi
+           else "no quasi-identifier above tier 1 is readable"]
+    if coarse:
+        why.append(f"the coarse ones (tier 1: {', '.join(coarse)}) count in EI for what other sources could "
+                   "link to them, but name no one by themselves")
+    readable = [f["field"] for f in personal if f["readable"]]
+    kept = f"; still readable: {', '.join(readable)}" if readable else ""
+    key = ("the pseudonymisation key stayed outside the breached system and "
+           if any(f["form"] == "pseudonymised" for f in personal) else "")
+    return (f"{level} is the harm if the data were read (ENISA judges unintelligibility after the score, "
+            "not in it); but they would be unintelligible to whoever took them, who could not tell whom they "
+            f"are about, so Art. 34(3)(a) spares telling the people: {'; '.join(why)}{kept}. This holds only "
+            f"if {key}nothing else taken re-identifies them; otherwise tell them")
 
 
 def _people(imp: Impact) -> str:

@@ -108,9 +108,19 @@ def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
 
 def test_impact_of_the_statistics_warehouse_does_not_call_for_telling_the_people():
     doc = cli_json("impact", "ofii_stats_dwh")
+    sev = doc["severity"]  # pseudonymised foreigner_id (gov_id 1 raised to 3) + 1; age band and region: EI 0.75
+    assert (sev["dpc"], sev["ei"], sev["se"], sev["band"]) == (4.0, 0.75, 4.0, "very high")
     art34 = doc["notification"]["art34"]
     assert art34["likely"] is False
-    assert "unintelligible" in art34["reason"] and "Art. 34(3)(a)" in art34["reason"]
+    assert art34["reason"] == (
+        "severity very high (SE 4 = DPC 4 x EI 0.75 + CB 1) is the harm if the data were read (ENISA judges "
+        "unintelligibility after the score, not in it); but they would be unintelligible to whoever took them, who "
+        "could not tell whom they are about, so Art. 34(3)(a) spares telling the people: no direct identifier is "
+        "readable (foreigner_id pseudonymised); no quasi-identifier above tier 1 is readable; the coarse ones "
+        "(tier 1: age_band, region) count in EI for what other sources could link to them, but name no one by "
+        "themselves; still readable: age_band, language_level, region, training_attendance. This holds only if "
+        "the pseudonymisation key stayed outside the breached system and nothing else taken re-identifies them; "
+        "otherwise tell them")
     assert doc["notification"]["art33"]["likely"] is True  # pseudonymised data are still personal data
     text = run_cli("impact", "ofii_stats_dwh", cwd=REPO).stdout
     assert "Art. 34 tell the people: not likely" in text
@@ -271,7 +281,9 @@ def test_impact_art34_depends_on_band_and_intelligibility():
     one_quasi = impact(L, "stats", RISK001)  # DPC 4 x EI 0.5 + CB 1 = 3: high, but no one can be named
     assert (one_quasi.severity["se"], one_quasi.severity["band"]) == (3.0, "high")
     assert one_quasi.notification["art33"]["likely"] and not one_quasi.notification["art34"]["likely"]
-    assert "unintelligible" in one_quasi.notification["art34"]["reason"]
+    reason = one_quasi.notification["art34"]["reason"]
+    assert "unintelligible" in reason and "only one quasi-identifier above tier 1 is readable (nationality)" in reason
+    assert "coarse" not in reason
     two_quasi = impact(L, "stats2", RISK001)  # nationality + permit type single people out: EI 0.75
     assert (two_quasi.severity["se"], two_quasi.severity["band"]) == (4.0, "very high")
     assert two_quasi.notification["art34"]["likely"]
@@ -492,3 +504,17 @@ def test_impact_records_say_what_comes_in_through_flows_and_what_is_collected():
                         "  - {id: lms-back, from: lms, to: cases, volume: 1200, fields")
     assert _records_text(both, "cases")[:2] == [
         "records received through inbound flows: about 1,500 a year; by flow volume:", "  crm-back 300, lms-back 1,200"]
+
+
+def test_impact_art34_without_any_direct_identifier_names_no_key():
+    text = REGISTER.replace("  - {id: sick_days, category: health}\n",
+                            "  - {id: sick_days, category: health}\n  - {id: region, category: location.coarse}\n") \
+        .replace("needs: [attendance, email, sick_days]", "needs: [attendance, email, sick_days, region]") \
+        .replace("fields: [attendance]", "fields: [attendance, sick_days, region]")
+    se, level, art33, art34 = _art33(text)  # DPC 4 (health) x EI 0.5 (one quasi-identifier) + CB 1
+    assert (se, level, art33["likely"], art34["likely"]) == (3.0, "high", True, False)
+    assert art34["reason"].endswith(
+        "Art. 34(3)(a) spares telling the people: no direct identifier is held; no quasi-identifier above tier 1 "
+        "is readable; the coarse ones (tier 1: region) count in EI for what other sources could link to them, but "
+        "name no one by themselves; still readable: attendance, region, sick_days. This holds only if nothing else "
+        "taken re-identifies them; otherwise tell them")
