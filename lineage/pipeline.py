@@ -14,7 +14,7 @@ from lineage.findings import Finding, summary
 from lineage.load import load_sources, read_folder
 from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
-from lineage.rules.engine import RuleSet, load_rules, run
+from lineage.rules.engine import RuleSet, load_rules, run, waiver_errors
 
 SETTINGS_FILE = "lineage.yaml"
 DEFAULT_RULES = "rules"
@@ -96,6 +96,8 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
         ruleset = load_ruleset(rules)
     except InputErrors as exc:
         errors.extend(exc.errors)
+    if model is not None and ruleset is not None:
+        errors.extend(waiver_errors(model, ruleset))
     if errors:
         raise InputErrors(errors)
     return model, ruleset

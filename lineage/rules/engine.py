@@ -299,6 +299,13 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
     ruleset.rules[rule_id] = rule
 
 
+def waiver_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
+    """Report each waiver naming a rule that the merged pack does not define (a dangling reference)."""
+    return [LineageError(waiver.at("rule"), f"waiver of unknown rule '{waiver.rule}'"
+                                            f"{did_you_mean(waiver.rule, ruleset.rules)}")
+            for waiver in model.waivers if waiver.rule not in ruleset.rules]
+
+
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Merge params per key; a mapping value (RISK001 ``weights``) merges per key too.
 

@@ -5,12 +5,12 @@ Why     A waiver that waives nothing hides nothing today but will silently hide 
 Fix     Delete the waiver, or correct its rule, target or fields.
 Params  none.
 Fails   waiver for MIN001 on flow:x while flow:x has no MIN001 finding -> flow:x
-        waiver for MIN01 (no such rule) or for a disabled rule -> flow:x
+        waiver for a disabled rule -> flow:x
 
-The message says when the waiver names no rule of the pack, or a disabled one.
+The message says when the waiver's rule is disabled. A waiver naming no rule
+of the pack is an input error (exit 2), like any dangling reference.
 """
 
-from lineage.errors import did_you_mean
 from lineage.findings import Hit
 
 ID, NAME, TARGET = "WAIV002", "stale-waiver", "waiver"
@@ -22,11 +22,7 @@ def check(ctx, params):
     """Yield a hit per unexpired waiver that matched no finding."""
     for index, waiver in enumerate(ctx.model.waivers):
         if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
-            why = ""
-            if ctx.rules and waiver.rule not in ctx.rules:
-                why = f" (no rule '{waiver.rule}'{did_you_mean(waiver.rule, ctx.rules)})"
-            elif ctx.rules.get(waiver.rule) is False:
-                why = f" (rule {waiver.rule} is disabled)"
+            why = f" (rule {waiver.rule} is disabled)" if ctx.rules.get(waiver.rule) is False else ""
             yield Hit(waiver.target, waiver.fields,
                       f"the waiver of {waiver.rule} matches no finding{why}: delete it or correct its "
                       "rule, target or fields", loc=waiver.loc, key=waiver.rule)

@@ -2,6 +2,10 @@
 
 import datetime as dt
 
+import pytest
+
+from lineage.errors import InputErrors
+
 from .util import TODAY, analyse, base, disable, found, severities
 
 EXCESS = base(("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
@@ -35,11 +39,18 @@ def test_waiver_of_other_fields_or_rule(tmp_path):
         assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", (extra.split("[")[1].split("]")[0],))]
 
 
-def test_waiver_of_an_unknown_or_disabled_rule(tmp_path):
-    a = analyse(tmp_path, waiver(rule="MIN01"), model=EXCESS)
-    assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", ("nationality",))]
+def test_waiver_of_a_disabled_rule(tmp_path):
     a = analyse(tmp_path, waiver(), model=EXCESS, rules="settings: {disable: [MIN001]}\n")
     assert found(a, "WAIV002") == [("WAIV002", "flow:cases-to-crm", ("nationality",))]
+    (finding,) = [f for f in a.findings if f.rule == "WAIV002"]
+    assert "(rule MIN001 is disabled)" in finding.message
+
+
+def test_waiver_of_an_unknown_rule_is_an_input_error(tmp_path):
+    with pytest.raises(InputErrors) as caught:
+        analyse(tmp_path, waiver(rule="min001"), model=EXCESS)
+    assert [str(e).split("flows/")[-1] for e in caught.value.errors] == [
+        "extra.yaml:2:5: error: waiver of unknown rule 'min001' (did you mean 'MIN001'?)"]
 
 
 def test_near_miss_waiver_in_use(tmp_path):
