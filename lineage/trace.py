@@ -25,7 +25,7 @@ from lineage.graph import Lineage, build, holders, origins
 from lineage.model import load_model
 from lineage.model.entities import FORM_RANK
 
-#: At most this many chains are listed; the holders' origins always list every flow.
+#: At most this many chains, the shortest, are listed; the holders' origins always list every flow.
 MAX_CHAINS = 500
 
 
@@ -128,13 +128,14 @@ def trace(L: Lineage, field_id: str, where: str = "model", max_chains: int = MAX
     where : str
         The model folder, named in the error for an unknown field.
     max_chains : int
-        Stop listing chains after this many (``Trace.truncated`` is then true).
+        List at most this many chains, the shortest ones (``Trace.truncated`` is then true).
 
     Returns
     -------
     Trace
         Holders sorted by system id; chains in tree order (each chain right
-        after its prefix); derivatives by depth, then id.
+        after its prefix), the shortest ones kept when `max_chains` cuts
+        them; derivatives by depth, then id.
 
     Raises
     ------
@@ -180,12 +181,15 @@ def _carrying(L: Lineage, field_id: str) -> dict[str, list[Hop]]:
 
 def _chains(L: Lineage, field_id: str, held: dict[str, str], entries: dict[str, str],
             limit: int) -> tuple[list[Chain], bool]:
-    """Every chain from each entry, depth first; then from senders no entry explains.
+    """Every chain from each entry, shortest first; then from senders no entry explains.
 
-    A chain only goes on through a flow that carries the field in the form it
-    arrived in or a less identifying one: a copy that arrived pseudonymised is
-    not sent on raw. A flow that breaks lineage (LIN001, LIN002) is the
-    exception, so the holders it feeds are still reached.
+    Chains grow breadth-first, one hop at a time from every start together,
+    so that when `limit` cuts the list, the chains kept are the shortest
+    ones: every holder reached within the hops listed has its shortest
+    chains there. A chain only goes on through a flow that carries the field
+    in the form it arrived in or a less identifying one: a copy that arrived
+    pseudonymised is not sent on raw. A flow that breaks lineage (LIN001,
+    LIN002) is the exception, so the holders it feeds are still reached.
     """
     out_hops = _carrying(L, field_id)
     broken = {b.flow for b in L.broken if b.field == field_id}
@@ -196,30 +200,33 @@ def _chains(L: Lineage, field_id: str, held: dict[str, str], entries: dict[str, 
     chains: list[Chain] = []
     covered: set[str] = set()
 
-    def walk(start: str, entry: str, path: list[Hop], visited: set[str], rank: int) -> bool:
-        node = path[-1].target if path else start
-        for hop in out_hops.get(node, ()):
-            hop_rank = FORM_RANK[hop.form]
-            if hop_rank < rank and hop.flow not in broken:
-                continue
-            if len(chains) >= limit:
-                return False
-            covered.add(hop.flow)
-            chain = [*path, hop]
-            chains.append(Chain(start, entry, tuple(chain)))
-            if hop.target not in visited and not walk(start, entry, chain, visited | {hop.target}, hop_rank):
-                return False
+    def grow(roots: dict[str, str]) -> bool:
+        """Add the chains from `roots`, level by level; False when the limit cut them."""
+        frontier = [(start, entry, (), start, frozenset([start]), 0) for start, entry in roots.items()]
+        while frontier:
+            nxt = []
+            for start, entry, path, node, visited, rank in frontier:
+                for hop in out_hops.get(node, ()):
+                    hop_rank = FORM_RANK[hop.form]
+                    if hop_rank < rank and hop.flow not in broken:
+                        continue
+                    if len(chains) >= limit:
+                        return False
+                    covered.add(hop.flow)
+                    chain = (*path, hop)
+                    chains.append(Chain(start, entry, chain))
+                    if hop.target not in visited:
+                        nxt.append((start, entry, chain, hop.target, visited | {hop.target}, hop_rank))
+            frontier = nxt
         return True
 
-    complete = True
-    for sid, entry in starts.items():
-        complete = walk(sid, entry, [], {sid}, 0) and complete
+    complete = grow(starts)
     # flows that only a loop of senders feeds (each holds it through the others)
     while complete:
         left = sorted(h.source for hops in out_hops.values() for h in hops if h.flow not in covered)
         if not left:
             break
-        complete = walk(left[0], "unsourced", [], {left[0]}, 0)
+        complete = grow({left[0]: "unsourced"})
     chains.sort(key=lambda c: (c.start, [(h.target, FORM_RANK[h.form], h.flow) for h in c.hops]))
     return chains, not complete
 
@@ -303,7 +310,8 @@ def format_trace(t: Trace, fmt: str = "text") -> str:
             mark = f"  [breaks lineage: {', '.join(bad)}]" if bad else ""
             lines.append(f"  {c.text():<{text_width}}  ({', '.join(h.flow for h in c.hops)}){mark}")
         if t.truncated:
-            lines.append(f"  ... only the first {len(t.chains)} paths are listed; "
+            hops = max(len(c.hops) for c in t.chains)
+            lines.append(f"  ... only the {len(t.chains)} shortest paths are listed (up to {hops} hops); "
                          "the holders above name every flow")
     if not t.chains and t.holders:
         lines.append("paths: none (it is held only where it enters)")

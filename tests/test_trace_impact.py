@@ -518,3 +518,43 @@ def test_impact_art34_without_any_direct_identifier_names_no_key():
         "is readable; the coarse ones (tier 1: region) count in EI for what other sources could link to them, but "
         "name no one by themselves; still readable: attendance, region, sick_days. This holds only if nothing else "
         "taken re-identifies them; otherwise tell them")
+
+
+# --- trace: the shortest chains survive the cap ------------------------------------------------
+
+
+def _dense(n=25):
+    """n systems of one controller, a flow between every ordered pair: n * (n - 1) flows carrying name."""
+    systems = "".join(f"  - {{id: s{i:02}, organization: office}}\n" for i in range(1, n))
+    flows = "".join(f"  - {{id: f{i:02}-{j:02}, from: s{i:02}, to: s{j:02}, fields: [name]}}\n"
+                    for i in range(n) for j in range(n) if i != j)
+    return f"""\
+fields:
+  - {{id: name, category: identity.name}}
+subjects:
+  - {{id: people, population: 10}}
+purposes:
+  - {{id: p, legal_basis: contract, needs: [name], max_retention: P1Y}}
+organizations:
+  - {{id: office, role: controller, country: FR}}
+systems:
+  - id: s00
+    organization: office
+    collects: [{{subject: people, purpose: p, fields: [name]}}]
+{systems}flows:
+{flows}"""
+
+
+def test_trace_keeps_the_shortest_paths_when_it_truncates():
+    L = lineage_of(_dense())
+    assert len(L.model.flows) == 600
+    t = trace(L, "name")
+    assert (len(t.chains), t.truncated) == (500, True)
+    one_hop = [c.text() for c in t.chains if len(c.hops) == 1]
+    assert one_hop == [f"s00 --raw--> s{j:02}" for j in range(1, 25)]  # all 24, not 1
+    assert {len(c.hops) for c in t.chains} == {1, 2}  # 24 + 476 of the 576 two-hop chains
+    assert [c.text() for c in t.chains[:3]] == [
+        "s00 --raw--> s01", "s00 --raw--> s01 --raw--> s00", "s00 --raw--> s01 --raw--> s02"]
+    assert chains(t) == chains(trace(L, "name"))
+    assert _trace_text(L, "name").splitlines()[-2] == (
+        "  ... only the 500 shortest paths are listed (up to 2 hops); the holders above name every flow")
