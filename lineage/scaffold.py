@@ -100,8 +100,8 @@ def scaffold(folder: Path) -> list[Path]:
         raise ScaffoldError(f"{blocked} is a file, not a folder")
     existing = [p for p in files if p.exists()]
     existing += sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))  # a model folder itself
-    if (folder / "flows").is_dir() and any((folder / "flows").iterdir()):
-        existing.append(folder / "flows")
+    # a non-empty rules/ too: a policy.yaml beside the user's would change their fail_on
+    existing += [sub for sub in (folder / "flows", folder / "rules") if sub.is_dir() and any(sub.iterdir())]
     if existing:
         raise ScaffoldError(f"{existing[0]} already exists; lineage init only writes into an empty folder")
     for path, text in files.items():

@@ -155,6 +155,13 @@ def test_init_scaffold_validates_and_never_overwrites(tmp_path):
     assert check.code == 0, check
 
 
+def test_init_leaves_a_folder_with_the_users_rules_alone(tmp_path):
+    write_files(tmp_path, {"rules/a-mine.yaml": "settings: {fail_on: low}\n"})
+    result = run_cli("init", str(tmp_path))
+    assert result.code == 2 and "rules already exists" in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a-mine.yaml", "rules"]
+
+
 def test_validate_counts_and_json(tmp_path):
     write_files(tmp_path / "flows", {"m.yaml": BASE})
     result = run_cli("validate", "flows", "--format", "json", cwd=tmp_path)
