@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lineage import ropa
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
@@ -93,7 +93,6 @@ class Impact:
     severity: dict
     notification: dict
     note: str = DISCLAIMER
-    extra: dict = field(default_factory=dict)
 
 
 def band(se: float) -> str:
