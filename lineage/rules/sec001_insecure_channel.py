@@ -9,14 +9,19 @@ Params  min_tier: lowest tier that counts, default 3.
 Fails   flow over email carrying nationality raw -> flow:ID [nationality]
         flow with encrypted: false carrying foreigner_id raw
 Passes  the same fields over sftp with encrypted: true.
+
+Severity follows the highest tier sent, as MIN001's (SPEC section 3: field
+tiers drive SEC001 severities): tier 3 high, tier 4 critical.
 """
 
 from lineage.findings import Hit
 from lineage.model.types import Int
+from lineage.rules.common import tier_severity
 
 ID, NAME, TARGET = "SEC001", "insecure-channel", "flow"
 PARAMS = {"min_tier": Int(1, 4)}
 UNSAFE_CHANNELS = ("email", "manual")
+SEVERITY_NOTE = "by field tier"
 
 
 def check(ctx, params):
@@ -33,3 +38,8 @@ def check(ctx, params):
             yield Hit(f"flow:{flow.id}", fields,
                       f"sends {', '.join(fields)} raw {how}: use an encrypted channel (sftp, api) with "
                       "`encrypted: true`, or pseudonymise")
+
+
+def severity(hit, ctx, params):
+    """By the highest tier among the fields sent."""
+    return tier_severity(ctx, hit.fields)

@@ -39,6 +39,15 @@ def test_min_tier_param(tmp_path):
     a = analyse(tmp_path, model=flow("    channel: email\n"),
                 rules="rules:\n  - {id: SEC001, params: {min_tier: 2}}\n")
     assert found(a, "SEC001") == [("SEC001", "flow:cases-to-crm", ("email", "full_name"))]
+    assert severities(a, "SEC001") == {("flow:cases-to-crm", ("email", "full_name")): "medium"}
+
+
+def test_a_tier4_field_makes_it_critical(tmp_path):
+    model = base((CHANNEL, "    channel: email\n"), (FIELDS, "fields: [foreigner_id, nationality]"),
+                 ("  - {id: nationality, category: nationality}\n",
+                  "  - {id: nationality, category: nationality, tier: 4}\n"))
+    a = analyse(tmp_path, model=model)
+    assert severities(a, "SEC001") == {("flow:cases-to-crm", ("foreigner_id", "nationality")): "critical"}
 
 
 def test_disabled(tmp_path):
