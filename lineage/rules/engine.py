@@ -31,7 +31,7 @@ from lineage.model import Model
 from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
 from lineage.rules import CHECKS, get
 
-RULE_ID = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+RULE_ID = r"[A-Za-z][A-Za-z0-9_.-]*"  # matched whole (re.fullmatch)
 _RULE_KEYS = ("id", "name", "check", "severity", "title", "rationale", "params", "disable")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 _SETTINGS = {
@@ -179,6 +179,8 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
                 if isinstance(id_node, Scalar):
                     first_seen[id_node.text] = id_node.loc
                 _apply_rule(ruleset, node, errors, builtin)
+        elif key.text in _SETTINGS:
+            errors.append(LineageError(key.loc, f"'{key.text}' is a setting: write it under 'settings:'"))
         else:
             errors.append(LineageError(key.loc, f"unknown key '{key.text}'"
                                                 f"{did_you_mean(key.text, ['settings', 'rules'])}"))

@@ -217,6 +217,13 @@ def test_unknown_top_level_key(tmp_path):
     assert errors(result) == ["rules/custom.yaml:1:1: error: unknown key 'rule' (did you mean 'rules'?)"]
 
 
+def test_a_setting_outside_settings_says_where_it_goes(tmp_path):
+    project(tmp_path, settings="fail_on: low\n")
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 2
+    assert errors(result) == ["lineage.yaml:1:1: error: 'fail_on' is a setting: write it under 'settings:'"]
+
+
 def test_unknown_rule_in_settings(tmp_path):
     project(tmp_path, {"s.yaml": "settings:\n  disable: [LIN03]\n"})
     result = run_cli("check", cwd=tmp_path)
