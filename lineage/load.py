@@ -303,7 +303,7 @@ class _Builder:
             if first is not None:
                 was = mapping.items[first][0].loc
                 self.errors.append(LineageError(
-                    key.loc, f"duplicate key '{key.text}' (first at line {was.line}, column {was.column})"))
+                    key.loc, f"duplicate key {key.text!r} (first at line {was.line}, column {was.column})"))
                 continue
             mapping._index[key.text] = len(mapping.items)
             pending.append((value_node, mapping.items, len(mapping.items), key))

@@ -247,3 +247,32 @@ def test_init_refuses_a_folder_that_is_a_model_already(tmp_path):
     result = run_cli("init", str(tmp_path / "flows"))
     assert result.code == 2 and "m.yaml already exists" in result.stderr
     assert sorted(p.name for p in (tmp_path / "flows").iterdir()) == ["m.yaml"]
+
+
+# --------------------------------------------------------------------------- whole-text patterns
+
+@pytest.mark.parametrize("text, error", [
+    ('fields:\n  - id: "evil\\n"\n    category: identity.name\n',
+     "flows/m.yaml:2:9: error: 'evil\\n' is not a valid id (lower-case letters, digits, '_', '.', '-', "
+     "starting with a letter or digit)"),
+    ("purposes:\n  - id: p\n    max_retention: \"P1Y\\n\"\n",
+     "flows/m.yaml:3:20: error: 'P1Y\\n' is not an ISO 8601 duration (such as P30D, P6M, P5Y)"),
+    ("purposes:\n  - id: p\n    max_retention: P\u0663Y\n",  # an Arabic-Indic digit: Python's \d takes it
+     "flows/m.yaml:3:20: error: 'P\u0663Y' is not an ISO 8601 duration (such as P30D, P6M, P5Y)"),
+    ("waivers:\n  - {rule: MIN001, target: flow:x, reason: r, expires: \"2030-01-01\\n\"}\n",
+     "flows/m.yaml:2:56: error: '2030-01-01\\n' is not a date in the form YYYY-MM-DD"),
+], ids=["id", "duration", "duration-digit", "date"])
+def test_patterns_match_the_whole_text(text, error):
+    from lineage.errors import InputErrors
+    from lineage.load import Source
+    from lineage.model import load_model_sources
+
+    with pytest.raises(InputErrors) as info:
+        load_model_sources([Source("flows/m.yaml", text.encode())])
+    assert error in [str(e) for e in info.value.errors]
+
+
+def test_rule_ids_match_the_whole_text(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": 'settings:\n  disable: ["MIN001\\n"]\n'})
+    result = run_cli("check", "flows", cwd=tmp_path)
+    _invalid(result, "rules/r.yaml:2:13: error: 'MIN001\\n' is not a rule id")

@@ -150,12 +150,12 @@ def _sections(documents: list[Document], errors: list[LineageError]) -> dict[str
                     errors.append(LineageError(value.loc, "unsupported version: this lineage reads version 1"))
                 continue
             if key.text not in SECTIONS:
-                errors.append(LineageError(key.loc, f"unknown section '{key.text}'{did_you_mean(key.text, TOP_LEVEL)}"))
+                errors.append(LineageError(key.loc, f"unknown section {key.text!r}{did_you_mean(key.text, TOP_LEVEL)}"))
                 continue
             if isinstance(value, Scalar) and value.kind == "null":
                 continue
             if not isinstance(value, Sequence):
-                errors.append(LineageError(value.loc, f"section '{key.text}' must be a list of entries"))
+                errors.append(LineageError(value.loc, f"section {key.text!r} must be a list of entries"))
                 continue
             entries[key.text].extend(value.items)
     return entries
@@ -172,7 +172,7 @@ def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[s
                 continue
             first = seen.get(id_node.text)
             if first is not None:
-                errors.append(LineageError(id_node.loc, f"duplicate {singular(section)} id '{id_node.text}' "
+                errors.append(LineageError(id_node.loc, f"duplicate {singular(section)} id {id_node.text!r} "
                                                         f"(first declared at {first})"))
                 continue
             seen[id_node.text] = id_node.loc
@@ -188,7 +188,7 @@ def _resolve_categories(custom: dict[str, Category], errors: list[LineageError])
         up = info.get(parent(cid) or "")
         base = info.get(cid) or up
         if base is None and cat.tier is None:
-            errors.append(LineageError(cat.loc, f"category '{cid}' needs a tier (1..4): it has no parent "
+            errors.append(LineageError(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent "
                                                 "category to inherit one from"))
             continue
         info[cid] = CategoryInfo(
@@ -204,14 +204,14 @@ def _check_semantics(model: Model, errors: list[LineageError]) -> None:
     for waiver in model.waivers:
         kind, sep, ident = waiver.target.partition(":")
         if not sep or kind not in TARGET_KINDS:
-            errors.append(LineageError(waiver.at("target"), f"waiver target '{waiver.target}' must be "
+            errors.append(LineageError(waiver.at("target"), f"waiver target {waiver.target!r} must be "
                                                             "kind:id with kind flow, system or organization"))
             continue
         section = model.section(kind)
         if ident not in section:
             errors.append(LineageError(waiver.at("target"),
-                                       f"waiver target: unknown {kind} '{ident}'{did_you_mean(ident, section)}"))
-    errors.extend(LineageError(flow.at("to"), f"flow '{flow.id}' goes from '{flow.source}' to itself")
+                                       f"waiver target: unknown {kind} {ident!r}{did_you_mean(ident, section)}"))
+    errors.extend(LineageError(flow.at("to"), f"flow {flow.id!r} goes from {flow.source!r} to itself")
                   for flow in model.flows.values() if flow.source == flow.target)
     _check_derivation_cycles(model.fields, errors)
 

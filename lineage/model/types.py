@@ -19,18 +19,36 @@ from lineage.errors import LineageError, Loc, did_you_mean
 from lineage.load import Mapping, Node, Scalar, Sequence
 from lineage.model.places import COUNTRIES
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+# Patterns match the whole text (re.fullmatch: "$" would let a final newline through), and
+# digits are [0-9]: Python's \d also takes other scripts' digits, which JSON Schema's does not.
+ID_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
 _ID = re.compile(ID_PATTERN)
-DURATION_PATTERN = r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"
+DURATION_PATTERN = r"P(?=[0-9]|T)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?"
 _DURATION = re.compile(DURATION_PATTERN)
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE = re.compile(DATE_PATTERN)
-_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
-_OCTAL_LIKE = re.compile(r"^[-+]?0[0-9_]+$|^0o[0-7]+$")
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_OCTAL_LIKE = re.compile(r"[-+]?0[0-9_]+|0o[0-7]+")
 #: A decimal number as written (no hex, no sexagesimal, no ``.inf`` or ``.nan``).
-_DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?$")
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 #: Whole numbers beyond this lose precision in JSON readers (2**53); nothing real is that large.
 MAX_INT = 2**53
+
+
+def whole(pattern: str) -> str:
+    r"""Return `pattern` as a JSON Schema pattern that the whole text must match.
+
+    JSON Schema searches a pattern anywhere in the text. ECMA-262's ``$`` is
+    the end of the text, but Python's (which the ``jsonschema`` package uses)
+    also matches before a final newline: ``(?!\n)`` makes both read it alike.
+
+    Examples
+    --------
+    >>> p = whole("[a-z]+")
+    >>> [bool(re.search(p, text)) for text in ("abc", "abc\n", "x abc")]
+    [True, False, False]
+    """
+    return rf"^(?:{pattern})$(?!\n)"
 
 
 class Invalid(Exception):
@@ -79,11 +97,11 @@ def _text(node: Node, expected: str, accept=None) -> str:
     if not s.plain or s.kind == "str" or (accept and accept(s.text)):
         return s.text
     if s.kind == "bool":
-        raise Invalid(s.loc, f"'{s.text}' is a boolean in YAML 1.1, not {expected}; quote it")
+        raise Invalid(s.loc, f"{s.text!r} is a boolean in YAML 1.1, not {expected}; quote it")
     if s.kind == "timestamp":
-        raise Invalid(s.loc, f"'{s.text}' is an unquoted date, not {expected}; quote it")
-    if s.kind == "int" and _OCTAL_LIKE.match(s.text):
-        raise Invalid(s.loc, f"'{s.text}' is an octal number in YAML 1.1, not {expected}; quote it")
+        raise Invalid(s.loc, f"{s.text!r} is an unquoted date, not {expected}; quote it")
+    if s.kind == "int" and _OCTAL_LIKE.fullmatch(s.text):
+        raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1, not {expected}; quote it")
     return s.text
 
 
@@ -135,13 +153,13 @@ class Id(Type):
 
     def convert(self, node, ctx):
         value = _text(node, "an id")
-        if not _ID.match(value):
-            raise Invalid(node.loc, f"'{value}' is not a valid id (lower-case letters, digits, "
+        if not _ID.fullmatch(value):
+            raise Invalid(node.loc, f"{value!r} is not a valid id (lower-case letters, digits, "
                                     "'_', '.', '-', starting with a letter or digit)")
         return value
 
     def schema(self):
-        return {"type": "string", "pattern": ID_PATTERN}
+        return {"type": "string", "pattern": whole(ID_PATTERN)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,11 +172,11 @@ class Ref(Type):
         value = Id().convert(node, ctx)
         known = ctx.ids.get(self.section, set())
         if value not in known:
-            raise Invalid(node.loc, f"unknown {singular(self.section)} '{value}'{did_you_mean(value, known)}")
+            raise Invalid(node.loc, f"unknown {singular(self.section)} {value!r}{did_you_mean(value, known)}")
         return value
 
     def schema(self):
-        return {"type": "string", "pattern": ID_PATTERN,
+        return {"type": "string", "pattern": whole(ID_PATTERN),
                 "description": f"id of an entry of `{self.section}`"}
 
 
@@ -171,7 +189,7 @@ class Enum(Type):
     def convert(self, node, ctx):
         value = _text(node, "one of " + ", ".join(self.values), accept=self.values.__contains__)
         if value not in self.values:
-            raise Invalid(node.loc, f"'{value}' is not one of {', '.join(self.values)}"
+            raise Invalid(node.loc, f"{value!r} is not one of {', '.join(self.values)}"
                                     f"{did_you_mean(value, self.values)}")
         return value
 
@@ -186,8 +204,8 @@ class Country(Type):
     def convert(self, node, ctx):
         value = _text(node, "a country code", accept=COUNTRIES.__contains__)
         if value not in COUNTRIES:
-            hint = f" (did you mean '{value.upper()}'?)" if value.upper() in COUNTRIES else ""
-            raise Invalid(node.loc, f"'{value}' is not an ISO 3166-1 alpha-2 country code{hint}")
+            hint = f" (did you mean {value.upper()!r}?)" if value.upper() in COUNTRIES else ""
+            raise Invalid(node.loc, f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}")
         return value
 
     def schema(self):
@@ -205,8 +223,8 @@ class Bool(Type):
         if s.plain and s.text in ("false", "False", "FALSE"):
             return False
         if s.plain and s.kind == "bool":
-            raise Invalid(s.loc, f"'{s.text}' is a YAML 1.1 boolean; write true or false")
-        raise Invalid(s.loc, f"expected true or false, found '{s.text}'")
+            raise Invalid(s.loc, f"{s.text!r} is a YAML 1.1 boolean; write true or false")
+        raise Invalid(s.loc, f"expected true or false, found {s.text!r}")
 
     def schema(self):
         return {"type": "boolean"}
@@ -221,10 +239,10 @@ class Int(Type):
 
     def convert(self, node, ctx):
         s = _scalar(node, "a whole number")
-        if s.plain and _OCTAL_LIKE.match(s.text):
-            raise Invalid(s.loc, f"'{s.text}' is an octal number in YAML 1.1; write it without the leading 0")
-        if not (s.plain and _INT.match(s.text)):
-            raise Invalid(s.loc, f"expected a whole number, found '{s.text}'")
+        if s.plain and _OCTAL_LIKE.fullmatch(s.text):
+            raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1; write it without the leading 0")
+        if not (s.plain and _INT.fullmatch(s.text)):
+            raise Invalid(s.loc, f"expected a whole number, found {s.text!r}")
         if len(s.text) > 20:  # before int(): thousands of digits are slow or refused by Python
             raise Invalid(s.loc, f"'{s.text[:20]}...' is too large (at most {MAX_INT})")
         value = int(s.text.replace("_", ""))
@@ -253,9 +271,9 @@ class Number(Type):
 
     def convert(self, node, ctx):
         s = _scalar(node, "a number")
-        if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.match(s.text) \
-                or not _DECIMAL.match(s.text) or len(s.text) > 40:
-            raise Invalid(s.loc, f"expected a number, found '{s.text}'")
+        if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.fullmatch(s.text) \
+                or not _DECIMAL.fullmatch(s.text) or len(s.text) > 40:
+            raise Invalid(s.loc, f"expected a number, found {s.text!r}")
         value = float(s.text.replace("_", ""))
         if not math.isfinite(value) or abs(value) > MAX_INT:
             raise Invalid(s.loc, f"{s.text} is too large (at most {MAX_INT})")
@@ -309,19 +327,19 @@ class OneOrMany(Type):
 
 @dataclasses.dataclass(frozen=True)
 class Pattern(Type):
-    """Text matching a regular expression."""
+    """Text that a regular expression matches as a whole."""
 
     pattern: str
     what: str
 
     def convert(self, node, ctx):
         value = _text(node, self.what)
-        if not re.match(self.pattern, value):
-            raise Invalid(node.loc, f"'{value}' is not {self.what}")
+        if not re.fullmatch(self.pattern, value):
+            raise Invalid(node.loc, f"{value!r} is not {self.what}")
         return value
 
     def schema(self):
-        return {"type": "string", "pattern": self.pattern}
+        return {"type": "string", "pattern": whole(self.pattern)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,15 +348,15 @@ class Date(Type):
 
     def convert(self, node, ctx):
         s = _scalar(node, "a date (YYYY-MM-DD)")
-        if not _DATE.match(s.text):
-            raise Invalid(s.loc, f"'{s.text}' is not a date in the form YYYY-MM-DD")
+        if not _DATE.fullmatch(s.text):
+            raise Invalid(s.loc, f"{s.text!r} is not a date in the form YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(s.text)
         except ValueError:
-            raise Invalid(s.loc, f"'{s.text}' is not a real calendar date") from None
+            raise Invalid(s.loc, f"{s.text!r} is not a real calendar date") from None
 
     def schema(self):
-        return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        return {"type": "string", "format": "date", "pattern": whole(DATE_PATTERN)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -347,12 +365,12 @@ class Duration(Type):
 
     def convert(self, node, ctx):
         value = _text(node, "an ISO 8601 duration")
-        if not _DURATION.match(value):
-            raise Invalid(node.loc, f"'{value}' is not an ISO 8601 duration (such as P30D, P6M, P5Y)")
+        if not _DURATION.fullmatch(value):
+            raise Invalid(node.loc, f"{value!r} is not an ISO 8601 duration (such as P30D, P6M, P5Y)")
         return value
 
     def schema(self):
-        return {"type": "string", "pattern": DURATION_PATTERN}
+        return {"type": "string", "pattern": whole(DURATION_PATTERN)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -378,7 +396,7 @@ class ListOf(Type):
                 continue
             key = getattr(value, "key", value)
             if self.unique and key in seen:
-                ctx.errors.append(LineageError(child.loc, f"'{key}' is listed twice (first at line {seen[key].line})"))
+                ctx.errors.append(LineageError(child.loc, f"{key!r} is listed twice (first at line {seen[key].line})"))
                 continue
             seen[key] = child.loc
             out.append(value)
@@ -470,7 +488,7 @@ def build(cls: type, node: Node, ctx: Context):
     for key_node, value_node in node.items:
         spec = attrs.get(key_node.text)
         if spec is None:
-            ctx.errors.append(LineageError(key_node.loc, f"unknown key '{key_node.text}'"
+            ctx.errors.append(LineageError(key_node.loc, f"unknown key {key_node.text!r}"
                                                          f"{did_you_mean(key_node.text, attrs)}"))
             continue
         if isinstance(value_node, Scalar) and value_node.kind == "null" and not spec.required:
