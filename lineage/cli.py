@@ -437,6 +437,7 @@ def diff(
 @app.command()
 def ropa(
     model: ModelArg = Path("flows"),
+    rules: RulesOpt = None,
     fmt: RopaFormatOpt = "markdown",
     view: ViewOpt = None,
     organization: OrganizationOpt = None,
@@ -445,13 +446,13 @@ def ropa(
     """Write the record of processing (GDPR Art 30): controller and processor views, Markdown or CSV."""
     from lineage import ropa as art30
     from lineage.errors import did_you_mean
-    from lineage.model import load_model
+    from lineage.pipeline import load_inputs
 
     _check_format(fmt, ("markdown", "csv"))
     if view is not None and view not in art30.VIEWS:
         misuse(f"--view must be one of {', '.join(art30.VIEWS)}, not '{view}'")
     try:
-        m = load_model(model)
+        m, _ = load_inputs(model, rules)  # the rules are not used, but like every command's they must be valid
     except InputErrors as exc:
         fail(exc)
     if organization is not None and organization not in m.organizations:

@@ -559,3 +559,10 @@ def test_report_retention_falls_back_to_the_inbound_flows():
     assert _retention(lineage_of(extra), "crm") == (
         'none for the system; per inbound flow: <code>cases-again</code> P6M, '
         '<code>cases-to-crm</code> <span class="missing">none</span>')
+
+
+def test_ropa_takes_rules_like_every_command(tmp_path):
+    write_files(tmp_path, {"bad/r.yaml": "rules:\n  - id: NOPE\n", "good/r.yaml": "settings: {fail_on: low}\n"})
+    result = run_cli("ropa", str(REPO / "flows"), "--rules", str(tmp_path / "bad"))
+    assert result.code == 2 and "r.yaml:2:9: error: no check named 'NOPE'" in result.stderr
+    assert run_cli("ropa", str(REPO / "flows"), "--rules", str(tmp_path / "good")).code == 0
