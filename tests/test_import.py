@@ -300,23 +300,38 @@ def test_fides_declarations_details(tmp_path):
     assert result.code in (0, 1), result
 
 
-def test_fides_egress_to_an_unknown_system_is_an_error(tmp_path):
-    source = write_files(
+def test_fides_reference_errors_come_all_at_once_at_their_place(tmp_path):
+    write_files(
         tmp_path / "fides",
         {
-            "s.yml": """\
-        system:
-          - fides_key: a
-            egress: [{fides_key: ghost, type: system}]
-        """
+            "a.yml": """\
+            system:
+              - fides_key: a
+                egress:
+                  - {fides_key: ghost, type: system}
+                  - bare_ghost
+                privacy_declarations:
+                  - data_use: essential
+                    data_categories: [user.name]
+                    ingress: [phantom]
+            """,
+            "b.yml": """\
+            system:
+              - fides_key: b
+              - fides_key: a
+                name: the same key again
+            """,
         },
     )
-    result = run_cli("import", "fides", source, "-o", tmp_path / "out")
-    assert result.code == 2, result
-    assert (
-        "s.yml: error: system a: egress 1 names system 'ghost', which no manifest declares"
-        in result.stderr
-    )
+    result = run_cli("import", "fides", "fides", "-o", "out", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert result.stderr.splitlines() == [
+        "fides/a.yml:4:21: error: system a: egress 1 names system 'ghost', which no manifest declares",
+        "fides/a.yml:5:9: error: system a: egress 2 names system 'bare_ghost', which no manifest declares",
+        "fides/a.yml:9:19: error: system a: privacy declaration 1: ingress names system 'phantom', "
+        "which no manifest declares",
+        "fides/b.yml:3:16: error: duplicate system fides_key 'a' (first at fides/a.yml:2:16)",
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -524,64 +539,167 @@ def test_broken_yaml_is_exit_2_with_file_line(tmp_path, kind, name, content):
 
 
 @pytest.mark.parametrize(
-    ("kind", "content", "message"),
+    ("kind", "content", "error"),
     [
-        ("threagile", "- a\n- b\n", "not a Threagile model"),
+        (
+            "threagile",
+            "- a\n- b\n",
+            "1:1: not a Threagile model: expected a mapping with data_assets and technical_assets",
+        ),
         (
             "threagile",
             "technical_assets:\n  A:\n    description: no id\n",
-            "technical asset 'A' must be a mapping with an id",
-        ),
-        (
-            "threagile",
-            (
-                "technical_assets:\n  A:\n    id: a\n    communication_links:\n"
-                "      L:\n        target: nope\n"
-            ),
-            "technical asset 'a': communication link 'L': target 'nope' is not a technical asset",
-        ),
-        (
-            "threagile",
-            (
-                "data_assets: {}\ntechnical_assets:\n"
-                "  A:\n    id: a\n    data_assets_stored: [ghost]\n"
-            ),
-            "names data asset 'ghost', which data_assets does not declare",
+            "3:5: technical asset 'A' must be a mapping with an id",
         ),
         (
             "threagile",
             "technical_assets:\n  A:\n    id: a\n    data_assets_stored: {x: 1}\n",
-            "must be a list of ids",
+            "4:25: technical asset 'a': data_assets_stored must be a list of ids",
+        ),
+        (
+            "threagile",
+            "technical_assets:\n  A:\n    id: a\n    communication_links: [1]\n",
+            "4:27: technical asset 'a': communication link '1' must be a mapping",
         ),
         (
             "threagile",
             "includes: [other.yaml]\ntechnical_assets: {}\n",
-            "includes are not supported",
+            "1:11: Threagile includes are not supported: merge the included files into one model",
         ),
-        ("fides", "foo: []\n", "unknown resource type 'foo'"),
-        ("fides", "system: {a: 1}\n", "system must be a list"),
-        ("fides", "system:\n  - name: no key\n", "every system must be a mapping with a fides_key"),
-        ("fides", "- 1\n", "not a Fides manifest"),
+        (
+            "threagile",
+            "base: &b x\ntechnical_assets:\n  A:\n    <<: *b\n    id: a\n",
+            "4:5: a merge key ('<<') must name a mapping or a list of mappings",
+        ),
+        (
+            "fides",
+            "foo: []\n",
+            "1:1: not a Fides manifest: unknown resource type 'foo' (expected system, dataset, "
+            "organization, data_category, data_use, data_subject, policy, registry, evaluation, "
+            "data_qualifier)",
+        ),
+        ("fides", "system: {a: 1}\n", "1:9: system must be a list, not a mapping"),
+        (
+            "fides",
+            "system:\n  - name: no key\n",
+            "2:5: every system must be a mapping with a fides_key",
+        ),
+        (
+            "fides",
+            "- 1\n",
+            "1:1: not a Fides manifest: expected a mapping of resource lists (system, dataset, "
+            "organization, data_category, data_use, data_subject)",
+        ),
         (
             "fides",
             (
                 "system:\n  - fides_key: a\n    privacy_declarations:\n"
                 "      - data_categories: user.name\n"
             ),
-            "data_categories must be a list",
+            "4:26: system a: privacy declaration 1: data_categories must be a list, not str",
+        ),
+        (
+            "fides",
+            "system:\n  - fides_key: a\n    privacy_declarations: [x]\n",
+            "3:28: system a: privacy declaration 1 must be a mapping",
         ),
     ],
 )
-def test_unsupported_shapes_name_the_file(tmp_path, kind, content, message):
-    path = tmp_path / "model.yaml"
-    path.write_text(content)
-    result = run_cli("import", kind, path, "-o", tmp_path / "out")
+def test_unsupported_shapes_are_errors_at_their_place(tmp_path, kind, content, error):
+    (tmp_path / "model.yaml").write_text(content)
+    result = run_cli("import", kind, "model.yaml", "-o", "out", cwd=tmp_path)
     assert result.code == 2, result
-    assert (
-        result.stderr.startswith("model.yaml: error: ") or f"{path.name}: error: " in result.stderr
-    ), result
-    assert message in result.stderr, result
-    assert "Traceback" not in result.stderr
+    place, message = error.split(" ", 1)
+    assert result.stderr == f"model.yaml:{place} error: {message}\n", result
+
+
+THREAGILE_ERRORS = """\
+title: Bad
+data_assets:
+  Email:
+    id: email
+  Email again:
+    id: email
+technical_assets:
+  Web:
+    id: web
+    data_assets_processed: [email, ghost]
+    communication_links:
+      To DB:
+        target: nowhere
+        data_assets_sent: [phantom]
+  DB:
+    id: db
+trust_boundaries:
+  Zone:
+    id: zone
+    technical_assets_inside: [web, missing]
+"""
+
+
+def test_threagile_errors_come_all_at_once_at_their_place(tmp_path):
+    write_files(tmp_path, {"bad.yaml": THREAGILE_ERRORS})
+    result = run_cli("import", "threagile", "bad.yaml", "-o", "out", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert result.stderr.splitlines() == [
+        "bad.yaml:6:9: error: data asset id 'email' of 'Email again' is already used by 'Email' "
+        "(line 4, column 9)",
+        "bad.yaml:10:36: error: technical asset 'web': data_assets_processed names data asset "
+        "'ghost', which data_assets does not declare",
+        "bad.yaml:13:17: error: technical asset 'web': communication link 'To DB': target "
+        "'nowhere' is not a technical asset",
+        "bad.yaml:14:28: error: technical asset 'web': communication link 'To DB': "
+        "data_assets_sent names data asset 'phantom', which data_assets does not declare",
+        "bad.yaml:20:36: error: trust boundary 'zone' names technical asset 'missing', which "
+        "technical_assets does not declare",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content", "errors"),
+    [
+        (
+            "threagile",
+            "model.yaml",
+            """\
+            data_assets:
+              Email: &base
+                id: email
+                usage: business
+                usage: devops
+              Phone:
+                <<: *base
+                id: phone
+            technical_assets:
+              Web:
+                id: web
+              Web:
+                id: web2
+            """,
+            [
+                "model.yaml:5:5: error: duplicate key 'usage' (first at line 4, column 5)",
+                "model.yaml:12:3: error: duplicate key 'Web' (first at line 10, column 3)",
+            ],
+        ),
+        (
+            "fides",
+            "model.yml",
+            """\
+            system:
+              - fides_key: a
+                name: A
+                name: B
+            """,
+            ["model.yml:4:5: error: duplicate key 'name' (first at line 3, column 5)"],
+        ),
+    ],
+)
+def test_duplicate_yaml_keys_are_errors(tmp_path, kind, name, content, errors):
+    write_files(tmp_path, {name: content})
+    result = run_cli("import", kind, name, "-o", "out", cwd=tmp_path)
+    assert result.code == 2, result
+    assert result.stderr.splitlines() == errors
 
 
 def test_misuse_is_exit_2(tmp_path):

@@ -8,10 +8,15 @@ comments where the source does not say what the format needs (country, role,
 retention, legal basis ...). :func:`write_files` writes them and refuses to
 overwrite anything.
 
-Foreign files are read with a safe loader, never with the strict loader of
-:mod:`lineage.load` (which is for our own format). Any YAML error becomes an
-:class:`~lineage.errors.InputErrors` with file:line:col; a shape the importer
-does not understand becomes one naming the file and the place in it.
+Foreign files are read with the composer and node builder of
+:mod:`lineage.load` (positions, duplicate keys, alias bombs and recursive
+aliases are handled once, there), with two allowances foreign YAML needs: an
+anchor may be defined again and merge keys (``<<: *base``) are expanded, as
+Go's yaml.v3 does for Threagile models. Scalars then take their YAML 1.1
+values (``true`` is a bool, ``12`` an int), as the source tools read them. The
+result is plain dicts and lists (:class:`YamlMap`, :class:`YamlList`) that
+remember where each value is written, so that an importer reports every
+problem as ``file:line:col: error: message``, all at once.
 
 This module holds what both importers share: reading, id normalisation and a
 small YAML writer that keeps comments.
@@ -30,7 +35,18 @@ from typing import Any
 import yaml
 
 from lineage.errors import InputErrors, LineageError, Loc, read_input
-from lineage.load import display_path
+
+# the strict loader's composer parts, reused for foreign files (see the module docstring)
+from lineage.load import (
+    Node,
+    Scalar,
+    Sequence,
+    Source,
+    _Builder,
+    _check_expansion,
+    _decode,
+    display_path,
+)
 
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
@@ -49,6 +65,73 @@ def problem(where: str, message: str) -> InputErrors:
     return InputErrors([LineageError(Loc(where, 0, 0), message)])
 
 
+class Errors(list):
+    """The input errors an importer has found so far, to raise all at once."""
+
+    def add(self, loc: Loc, message: str) -> None:
+        """Record `message` at `loc`."""
+        self.append(LineageError(loc, message))
+
+    def raise_any(self) -> None:
+        """Raise :class:`InputErrors` with every error recorded, if there is one."""
+        if self:
+            raise InputErrors(list(self))
+
+
+class YamlMap(dict):
+    """A foreign mapping: a dict of its keys (as text) and values, plus where they are written.
+
+    Attributes
+    ----------
+    loc : Loc
+        Where the mapping starts.
+    locs : dict[str, Loc]
+        Key -> where its value is written.
+    key_locs : dict[str, Loc]
+        Key -> where the key is written.
+    """
+
+    def __init__(self, loc: Loc):
+        super().__init__()
+        self.loc = loc
+        self.locs: dict[str, Loc] = {}
+        self.key_locs: dict[str, Loc] = {}
+
+    def at(self, key: str) -> Loc:
+        """Return where the value of `key` is written, or where the mapping starts."""
+        return self.locs.get(key, self.loc)
+
+    def key_at(self, key: str) -> Loc:
+        """Return where `key` is written, or where the mapping starts."""
+        return self.key_locs.get(key, self.loc)
+
+
+class YamlList(list):
+    """A foreign sequence: a list of its values, plus where each is written.
+
+    Attributes
+    ----------
+    loc : Loc
+        Where the sequence starts.
+    locs : list[Loc]
+        Where each item is written.
+    """
+
+    def __init__(self, loc: Loc):
+        super().__init__()
+        self.loc = loc
+        self.locs: list[Loc] = []
+
+    def at(self, index: int) -> Loc:
+        """Return where item `index` is written."""
+        return self.locs[index]
+
+
+def loc_of(value: Any, default: Loc) -> Loc:
+    """Return where `value` starts when it is a :class:`YamlMap` or :class:`YamlList`, else `default`."""
+    return value.loc if isinstance(value, YamlMap | YamlList) else default
+
+
 class _ForeignLoader(yaml.SafeLoader):
     """A safe loader that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
 
@@ -64,46 +147,146 @@ class _ForeignLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _expand_merges(root, path: str) -> list[LineageError]:
+    """Replace each merge key (``<<: *base``) of the composed tree by the keys it brings.
+
+    Keys written in a mapping win over merged ones, and an earlier merged
+    mapping over a later one (YAML merge key semantics). A key written twice
+    stays twice, for the node builder to report.
+    """
+    errors: list[LineageError] = []
+    flat: set[int] = set()
+
+    def flatten(node) -> None:
+        if id(node) in flat:
+            return
+        flat.add(id(node))
+        own, merged = [], []
+        for key, value in node.value:
+            if key.tag != _MERGE_TAG:
+                own.append((key, value))
+                continue
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    mark = key.start_mark  # an alias's own node marks where the anchor is
+                    errors.append(LineageError(
+                        Loc(path, mark.line + 1, mark.column + 1),
+                        "a merge key ('<<') must name a mapping or a list of mappings"))
+                    continue
+                flatten(source)
+                merged.extend(source.value)
+        if len(own) == len(node.value):
+            return
+        written = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        brought = []
+        for key, value in merged:
+            if not isinstance(key, yaml.ScalarNode):
+                brought.append((key, value))  # the node builder refuses it
+            elif key.value not in written:
+                written.add(key.value)
+                brought.append((key, value))
+        node.value = brought + own
+
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            flatten(node)
+            stack.extend(v for _, v in node.value)
+        else:
+            stack.extend(node.value)
+    return errors
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: Scalar) -> Any:
+    """Return the YAML 1.1 value of a scalar (bool, int, float, None, date or str)."""
+    build = _CONSTRUCTOR.yaml_constructors.get(node.tag) if node.plain else None
+    if build is None:
+        return node.text
+    try:
+        return build(_CONSTRUCTOR, yaml.ScalarNode(node.tag, node.text))
+    except (ValueError, yaml.YAMLError):
+        return node.text
+
+
+def _values(node: Node, memo: dict[int, Any]) -> Any:
+    """Return `node` as plain values: :class:`YamlMap`, :class:`YamlList` or a scalar value."""
+    if isinstance(node, Scalar):
+        return _scalar(node)
+    done = memo.get(id(node))
+    if done is not None:
+        return done
+    if isinstance(node, Sequence):
+        out = memo[id(node)] = YamlList(node.loc)
+        for item in node.items:
+            out.append(_values(item, memo))
+            out.locs.append(item.loc)
+        return out
+    out = memo[id(node)] = YamlMap(node.loc)
+    for key, value in node.items:
+        out[key.text] = _values(value, memo)
+        out.locs[key.text] = value.loc
+        out.key_locs[key.text] = key.loc
+    return out
+
+
 def read_yaml(path: Path) -> Any:
-    """Read one foreign YAML file with a safe loader.
+    """Read one foreign YAML file, keeping where each value is written.
 
     Returns
     -------
     Any
-        The document (None when empty).
+        The document as :class:`YamlMap`, :class:`YamlList` or a scalar value
+        (None when empty).
 
     Raises
     ------
     InputErrors
-        On unreadable files, bytes that are not UTF-8 and YAML errors, each with
-        file:line:col when the YAML parser gives a position.
+        On unreadable files, bytes that are not UTF-8, YAML syntax errors,
+        duplicate keys, merge keys naming no mapping, recursive aliases and
+        alias bombs: every one found, each with file:line:col when known.
     """
-    where = display(path)
+    shown = display(path)
     if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
-        raise problem(where, "not a regular file")
+        raise problem(shown, "not a regular file")
     try:
         data = read_input(path)
     except OSError as exc:
-        raise problem(where, f"cannot read: {exc.strerror or exc}") from None
+        raise problem(shown, f"cannot read: {exc.strerror or exc}") from None
+    content = _decode(Source(shown, data))
     try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        loc = Loc(where, before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1)
-        raise InputErrors(
-            [LineageError(loc, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})")]
-        ) from None
-    try:
-        return yaml.load(content, Loader=_ForeignLoader)
+        composed = yaml.compose(content, Loader=_ForeignLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = Loc(where, mark.line + 1, mark.column + 1) if mark else Loc(where, 0, 0)
+        loc = Loc(shown, mark.line + 1, mark.column + 1) if mark else Loc(shown, 0, 0)
         message = " ".join(p for p in (exc.context, exc.problem) if p)
         raise InputErrors([LineageError(loc, f"YAML syntax: {message}")]) from None
     except yaml.YAMLError as exc:
-        raise problem(where, f"YAML: {exc}") from None
+        raise problem(shown, f"YAML: {exc}") from None
     except RecursionError:
-        raise problem(where, "YAML nested too deeply") from None
+        raise problem(shown, "YAML nested too deeply") from None
+    if composed is None:
+        return None
+    errors = _expand_merges(composed, shown)
+    builder = _Builder(shown)
+    root = builder.build(composed)
+    errors += builder.errors
+    if errors:
+        raise InputErrors(errors)
+    if builder.reused:
+        _check_expansion(root, builder.distinct, shown)
+    return _values(root, {})
 
 
 def yaml_files(root: Path) -> list[Path]:

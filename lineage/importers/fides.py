@@ -40,16 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import InputErrors, LineageError, Loc
+from lineage.errors import InputErrors, Loc
 from lineage.importers import (
     DEFAULT_COUNTRY,
     Comment,
+    Errors,
     Ids,
     Map,
     Note,
     Section,
+    YamlMap,
     display,
     header,
+    loc_of,
     normalise_id,
     problem,
     read_yaml,
@@ -118,8 +121,7 @@ COUNTRY_NAMES = {
 @dataclass
 class _Resource:
     key: str
-    data: dict
-    file: str
+    data: YamlMap
 
 
 @dataclass
@@ -143,22 +145,42 @@ class _Declaration:
     data: dict = field(default_factory=dict)
 
 
-def _as_list(value: Any, where: str, what: str) -> list:
+def _kind(value: Any) -> str:
+    """Name the YAML kind of a value, for messages."""
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return "null" if value is None else type(value).__name__
+
+
+def _as_list(parent: YamlMap, key: str, what: str, errors: Errors) -> list:
+    """Return the list under `key` of `parent` ([] when absent; an error when not a list)."""
+    value = parent.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise problem(where, f"{what} must be a list")
+        errors.add(parent.at(key), f"{what} must be a list, not {_kind(value)}")
+        return []
     return value
 
 
-def _keys(value: Any, where: str, what: str) -> list[str]:
-    """Return `value` as a list of Fides keys (strings); refuse anything else."""
+def _located_keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[tuple[str, Loc]]:
+    """Return the Fides keys listed under `key` of `parent`, each with where it is written.
+
+    Anything but a list of strings or numbers is an error.
+    """
+    items = _as_list(parent, key, what, errors)
     out = []
-    for item in _as_list(value, where, what):
+    for i, item in enumerate(items):
         if not isinstance(item, str | int | float) or isinstance(item, bool):
-            raise problem(where, f"{what} must be a list of keys, found {type(item).__name__}")
-        out.append(str(item))
+            errors.add(items.at(i), f"{what} must be a list of keys, found {_kind(item)}")
+            continue
+        out.append((str(item), items.at(i)))
     return out
+
+
+def _keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[str]:
+    """Return the Fides keys listed under `key` of `parent` (see :func:`_located_keys`)."""
+    return [k for k, _ in _located_keys(parent, key, what, errors)]
 
 
 def _covers(declared: str, category: str) -> bool:
@@ -187,9 +209,10 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
     Raises
     ------
     InputErrors
-        YAML errors with file:line:col; files that are not Fides manifests,
-        duplicate keys and references to systems that no file declares, naming
-        the file.
+        With every error found, each at its file:line:col: YAML syntax,
+        duplicate keys, files that are not Fides manifests, shapes it does not
+        understand, duplicate fides_keys and references to systems that no
+        manifest declares.
     """
     root = Path(path)
     if not root.exists():
@@ -197,73 +220,88 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
     files = yaml_files(root)
     if not files:
         raise problem(display(root), "no Fides manifests (*.yml, *.yaml) here")
-    resources, skipped = _read(files)
+    errors = Errors()
+    resources, skipped, unreadable = _read(files, errors)
+    if unreadable:  # what the other files name may be in it: report only what is sure
+        errors.raise_any()
     if not any(resources.values()):
+        errors.raise_any()
         raise problem(
             display(root),
             "no Fides resources (system, dataset, organization, data_use ...) in these files",
         )
-    return _Converter(resources, country).run(header("fides", root, files, skipped))
+    return _Converter(resources, country, errors).run(header("fides", root, files, skipped))
 
 
-def _read(files: list[Path]) -> tuple[dict[str, dict[str, _Resource]], list[str]]:
+def _read(
+    files: list[Path], errors: Errors
+) -> tuple[dict[str, dict[str, _Resource]], list[str], bool]:
+    """Read every manifest: its resources by kind and key, notes on what is skipped.
+
+    Shapes that are wrong and duplicate fides_keys are added to `errors`; the
+    last value returned says whether some file could not be read as YAML.
+    """
     resources: dict[str, dict[str, _Resource]] = {kind: {} for kind in RESOURCES}
     skipped: dict[str, list[str]] = {}
-    errors: list[LineageError] = []
+    unreadable = False
     for path in files:
-        where = display(path)
         try:
             doc = read_yaml(path)
-            if doc is None:
-                continue
-            if not isinstance(doc, dict):
-                raise problem(
-                    where,
-                    "not a Fides manifest: expected a mapping of resource lists "
-                    f"({', '.join(RESOURCES)})",
-                )
-            for kind, items in doc.items():
-                if kind in SKIPPED:
-                    for item in _as_list(items, where, str(kind)):
-                        skipped.setdefault(str(kind), []).append(
-                            text(item.get("fides_key")) if isinstance(item, dict) else "?"
-                        )
-                    continue
-                if kind not in RESOURCES:
-                    raise problem(
-                        where,
-                        f"not a Fides manifest: unknown resource type '{kind}' "
-                        f"(expected {', '.join(RESOURCES + SKIPPED)})",
-                    )
-                for item in _as_list(items, where, str(kind)):
-                    if not isinstance(item, dict) or not isinstance(
-                        item.get("fides_key"), str | int
-                    ):
-                        raise problem(where, f"every {kind} must be a mapping with a fides_key")
-                    key = str(item["fides_key"])
-                    first = resources[kind].get(key)
-                    if first is not None:
-                        raise problem(
-                            where, f"duplicate {kind} fides_key '{key}' (first in {first.file})"
-                        )
-                    resources[kind][key] = _Resource(key, item, where)
         except InputErrors as exc:
             errors.extend(exc.errors)
-    if errors:
-        raise InputErrors(errors)
+            unreadable = True
+            continue
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            errors.add(
+                loc_of(doc, Loc(display(path), 0, 0)),
+                "not a Fides manifest: expected a mapping of resource lists "
+                f"({', '.join(RESOURCES)})",
+            )
+            continue
+        for kind in doc:
+            if kind in SKIPPED:
+                for item in _as_list(doc, kind, kind, errors):
+                    skipped.setdefault(kind, []).append(
+                        text(item.get("fides_key")) if isinstance(item, dict) else "?"
+                    )
+                continue
+            if kind not in RESOURCES:
+                errors.add(
+                    doc.key_at(kind),
+                    f"not a Fides manifest: unknown resource type '{kind}' "
+                    f"(expected {', '.join(RESOURCES + SKIPPED)})",
+                )
+                continue
+            items = _as_list(doc, kind, kind, errors)
+            for i, item in enumerate(items):
+                if not isinstance(item, dict) or not isinstance(item.get("fides_key"), str | int):
+                    errors.add(items.at(i), f"every {kind} must be a mapping with a fides_key")
+                    continue
+                key = str(item["fides_key"])
+                first = resources[kind].get(key)
+                if first is not None:
+                    errors.add(
+                        item.at("fides_key"),
+                        f"duplicate {kind} fides_key '{key}' (first at {first.data.at('fides_key')})",
+                    )
+                    continue
+                resources[kind][key] = _Resource(key, item)
     notes = [
         f"Not imported: {kind} {', '.join(sorted(keys))} (lineage rules express policy)."
         if kind == "policy"
         else f"Not imported: {kind} {', '.join(sorted(keys))}."
         for kind, keys in sorted(skipped.items())
     ]
-    return resources, notes
+    return resources, notes, unreadable
 
 
 class _Converter:
-    def __init__(self, resources: dict[str, dict[str, _Resource]], country: str):
+    def __init__(self, resources: dict[str, dict[str, _Resource]], country: str, errors: Errors):
         self.r = resources
         self.country = country
+        self.errors = errors  # wrong shapes and references, raised together once the flows are made
         self.parents = {
             k: str(v.data["parent_key"])
             for k, v in resources["data_category"].items()
@@ -325,42 +363,46 @@ class _Converter:
             res = self.r["dataset"][key]
             ds = res.data
             out: list[str] = []
-            ds_cats = _keys(ds.get("data_categories"), res.file, f"dataset {key}: data_categories")
-            collections = _as_list(ds.get("collections"), res.file, f"dataset {key}: collections")
+            ds_cats = _keys(ds, "data_categories", f"dataset {key}: data_categories", self.errors)
+            collections = _as_list(ds, "collections", f"dataset {key}: collections", self.errors)
             for coll in sorted(
                 (c for c in collections if isinstance(c, dict)), key=lambda c: text(c.get("name"))
             ):
                 cname = text(coll.get("name"))
                 where = f"dataset {key}: collection {cname}"
                 c_cats = (
-                    _keys(coll.get("data_categories"), res.file, f"{where}: data_categories")
+                    _keys(coll, "data_categories", f"{where}: data_categories", self.errors)
                     or ds_cats
                 )
-                self._fields(key, [cname], coll.get("fields"), c_cats, res.file, where, out)
+                self._fields(key, [cname], coll, c_cats, where, out)
             self.dataset_fields[key] = sorted(out)
 
     def _fields(
         self,
         ds: str,
         path: list[str],
-        fields: Any,
+        parent: YamlMap,
         inherited: list[str],
-        file: str,
         where: str,
         out: list[str],
     ) -> None:
+        """Make the fields under `parent` (a collection or a field with sub-fields)."""
         for f in sorted(
-            (f for f in _as_list(fields, file, f"{where}: fields") if isinstance(f, dict)),
+            (
+                f
+                for f in _as_list(parent, "fields", f"{where}: fields", self.errors)
+                if isinstance(f, dict)
+            ),
             key=lambda f: text(f.get("name")),
         ):
             name = text(f.get("name"))
             here = [*path, name]
             cats = (
-                _keys(f.get("data_categories"), file, f"{where}: field {name}: data_categories")
+                _keys(f, "data_categories", f"{where}: field {name}: data_categories", self.errors)
                 or inherited
             )
             if f.get("fields"):
-                self._fields(ds, here, f["fields"], cats, file, where, out)
+                self._fields(ds, here, f, cats, where, out)
                 continue
             source = ".".join([ds, *here])
             personal = self.personal(cats)
@@ -390,28 +432,21 @@ class _Converter:
         for key in sorted(self.r["system"]):
             res = self.r["system"][key]
             sys_refs = _keys(
-                res.data.get("dataset_references"), res.file, f"system {key}: dataset_references"
+                res.data, "dataset_references", f"system {key}: dataset_references", self.errors
             )
-            decls = _as_list(
-                res.data.get("privacy_declarations"),
-                res.file,
-                f"system {key}: privacy_declarations",
-            )
-            for i, d in enumerate(decls):
-                if not isinstance(d, dict):
-                    raise problem(res.file, f"system {key}: privacy_declarations must be mappings")
-                where = f"system {key}: privacy declaration {i + 1}"
-                cats = _keys(d.get("data_categories"), res.file, f"{where}: data_categories")
-                refs = (
-                    _keys(d.get("dataset_references"), res.file, f"{where}: dataset_references")
-                    or sys_refs
-                )
+            all_refs = set(sys_refs)
+            for i, d in self.declarations_of(key):
+                where = f"system {key}: privacy declaration {i}"
+                cats = _keys(d, "data_categories", f"{where}: data_categories", self.errors)
+                own_refs = _keys(d, "dataset_references", f"{where}: dataset_references", self.errors)
+                all_refs.update(own_refs)
+                refs = own_refs or sys_refs
                 decl = _Declaration(
                     key,
                     text(d.get("name")),
                     text(d.get("data_use")) or None,
                     cats,
-                    _keys(d.get("data_subjects"), res.file, f"{where}: data_subjects"),
+                    _keys(d, "data_subjects", f"{where}: data_subjects", self.errors),
                     data=d,
                 )
                 self.missing_datasets.update(r for r in refs if r not in self.dataset_fields)
@@ -427,18 +462,28 @@ class _Converter:
                 decl.fields = sorted(chosen)
                 self.declarations.append(decl)
             declared = [c for d in self.declarations if d.system == key for c in d.categories]
-            refs = set(sys_refs) | {
-                r
-                for d in decls
-                if isinstance(d, dict)
-                for r in _keys(d.get("dataset_references"), res.file, "dataset_references")
-            }
             self.outside[key] = sorted(
                 f
-                for r in refs
+                for r in all_refs
                 for f in self.dataset_fields.get(r, [])
                 if not any(_covers(c, k) for c in declared for k in self.fields[f].categories)
             )
+
+    def declarations_of(self, key: str) -> list[tuple[int, YamlMap]]:
+        """Return the privacy declarations of system `key` that are mappings, numbered from 1.
+
+        The others are recorded as errors.
+        """
+        res = self.r["system"][key]
+        decls = _as_list(
+            res.data, "privacy_declarations", f"system {key}: privacy_declarations", self.errors
+        )
+        for i, d in enumerate(decls):
+            if not isinstance(d, dict):
+                self.errors.add(
+                    decls.at(i), f"system {key}: privacy declaration {i + 1} must be a mapping"
+                )
+        return [(i + 1, d) for i, d in enumerate(decls) if isinstance(d, dict)]
 
     def held(self, system: str) -> list[str]:
         return sorted({f for d in self.declarations if d.system == system for f in d.fields})
@@ -454,18 +499,14 @@ class _Converter:
         """
         edges: dict[tuple[str, str], list] = {}
         systems = self.r["system"]
-        errors = []
 
         def add(
-            src: str, dst: str, cats: list[str] | None, use: str | None, where: str, file: str
+            src: str, dst: str, cats: list[str] | None, use: str | None, where: str, loc: Loc
         ) -> None:
             unknown = [end for end in (src, dst) if end not in systems]
             if unknown:
-                errors.append(
-                    LineageError(
-                        Loc(file, 0, 0),
-                        f"{where} names system '{unknown[0]}', which no manifest declares",
-                    )
+                self.errors.add(
+                    loc, f"{where} names system '{unknown[0]}', which no manifest declares"
                 )
             elif src != dst:
                 edges.setdefault((src, dst), []).append((cats, use))
@@ -473,34 +514,39 @@ class _Converter:
         for key in sorted(systems):
             res = systems[key]
             for direction in ("egress", "ingress"):
-                entries = _as_list(res.data.get(direction), res.file, f"system {key}: {direction}")
+                entries = _as_list(res.data, direction, f"system {key}: {direction}", self.errors)
                 for i, flow in enumerate(entries):
                     where = f"system {key}: {direction} {i + 1}"
-                    if isinstance(flow, str):
-                        flow = {"fides_key": flow}
+                    if isinstance(flow, str):  # a bare key: a system
+                        add(*self.ends(key, flow, direction), None, None, where, entries.at(i))
+                        continue
                     if not isinstance(flow, dict) or not isinstance(
                         flow.get("fides_key"), str | int
                     ):
-                        raise problem(res.file, f"{where} must be a mapping with a fides_key")
+                        self.errors.add(entries.at(i), f"{where} must be a mapping with a fides_key")
+                        continue
                     if text(flow.get("type") or "system") != "system":
                         continue  # a user or dataset end: collection is in the declarations
                     cats = (
-                        _keys(flow.get("data_categories"), res.file, f"{where}: data_categories")
+                        _keys(flow, "data_categories", f"{where}: data_categories", self.errors)
                         or None
                     )
-                    other = text(flow["fides_key"])
-                    src, dst = (key, other) if direction == "egress" else (other, key)
-                    add(src, dst, cats, None, where, res.file)
-            for i, d in enumerate(_as_list(res.data.get("privacy_declarations"), res.file, "")):
+                    ends = self.ends(key, text(flow["fides_key"]), direction)
+                    add(*ends, cats, None, where, flow.at("fides_key"))
+            for i, d in self.declarations_of(key):
+                place = f"system {key}: privacy declaration {i}"
+                cats = _keys(d, "data_categories", f"{place}: data_categories", self.errors) or None
                 for direction in ("egress", "ingress"):
-                    where = f"system {key}: privacy declaration {i + 1}: {direction}"
-                    for other in _keys(d.get(direction), res.file, where):
-                        src, dst = (key, other) if direction == "egress" else (other, key)
-                        cats = _keys(d.get("data_categories"), res.file, where) or None
-                        add(src, dst, cats, text(d.get("data_use")) or None, where, res.file)
-        if errors:
-            raise InputErrors(errors)
+                    where = f"{place}: {direction}"
+                    for other, loc in _located_keys(d, direction, where, self.errors):
+                        ends = self.ends(key, other, direction)
+                        add(*ends, cats, text(d.get("data_use")) or None, where, loc)
         return edges
+
+    @staticmethod
+    def ends(key: str, other: str, direction: str) -> tuple[str, str]:
+        """Return (source, target) of an egress or ingress of system `key` naming `other`."""
+        return (key, other) if direction == "egress" else (other, key)
 
     def matches(self, fid: str, categories: list[str]) -> bool:
         """Whether a field falls under, or contains, one of the Fides `categories`."""
@@ -555,6 +601,7 @@ class _Converter:
         self.datasets()
         self.systems()
         flows = self.flows()
+        self.errors.raise_any()
         orgs = self.organizations()
         purposes = self.purposes(flows)
         subjects = self.subjects()

@@ -42,13 +42,16 @@ from lineage.errors import InputErrors, LineageError, Loc
 from lineage.importers import (
     DEFAULT_COUNTRY,
     Comment,
+    Errors,
     Ids,
     Inline,
     Map,
     Note,
     Section,
+    YamlMap,
     display,
     header,
+    loc_of,
     normalise_id,
     problem,
     read_yaml,
@@ -340,7 +343,9 @@ PR_MODEL_FLAGS = (
 class _Asset:
     title: str
     id: str
-    spec: dict
+    spec: YamlMap
+    processed: list[str] = field(default_factory=list)  # technical assets: data asset ids
+    stored: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -348,8 +353,10 @@ class _Link:
     owner: str  # Threagile id of the declaring asset (the source)
     name: str
     target: str
-    spec: dict
-    declared_source: str | None = None
+    spec: YamlMap
+    declared_source: str | None
+    sent: list[str]  # data asset ids
+    received: list[str]
 
 
 @dataclass
@@ -414,8 +421,9 @@ def import_threagile(
     Raises
     ------
     InputErrors
-        YAML errors with file:line:col; a file that is not a Threagile model, or
-        references to unknown assets, naming the file and the place in it.
+        With every error found, each at its file:line:col: YAML syntax,
+        duplicate keys, a file that is not a Threagile model, shapes it does not
+        understand, duplicate asset ids and references to unknown assets.
     """
     if organizations not in ORGANIZATIONS:
         raise ValueError(f"organizations must be one of {ORGANIZATIONS}")
@@ -433,118 +441,141 @@ def import_threagile(
 # --------------------------------------------------------------------------- parsing
 
 
-def _mapping(value: Any, where: str, what: str) -> dict:
+def _mapping(parent: YamlMap, key: str, errors: Errors) -> dict:
+    """Return the mapping under `key` of `parent` ({} when absent or not a mapping)."""
+    value = parent.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise problem(where, f"{what} must be a mapping")
+        errors.add(parent.at(key), f"{key} must be a mapping")
+        return {}
     return value
 
 
-def _ids(value: Any, where: str, what: str) -> list[str]:
+def _ids(spec: YamlMap, key: str, what: str, errors: Errors) -> list[tuple[str, Loc]]:
+    """Return the ids listed under `key` of `spec`, each with where it is written."""
+    value = spec.get(key)
     if value is None:
         return []
     if not isinstance(value, list) or any(isinstance(v, dict | list) or v is None for v in value):
-        raise problem(where, f"{what} must be a list of ids")
-    return [str(v) for v in value]
+        errors.add(spec.at(key), f"{what}: {key} must be a list of ids")
+        return []
+    return [(str(v), value.at(i)) for i, v in enumerate(value)]
 
 
-def _assets(doc: dict, key: str, where: str, what: str) -> dict[str, _Asset]:
+def _assets(doc: YamlMap, key: str, what: str, errors: Errors) -> dict[str, _Asset]:
     out: dict[str, _Asset] = {}
-    for title, spec in _mapping(doc.get(key), where, key).items():
+    section = _mapping(doc, key, errors)
+    for title, spec in section.items():
         if (
             not isinstance(spec, dict)
             or spec.get("id") is None
             or isinstance(spec["id"], dict | list)
         ):
-            raise problem(where, f"{what} '{title}' must be a mapping with an id")
+            errors.add(loc_of(spec, section.at(title)), f"{what} '{title}' must be a mapping with an id")
+            continue
         aid = str(spec["id"])
-        if aid in out:
-            raise problem(
-                where, f"{what} id '{aid}' is used by both '{out[aid].title}' and '{title}'"
+        first = out.get(aid)
+        if first is not None:
+            was = first.spec.at("id")
+            errors.add(
+                spec.at("id"),
+                f"{what} id '{aid}' of '{title}' is already used by '{first.title}' "
+                f"(line {was.line}, column {was.column})",
             )
+            continue
         out[aid] = _Asset(str(title), aid, spec)
     return out
 
 
-def _parse(doc: Any, where: str) -> _Model:
+def _links(asset: _Asset, tech: dict, known, errors: Errors) -> list[_Link]:
+    """Return the communication links a technical asset declares, with known targets only."""
+    place = f"technical asset '{asset.id}'"
+    raw = asset.spec.get("communication_links")
+    if isinstance(raw, dict):
+        items = [(str(name), spec, raw.at(name)) for name, spec in raw.items()]
+    elif isinstance(raw, list):  # PR #138 style: a list of links with id, source_id, target_id
+        items = []
+        for i, spec in enumerate(raw):
+            said = (
+                (text(spec.get("id")).split(">", 1)[-1], text(spec.get("target_id")))
+                if isinstance(spec, dict)
+                else ()
+            )
+            name = next((n for n in said if n), str(i + 1))
+            items.append((name, spec, raw.at(i)))
+    else:
+        if raw is not None:
+            errors.add(
+                asset.spec.at("communication_links"),
+                f"{place}: communication_links must be a mapping of links",
+            )
+        items = []
+    links = []
+    for name, spec, loc in items:
+        lplace = f"{place}: communication link '{name}'"
+        if not isinstance(spec, dict):
+            errors.add(loc, f"{lplace} must be a mapping")
+            continue
+        key = "target" if spec.get("target") else "target_id"
+        target = text(spec.get(key))
+        sent = known(_ids(spec, "data_assets_sent", lplace, errors), f"{lplace}: data_assets_sent")
+        received = known(
+            _ids(spec, "data_assets_received", lplace, errors), f"{lplace}: data_assets_received"
+        )
+        if target not in tech:
+            errors.add(spec.at(key), f"{lplace}: target '{target}' is not a technical asset")
+            continue
+        declared = text(spec.get("source_id")) or None
+        links.append(_Link(asset.id, name or target, target, spec, declared, sent, received))
+    return links
+
+
+def _parse(doc: Any, shown: str) -> _Model:
     if not isinstance(doc, dict) or not ("technical_assets" in doc or "data_assets" in doc):
-        raise problem(
-            where, "not a Threagile model: expected a mapping with data_assets and technical_assets"
-        )
+        raise InputErrors([LineageError(
+            loc_of(doc, Loc(shown, 0, 0)),
+            "not a Threagile model: expected a mapping with data_assets and technical_assets",
+        )])
+    errors = Errors()
     if doc.get("includes"):
-        raise problem(
-            where, "Threagile includes are not supported: merge the included files into one model"
+        errors.add(
+            doc.at("includes"),
+            "Threagile includes are not supported: merge the included files into one model",
         )
-    data = _assets(doc, "data_assets", where, "data asset")
-    tech = _assets(doc, "technical_assets", where, "technical asset")
-    boundaries = _assets(doc, "trust_boundaries", where, "trust boundary")
-    errors: list[LineageError] = []
+    data = _assets(doc, "data_assets", "data asset", errors)
+    tech = _assets(doc, "technical_assets", "technical asset", errors)
+    boundaries = _assets(doc, "trust_boundaries", "trust boundary", errors)
 
-    def err(message: str) -> None:
-        errors.append(LineageError(Loc(where, 0, 0), message))
-
-    def known_data(ids: list[str], place: str) -> list[str]:
-        for d in ids:
+    def known_data(ids: list[tuple[str, Loc]], place: str) -> list[str]:
+        for d, loc in ids:
             if d not in data:
-                err(f"{place} names data asset '{d}', which data_assets does not declare")
-        return [d for d in ids if d in data]
+                errors.add(loc, f"{place} names data asset '{d}', which data_assets does not declare")
+        return [d for d, _ in ids if d in data]
 
     links: list[_Link] = []
     for aid in sorted(tech):
         asset = tech[aid]
         place = f"technical asset '{aid}'"
-        for key in ("data_assets_processed", "data_assets_stored"):
-            asset.spec[key] = known_data(
-                _ids(asset.spec.get(key), where, f"{place}: {key}"), f"{place}: {key}"
-            )
-        raw = asset.spec.get("communication_links")
-        if isinstance(raw, dict):
-            items = [(str(name), spec) for name, spec in raw.items()]
-        elif isinstance(raw, list):  # PR #138 style: a list of links with id, source_id, target_id
-            items = []
-            for spec in raw:
-                lid = text(spec.get("id")) if isinstance(spec, dict) else ""
-                items.append(
-                    (
-                        lid.split(">", 1)[-1]
-                        or text(isinstance(spec, dict) and spec.get("target_id")),
-                        spec,
-                    )
-                )
-        elif raw is None:
-            items = []
-        else:
-            raise problem(where, f"{place}: communication_links must be a mapping of links")
-        for name, spec in items:
-            lplace = f"{place}: communication link '{name}'"
-            if not isinstance(spec, dict):
-                raise problem(where, f"{lplace} must be a mapping")
-            target = text(spec.get("target") or spec.get("target_id"))
-            if target not in tech:
-                err(f"{lplace}: target '{target}' is not a technical asset")
-                continue
-            for key in ("data_assets_sent", "data_assets_received"):
-                spec[key] = known_data(
-                    _ids(spec.get(key), where, f"{lplace}: {key}"), f"{lplace}: {key}"
-                )
-            declared = text(spec.get("source_id")) or None
-            links.append(_Link(aid, name or target, target, spec, declared))
+        asset.processed, asset.stored = (
+            known_data(_ids(asset.spec, key, place, errors), f"{place}: {key}")
+            for key in ("data_assets_processed", "data_assets_stored")
+        )
+        links += _links(asset, tech, known_data, errors)
     boundary_of: dict[str, str] = {}
     parent: dict[str, str] = {}
     for bid in sorted(boundaries):
         spec = boundaries[bid].spec
-        for aid in _ids(spec.get("technical_assets_inside"), where, f"trust boundary '{bid}'"):
+        place = f"trust boundary '{bid}'"
+        for aid, loc in _ids(spec, "technical_assets_inside", place, errors):
             if aid not in tech:
-                err(
-                    f"trust boundary '{bid}' names technical asset '{aid}', "
-                    "which technical_assets does not declare"
+                errors.add(
+                    loc, f"{place} names technical asset '{aid}', which technical_assets does not declare"
                 )
             boundary_of.setdefault(aid, bid)
-        for nested in _ids(spec.get("trust_boundaries_nested"), where, f"trust boundary '{bid}'"):
+        for nested, _ in _ids(spec, "trust_boundaries_nested", place, errors):
             parent.setdefault(nested, bid)
-    if errors:
-        raise InputErrors(errors)
+    errors.raise_any()
     return _Model(text(doc.get("title")), data, tech, links, boundary_of, boundaries, parent, doc)
 
 
@@ -757,8 +788,8 @@ class _Converter:
         out = []
         for link in self.m.links:
             if link.owner != link.target:
-                out.append((link.owner, link.target, link.spec["data_assets_sent"]))
-                out.append((link.target, link.owner, link.spec["data_assets_received"]))
+                out.append((link.owner, link.target, link.sent))
+                out.append((link.target, link.owner, link.received))
         return out
 
     def origins(self) -> dict[str, set[str]]:
@@ -772,7 +803,7 @@ class _Converter:
         """
         moves = self.moves()
         base = {
-            a: set(t.spec["data_assets_processed"]) | set(t.spec["data_assets_stored"])
+            a: set(t.processed) | set(t.stored)
             for a, t in self.m.tech.items()
         }
         extra: dict[str, set[str]] = {a: set() for a in self.m.tech}
@@ -883,7 +914,7 @@ class _Converter:
                     chain.append(self.m.parent_boundary[chain[-1]])
                     seen.add(chain[-1])
                 entry.append((Comment("Threagile trust boundary: " + " inside ".join(chain)), None))
-            processed, stored = spec["data_assets_processed"], spec["data_assets_stored"]
+            processed, stored = asset.processed, asset.stored
             originated = origins[aid]
             held = set(processed) | set(stored) | originated
             by_usage: dict[str, list[str]] = {}
@@ -941,7 +972,7 @@ class _Converter:
                 for k in ("protocol", "authentication", "authorization", "vpn", "readonly")
                 if text(spec.get(k))
             ]
-            sent, received = spec["data_assets_sent"], spec["data_assets_received"]
+            sent, received = link.sent, link.received
             usage = self.usage(spec)
             pairs = []
             if sent or not received:
@@ -1010,7 +1041,7 @@ class _Converter:
         for aid, asset in self.m.data.items():
             usages.setdefault(self.usage(asset.spec), set()).add(aid)
         for link in self.m.links:
-            if link.spec["data_assets_sent"] or link.spec["data_assets_received"]:
+            if link.sent or link.received:
                 usages.setdefault(self.usage(link.spec), set())
         out = []
         for usage in sorted(usages):
