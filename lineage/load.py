@@ -86,10 +86,15 @@ class Source:
 
 @dataclass
 class Document:
-    """One loaded model file: its display path and its root node (None when empty)."""
+    """One composed file: its display path, its root node and its errors.
+
+    `root` is None when the file is empty, or when it could not be composed
+    (then `errors` says why).
+    """
 
     path: str
     root: Node | None
+    errors: list[LineageError] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -178,6 +183,31 @@ def paused_gc():
             gc.enable()
 
 
+def compose_sources(sources: Iterable[Source], tick=None) -> list[Document]:
+    """Compose every source into nodes; a file's problems stay with its document.
+
+    `tick`, when given, is called after each file (progress display). Use
+    this rather than :func:`load_sources` when later stages can still check
+    the files that composed (the model: all errors at once).
+
+    Returns
+    -------
+    list[Document]
+        One per source, in order; a file with syntax, encoding, duplicate-key
+        or alias errors has them in ``errors`` and no root.
+    """
+    documents = []
+    with paused_gc():
+        for source in sources:
+            try:
+                documents.append(Document(source.path, _compose(source)))
+            except InputErrors as exc:
+                documents.append(Document(source.path, None, exc.errors))
+            if tick:
+                tick()
+    return documents
+
+
 def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     """Compose every source into nodes, collecting the errors of all files.
 
@@ -188,15 +218,8 @@ def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     InputErrors
         With every syntax, encoding, duplicate-key and alias error found.
     """
-    documents, errors = [], []
-    with paused_gc():
-        for source in sources:
-            try:
-                documents.append(Document(source.path, _compose(source)))
-            except InputErrors as exc:
-                errors.extend(exc.errors)
-            if tick:
-                tick()
+    documents = compose_sources(sources, tick)
+    errors = [e for doc in documents for e in doc.errors]
     if errors:
         raise InputErrors(errors)
     return documents

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.findings import Finding, summary
-from lineage.load import load_sources, read_folder
+from lineage.load import compose_sources, read_folder
 from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
 from lineage.rules.engine import RuleSet, load_rules, run, waiver_errors
@@ -87,7 +87,7 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
     model = ruleset = None
     try:
         sources = read_folder(folder)
-        documents = load_sources(sources, progress.step(f"reading {len(sources)} model files", len(sources)))
+        documents = compose_sources(sources, progress.step(f"reading {len(sources)} model files", len(sources)))
         progress.step("validating")
         model = build_model(documents)
     except InputErrors as exc:

@@ -198,3 +198,33 @@ def test_wrong_type_is_an_error_not_a_coercion(tmp_path):
     text = BASE.replace("population: 1000", "population: many")
     lines = errors_of(tmp_path, {"m.yaml": text})
     assert len(lines) == 1 and lines[0].endswith("error: expected a whole number, found 'many'")
+
+
+def test_a_file_that_does_not_compose_hides_no_other_error(tmp_path):
+    lines = errors_of(tmp_path, {
+        "a.yaml": "fields: [{id: zz, category: identity.name, tier: 7}]\n",
+        "b.yaml": b"fields:\n  - id: x\n    description: caf\xe9\n",
+        "c.yaml": "fields: [{id: zz, category: identity.name}]\n",
+    })
+    assert lines == [
+        "flows/a.yaml:1:50: error: 7 is above the maximum 4",
+        "flows/b.yaml:3:21: error: file is not valid UTF-8 (byte 0xe9); save it as UTF-8",
+        "flows/c.yaml:1:15: error: duplicate field id 'zz' (first declared at flows/a.yaml:1:15)",
+    ]
+
+
+@pytest.mark.parametrize("broken, error", [
+    ("fields: [x\n", "flows/b.yaml:2:1: error: YAML syntax: while parsing a flow sequence did not find "
+                     "expected ',' or ']'"),
+    ("a: 1\na: 2\n", "flows/b.yaml:2:1: error: duplicate key 'a' (first at line 1, column 1)"),
+    ("x: &x {a: 1}\ny: {<<: *x}\n", "flows/b.yaml:2:5: error: merge keys ('<<') are not supported; write the keys out"),
+], ids=["syntax", "duplicate-key", "merge-key"])
+def test_dangling_references_are_quiet_while_a_file_is_missing(tmp_path, broken, error):
+    lines = errors_of(tmp_path, {
+        "a.yaml": "fields:\n  - {id: f, category: case.kind}\n  - {id: g, category: identity.nmae, tier: 9}\n"
+                  "categories:\n  - {id: case.kind.sub}\n"
+                  "waivers:\n  - {rule: MIN001, target: 'flow:x', reason: r, expires: 2030-01-01}\n",
+        "b.yaml": broken,
+    })
+    # case.kind, identity.nmae and flow x may be declared in b.yaml: only the tier is certainly wrong
+    assert lines == ["flows/a.yaml:3:44: error: 9 is above the maximum 4", error]

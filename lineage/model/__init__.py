@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
-from lineage.load import Document, Mapping, Scalar, Sequence, Source, load_sources, paused_gc, read_folder
+from lineage.load import Document, Mapping, Scalar, Sequence, Source, compose_sources, paused_gc, read_folder
 from lineage.model.entities import (
     SECTIONS,
     TARGET_KINDS,
@@ -83,12 +83,12 @@ def load_model(folder: str | Path) -> Model:
     InputErrors
         With every problem of every file, each with file:line:col.
     """
-    return build_model(load_sources(read_folder(folder)))
+    return build_model(compose_sources(read_folder(folder)))
 
 
 def load_model_sources(sources: list[Source]) -> Model:
     """Like :func:`load_model`, from sources read elsewhere (a git revision)."""
-    return build_model(load_sources(sources))
+    return build_model(compose_sources(sources))
 
 
 def model_from_text(text: str, path: str = "model.yaml") -> Model:
@@ -98,6 +98,11 @@ def model_from_text(text: str, path: str = "model.yaml") -> Model:
 
 def build_model(documents: list[Document]) -> Model:
     """Merge and validate composed documents into a :class:`Model`.
+
+    Documents that did not compose (:func:`lineage.load.compose_sources`)
+    have their errors reported with those of the others; as such a file may
+    declare what the others refer to, references to no known entry are then
+    not reported.
 
     Raises
     ------
@@ -109,21 +114,22 @@ def build_model(documents: list[Document]) -> Model:
 
 
 def _build_model(documents: list[Document]) -> Model:
-    errors: list[LineageError] = []
+    errors = [e for doc in documents for e in doc.errors]
     entries = _sections(documents, errors)
     ids = _collect_ids(entries, errors)
     ids["categories"] |= set(BUILTIN)
-    ctx = Context(ids=ids, errors=errors)
+    # a file that did not compose may declare what the others refer to: check all but references
+    ctx = Context(ids=ids, errors=errors, incomplete=any(doc.root is None and doc.errors for doc in documents))
 
     built: dict[str, list] = {}
     for section, cls in SECTIONS.items():
         built[section] = [e for e in (build(cls, node, ctx) for node in entries[section]) if e is not None]
 
     by_id = {s: {e.id: e for e in sorted(built[s], key=lambda e: e.id)} for s in SECTIONS if s != "waivers"}
-    category_info = _resolve_categories(by_id["categories"], errors)
+    category_info = _resolve_categories(by_id["categories"], ctx)
     model = Model(**by_id, waivers=built["waivers"], category_info=category_info,
                   files=[d.path for d in documents])
-    _check_semantics(model, errors)
+    _check_semantics(model, ctx)
     if errors:
         raise InputErrors(errors)
     return model
@@ -180,7 +186,7 @@ def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[s
     return ids
 
 
-def _resolve_categories(custom: dict[str, Category], errors: list[LineageError]) -> dict[str, CategoryInfo]:
+def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, CategoryInfo]:
     """Combine built-in and declared categories; declared ones inherit from their parent."""
     info = dict(BUILTIN)
     for cid in sorted(custom, key=lambda c: (c.count("."), c)):
@@ -188,8 +194,8 @@ def _resolve_categories(custom: dict[str, Category], errors: list[LineageError])
         up = info.get(parent(cid) or "")
         base = info.get(cid) or up
         if base is None and cat.tier is None:
-            errors.append(LineageError(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent "
-                                                "category to inherit one from"))
+            ctx.report(Invalid(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent category to "
+                                        "inherit one from", dangling=parent(cid) is not None))
             continue
         info[cid] = CategoryInfo(
             cat.tier or base.tier,
@@ -199,8 +205,9 @@ def _resolve_categories(custom: dict[str, Category], errors: list[LineageError])
     return info
 
 
-def _check_semantics(model: Model, errors: list[LineageError]) -> None:
+def _check_semantics(model: Model, ctx: Context) -> None:
     """Check what types cannot: waiver targets, self-flows, derivation cycles."""
+    errors = ctx.errors
     for waiver in model.waivers:
         kind, sep, ident = waiver.target.partition(":")
         if not sep or kind not in TARGET_KINDS:
@@ -209,8 +216,8 @@ def _check_semantics(model: Model, errors: list[LineageError]) -> None:
             continue
         section = model.section(kind)
         if ident not in section:
-            errors.append(LineageError(waiver.at("target"),
-                                       f"waiver target: unknown {kind} {ident!r}{did_you_mean(ident, section)}"))
+            ctx.report(Invalid(waiver.at("target"), f"waiver target: unknown {kind} {ident!r}"
+                                                    f"{did_you_mean(ident, section)}", dangling=True))
     errors.extend(LineageError(flow.at("to"), f"flow {flow.id!r} goes from {flow.source!r} to itself")
                   for flow in model.flows.values() if flow.source == flow.target)
     _check_derivation_cycles(model.fields, errors)

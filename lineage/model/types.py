@@ -52,19 +52,31 @@ def whole(pattern: str) -> str:
 
 
 class Invalid(Exception):
-    """One conversion problem at a location."""
+    """One conversion problem at a location; `dangling` when it is a reference to no known entry."""
 
-    def __init__(self, loc: Loc, message: str):
+    def __init__(self, loc: Loc, message: str, dangling: bool = False):
         super().__init__(message)
         self.error = LineageError(loc, message)
+        self.dangling = dangling
 
 
 @dataclasses.dataclass
 class Context:
-    """What conversion needs to know: the declared ids of each section, and errors so far."""
+    """What conversion needs to know: the declared ids of each section, and errors so far.
+
+    `incomplete` says that a file of the model could not be read or composed:
+    a reference may then name an entry of that file, so :meth:`report` keeps
+    dangling references quiet and reports every other problem.
+    """
 
     ids: dict[str, set[str]]
     errors: list[LineageError] = dataclasses.field(default_factory=list)
+    incomplete: bool = False
+
+    def report(self, problem: Invalid) -> None:
+        """Add the error of `problem`, unless it is a dangling reference in an incomplete model."""
+        if not (problem.dangling and self.incomplete):
+            self.errors.append(problem.error)
 
 
 def singular(section: str) -> str:
@@ -172,7 +184,8 @@ class Ref(Type):
         value = Id().convert(node, ctx)
         known = ctx.ids.get(self.section, set())
         if value not in known:
-            raise Invalid(node.loc, f"unknown {singular(self.section)} {value!r}{did_you_mean(value, known)}")
+            raise Invalid(node.loc, f"unknown {singular(self.section)} {value!r}{did_you_mean(value, known)}",
+                          dangling=True)
         return value
 
     def schema(self):
@@ -303,7 +316,7 @@ class MapOf(Type):
             try:
                 out[self.key.convert(key_node, ctx)] = self.value.convert(value_node, ctx)
             except Invalid as exc:  # noqa: PERF203
-                ctx.errors.append(exc.error)
+                ctx.report(exc)
         return out
 
     def schema(self):
@@ -390,7 +403,7 @@ class ListOf(Type):
             try:
                 value = self.item.convert(child, ctx)
             except Invalid as exc:
-                ctx.errors.append(exc.error)
+                ctx.report(exc)
                 continue
             if value is None:  # an entry whose own errors are already reported
                 continue
@@ -496,7 +509,7 @@ def build(cls: type, node: Node, ctx: Context):
         try:
             values[spec.name] = spec.type.convert(value_node, ctx)
         except Invalid as exc:
-            ctx.errors.append(exc.error)
+            ctx.report(exc)
             complete = complete and not spec.required
     for spec in attrs.values():
         if spec.required and node.get(spec.key) is None:
