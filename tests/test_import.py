@@ -348,12 +348,11 @@ def test_threagile_link_becomes_a_flow(tmp_path):
     assert (flow.channel, flow.encrypted, flow.purpose) == ("web", True, "business")
     back = model.flows["customer-client.customer-traffic.response"]
     assert (back.source, back.target) == ("load-balancer", "customer-client")
+    # the link also brings client-application-code and marketing-material: not personal data
     assert [u.field for u in back.fields] == [
-        "client-application-code",
         "customer-accounts",
         "customer-contracts",
         "customer-operational-data",
-        "marketing-material",
     ]
     http = model.flows["load-balancer.web-application-traffic"]
     assert (http.channel, http.encrypted) == ("api", False)
@@ -383,7 +382,6 @@ def test_threagile_assets_become_systems_and_fields(tmp_path):
     assert model.fields["customer-contracts"].category == "threagile.customer-contracts"
     assert model.field_info("customer-contracts").tier == 3  # confidential
     assert model.field_info("db-dumps").tier == 4  # strictly-confidential
-    assert model.field_info("marketing-material").tier == 1  # public
     collected = {f for c in model.systems["customer-client"].collects for f in c.fields}
     assert {"customer-accounts", "customer-operational-data"} <= collected
     assert sorted(model.purposes) == ["business", "devops"]
@@ -418,10 +416,111 @@ def test_threagile_privacy_fields_of_pr_138(tmp_path):
         model.fields["date0of0birth"].category == "identity.dob_age"
     )  # quasi-identifier, by keyword
     assert model.fields["disability0info"].category == "health"
-    assert (
-        model.fields["car0make"].category == "threagile.car0make"
-    )  # pinametype data-asset: not personal
-    assert model.field_info("car0make").tier == 1
+    assert "car0make" not in model.fields  # dataassettype: no-pi
+
+
+EXAMPLE_LEFT_OUT = """\
+# Left out: build-job-config (its title or id names config: 'Build Job Config');
+# client-application-code (its title or id names code: 'Client Application Code'); erp-customizing
+# (its title or id names customizing: 'ERP Customizing Data'); erp-logs (its
+# justification_cia_rating says 'not contain PII'); marketing-material (its title or id names
+# marketing: 'Marketing Material'); server-application-code (its title or id names code: 'Server
+# Application Code').
+fields:
+"""
+
+
+def held_or_moved(model) -> set[str]:
+    """Every field a purpose needs, a system collects or a flow carries."""
+    return (
+        {n.field for p in model.purposes.values() for n in p.needs}
+        | {f for s in model.systems.values() for c in s.collects for f in c.fields}
+        | {u.field for f in model.flows.values() for u in f.fields}
+    )
+
+
+def test_threagile_leaves_out_data_assets_that_are_not_personal(tmp_path):
+    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    model = load_model(out)
+    assert sorted(model.fields) == [
+        "contract-summaries",
+        "customer-accounts",
+        "customer-contracts",
+        "customer-operational-data",
+        "db-dumps",  # "customizing" in its title, but "dumps" of a database hold its records
+        "internal-business-data",
+    ]
+    assert held_or_moved(model) <= set(model.fields)
+    assert model.purposes["devops"].needs[0].field == "db-dumps"
+    fields = (out / "fields.yaml").read_text()
+    assert EXAMPLE_LEFT_OUT in fields
+    assert "# Only personal data become fields." in fields
+    flows = (out / "flows.yaml").read_text()
+    cms = flows[flows.index("  - id: backoffice-client.marketing-cms-editing\n") :]
+    assert cms.startswith(
+        "  - id: backoffice-client.marketing-cms-editing\n"
+        "    from: backoffice-client\n"
+        "    to: marketing-cms\n"
+        "    description: Link to the CMS for editing content\n"
+        "    # Threagile link 'Marketing CMS Editing' of backoffice-client: protocol: https, "
+        "authentication:\n"
+        "    # token, authorization: end-user-identity-propagation, vpn: true, readonly: false\n"
+        "    # Left out of this link's flows, not personal data (see fields.yaml): "
+        "marketing-material\n"
+        "    channel: web\n"
+    )
+    assert not model.flows["backoffice-client.marketing-cms-editing"].fields
+    assert run_cli("validate", out).code == 0
+
+
+def test_threagile_pr138_no_pi_asset_is_in_no_field_purpose_or_flow(tmp_path):
+    out = imported(
+        tmp_path, "threagile", ANCHORS / "threagile" / "pr138-privacy-unnecessary-propagation.yaml"
+    )
+    model = load_model(out)
+    assert "car0make" not in model.fields
+    assert "car0make" not in held_or_moved(model)
+    assert "# Left out: car0make (PR #138 dataassettype: no-pi).\nfields:\n" in (
+        out / "fields.yaml"
+    ).read_text()
+    flows = (out / "flows.yaml").read_text()
+    assert flows.count("# Left out of this link's flows, not personal data (see fields.yaml): car0make\n") == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "kept"),
+    [
+        ({"dataassettype": "no-pi", "pinametype": "email-address"}, False),
+        ({"dataassettype": "pi", "pinametype": "data-asset"}, True),
+        ({"pinametype": "other-non-pi"}, False),
+        ({"pinametype": "name"}, True),
+        ({"description": "Contains no personal data."}, False),
+        ({"description": "Contract data might contain PII."}, True),
+        ({"confidentiality": "public", "quantity": "very-few"}, True),  # never decides alone
+    ],
+)
+def test_what_threagile_says_decides_what_is_personal(spec, kept):
+    from lineage.importers.threagile import _Asset, not_personal
+
+    assert (not_personal(_Asset("Customer Records", "records", spec)) is None) is kept
+
+
+@pytest.mark.parametrize(
+    ("title", "kept"),
+    [
+        ("Server Application Code", False),
+        ("Build Job Config", False),
+        ("Marketing Material", False),
+        ("Marketing Contacts", True),  # a personal category keyword
+        ("User Profile Config", True),  # a word of personal data
+        ("Database Customizing and Dumps", True),
+        ("ERP Logs", True),  # logs may hold personal data unless Threagile says otherwise
+    ],
+)
+def test_a_title_naming_code_or_config_is_not_personal(title, kept):
+    from lineage.importers.threagile import _Asset, not_personal
+
+    assert (not_personal(_Asset(title, normalise_id(title), {})) is None) is kept
 
 
 def test_threagile_list_links_take_the_declaring_asset_as_source(tmp_path):

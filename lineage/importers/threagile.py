@@ -3,7 +3,7 @@
 =================================  ================================================================
 Threagile                          lineage
 =================================  ================================================================
-data asset                         a field; category from the PR #138 ``pinametype`` when it names
+data asset (personal data only)    a field; category from the PR #138 ``pinametype`` when it names
                                    one, else from keywords of its title, id and description
                                    (:data:`KEYWORDS`), else a custom category ``threagile.<id>``
                                    whose tier comes from ``confidentiality`` (:data:`TIERS`)
@@ -23,6 +23,21 @@ owner (or trust boundary)          an organization per technical-asset ``owner``
                                    boundary); role and country are TODO placeholders
 usage (business, devops)           a purpose per usage, needing the data assets of that usage
 =================================  ================================================================
+
+Only personal data become fields (:func:`not_personal`). Threagile models
+describe every asset worth protecting: source code, build configuration and
+marketing material too. A data asset is left out when Threagile says it is not
+personal data, in this order: the PR #138 ``dataassettype`` (``no-pi`` leaves it
+out, ``pi`` keeps it) or ``pinametype`` (``data-asset`` and ``other-non-pi`` leave
+it out, any other keeps it); else a ``description`` or
+``justification_cia_rating`` saying it holds no PII or personal data ("Logs
+should not contain PII data"); else a title or id naming what it is
+(:data:`NOT_PERSONAL_WORDS`: code, config, build, marketing ...) with no word of
+personal data (:data:`PERSONAL_WORDS`: customer, account, dump ...) nor keyword of
+a personal category (:data:`KEYWORDS`). Quantity and confidentiality never
+decide. What is left out is in no field, purpose, collection or flow; a
+comment above the fields states the rule and lists each asset with its reason,
+and each flow of a link that carried one says so.
 
 Threagile has no data subjects, legal bases or retention: the importer writes
 one placeholder subject ``data-subjects`` and TODO comments. The privacy
@@ -96,6 +111,49 @@ PI_IDENTIFIERS = {
     "other-pi-quasi-identifier": "quasi",
     "sensitive-personal-information": "direct",
 }
+
+#: Words of a data asset's title or id that say it is not personal data: what it is.
+NOT_PERSONAL_WORDS = (
+    "code",
+    "config",
+    "configuration",
+    "customizing",
+    "build",
+    "marketing",
+    "artifact",
+    "artifacts",
+    "binaries",
+    "documentation",
+)
+#: Words of a title or id that keep a data asset despite those: it may hold records of people.
+PERSONAL_WORDS = (
+    "pii",
+    "personal",
+    "person",
+    "people",
+    "customer",
+    "customers",
+    "user",
+    "users",
+    "employee",
+    "employees",
+    "patient",
+    "patients",
+    "account",
+    "accounts",
+    "contract",
+    "contracts",
+    "profile",
+    "profiles",
+    "dump",
+    "dumps",
+)
+#: A description or CIA justification saying the asset holds no personal data.
+NO_PERSONAL_DATA = re.compile(
+    r"\b(?:no|without|not\s+contain|not\s+include)\s+(?:any\s+)?"
+    r"(?:pii|personal(?:ly\s+identifiable)?\s+(?:data|information))\b",
+    re.IGNORECASE,
+)
 
 #: Keywords (whole words of title, id, description and pinametype, lower case, non-letters
 #: as spaces) -> lineage category; the first category with a match wins, so specific
@@ -357,6 +415,7 @@ class _Link:
     declared_source: str | None
     sent: list[str]  # data asset ids
     received: list[str]
+    left_out: list[str] = field(default_factory=list)  # data assets it carries that are not personal
 
 
 @dataclass
@@ -369,6 +428,7 @@ class _Model:
     boundaries: dict[str, _Asset]
     parent_boundary: dict[str, str]
     doc: dict = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)  # data asset -> why it is not personal
 
 
 def _words(*parts: Any) -> str:
@@ -576,7 +636,59 @@ def _parse(doc: Any, shown: str) -> _Model:
         for nested, _ in _ids(spec, "trust_boundaries_nested", place, errors):
             parent.setdefault(nested, bid)
     errors.raise_any()
-    return _Model(text(doc.get("title")), data, tech, links, boundary_of, boundaries, parent, doc)
+    model = _Model(text(doc.get("title")), data, tech, links, boundary_of, boundaries, parent, doc)
+    return _leave_out_non_personal(model)
+
+
+def not_personal(asset: _Asset) -> str | None:
+    """Return why Threagile says a data asset is not personal data, or None when it may be.
+
+    See the module docstring for the rule; quantity and confidentiality never
+    decide (public data can be personal, secret data need not be).
+
+    Examples
+    --------
+    >>> not_personal(_Asset("Car Make", "car0make", {"dataassettype": "no-pi"}))
+    'PR #138 dataassettype: no-pi'
+    >>> not_personal(_Asset("Build Job Config", "build-job-config", {}))
+    "its title or id names config: 'Build Job Config'"
+    >>> not_personal(_Asset("ERP Logs", "erp-logs", {"description": "Logs should not contain PII."}))
+    "its description says 'not contain PII'"
+    >>> not_personal(_Asset("Database Customizing and Dumps", "db-dumps", {})) is None
+    True
+    """
+    spec = asset.spec
+    kind, pin = text(spec.get("dataassettype")).lower(), text(spec.get("pinametype")).lower()
+    if kind in ("pi", "no-pi"):
+        return "PR #138 dataassettype: no-pi" if kind == "no-pi" else None
+    if pin:
+        return f"PR #138 pinametype: {pin}" if pin in PINAMETYPES and not PINAMETYPES[pin] else None
+    for key in ("description", "justification_cia_rating"):
+        said = NO_PERSONAL_DATA.search(text(spec.get(key)))
+        if said:
+            return f"its {key} says '{said.group(0)}'"
+    words = _words(asset.title, asset.id)
+    named = next((w for w in NOT_PERSONAL_WORDS if f" {w} " in words), None)
+    if named and not keyword_category(asset.title, asset.id) and not any(
+        f" {w} " in words for w in PERSONAL_WORDS
+    ):
+        return f"its title or id names {named}: '{asset.title or asset.id}'"
+    return None
+
+
+def _leave_out_non_personal(model: _Model) -> _Model:
+    """Drop the data assets that are not personal data from the model, remembering them."""
+    left_out = {aid: why for aid, a in sorted(model.data.items()) if (why := not_personal(a))}
+    data = {aid: a for aid, a in model.data.items() if aid not in left_out}
+    for asset in model.tech.values():
+        asset.processed = [d for d in asset.processed if d in data]
+        asset.stored = [d for d in asset.stored if d in data]
+    for link in model.links:
+        link.left_out = sorted({d for d in link.sent + link.received if d in left_out})
+        link.sent = [d for d in link.sent if d in data]
+        link.received = [d for d in link.received if d in data]
+    model.data, model.left_out = data, left_out
+    return model
 
 
 def _model_notes(model: _Model) -> list[str]:
@@ -622,65 +734,70 @@ class _Converter:
     def classify(self, asset: _Asset) -> tuple[str, str]:
         spec = asset.spec
         pin = text(spec.get("pinametype")).lower()
-        non_pi = (pin in PINAMETYPES and PINAMETYPES[pin] is None) or text(
-            spec.get("dataassettype")
-        ).lower() == "no-pi"
-        if pin and PINAMETYPES.get(pin):
+        if PINAMETYPES.get(pin):
             return PINAMETYPES[pin], f"Threagile pinametype: {pin}"
-        if not non_pi:
-            found = keyword_category(asset.title, asset.id, spec.get("description"), pin)
-            if found:
-                return found, "by keyword of title, id or description"
+        found = keyword_category(asset.title, asset.id, spec.get("description"), pin)
+        if found:
+            return found, "by keyword of title, id or description"
         conf = text(spec.get("confidentiality")).lower()
-        tier = 1 if non_pi else TIERS.get(conf, 2)
-        identifier = "none" if non_pi else PI_IDENTIFIERS.get(pin, "none")
         cid = f"threagile.{self.field_ids.get(asset.id)}"
-        entry = Map([("id", cid)])
-        if non_pi:
-            entry.append(
+        self.custom[cid] = Map(
+            [
+                ("id", cid),
                 (
                     Comment(
-                        "Threagile marks this data asset as not personal data "
-                        f"({'pinametype: ' + pin if pin else 'dataassettype: no-pi'}): "
-                        "drop the field if so"
+                        "TODO: no lineage category matches this data asset: check tier, "
+                        "identifier and special, or use a built-in category for its field"
                     ),
                     None,
-                )
-            )
-        else:
-            entry.append(
+                ),
                 (
-                    Comment(
-                        "TODO: no lineage category matches this data asset: check tier, identifier "
-                        "and "
-                        "special, or use a built-in category for its field"
+                    "tier",
+                    Note(
+                        TIERS.get(conf, 2),
+                        f"Threagile confidentiality: {conf}"
+                        if conf in TIERS
+                        else "TODO: Threagile gives no confidentiality",
                     ),
-                    None,
-                )
-            )
-        tier_note = (
-            "not personal data"
-            if non_pi
-            else f"Threagile confidentiality: {conf}"
-            if conf in TIERS
-            else "TODO: Threagile gives no confidentiality"
+                ),
+                (
+                    "identifier",
+                    Note(PI_IDENTIFIERS[pin], f"Threagile pinametype: {pin}")
+                    if pin in PI_IDENTIFIERS
+                    else "none",
+                ),
+                ("special", "none"),
+                (
+                    "description",
+                    f"Threagile data asset {asset.id}"
+                    + (f" ({asset.title})" if asset.title else ""),
+                ),
+            ]
         )
-        entry += [
-            ("tier", Note(tier, tier_note)),
-            (
-                "identifier",
-                Note(identifier, f"Threagile pinametype: {pin}")
-                if pin in PI_IDENTIFIERS
-                else identifier,
-            ),
-            ("special", "none"),
-            (
-                "description",
-                f"Threagile data asset {asset.id}" + (f" ({asset.title})" if asset.title else ""),
-            ),
-        ]
-        self.custom[cid] = entry
         return cid, "custom: no category matches"
+
+    def field_notes(self) -> list[str]:
+        """Return the notes above the fields: the rule that leaves data assets out, and what it left out."""
+        if not self.m.data and not self.m.left_out:
+            return []
+        notes = [
+            "Only personal data become fields. A data asset is left out when Threagile says it "
+            "is not personal data: PR #138 dataassettype: no-pi, or a pinametype that is not "
+            "personal (" + ", ".join(k for k, v in PINAMETYPES.items() if v is None) + "); "
+            "without those, a description or justification_cia_rating saying it holds no PII "
+            "or personal data, or a title or id naming what it is ("
+            + ", ".join(NOT_PERSONAL_WORDS)
+            + ") with no word or category keyword of personal data (customer, user, account, "
+            "dump ...). Quantity and confidentiality never decide. Add back a field if it is "
+            "personal after all."
+        ]
+        if self.m.left_out:
+            notes.append(
+                "Left out: "
+                + "; ".join(f"{aid} ({why})" for aid, why in sorted(self.m.left_out.items()))
+                + "."
+            )
+        return notes
 
     def field_entries(self) -> list[Map]:
         out = []
@@ -999,6 +1116,16 @@ class _Converter:
                         None,
                     )
                 )
+                if link.left_out and fid == pairs[0][0]:
+                    entry.append(
+                        (
+                            Comment(
+                                "Left out of this link's flows, not personal data (see "
+                                f"fields.yaml): {', '.join(link.left_out)}"
+                            ),
+                            None,
+                        )
+                    )
                 if link.declared_source and link.declared_source != link.owner:
                     entry.append(
                         (
@@ -1123,7 +1250,7 @@ class _Converter:
                 head,
                 [
                     Section("categories", [self.custom[c] for c in sorted(self.custom)], []),
-                    Section("fields", self.field_entries(), []),
+                    Section("fields", self.field_entries(), self.field_notes()),
                 ],
             ),
             "purposes.yaml": render(
