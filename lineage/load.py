@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
@@ -28,22 +29,49 @@ from lineage.errors import InputErrors, LineageError, Loc, read_input
 ALIAS_FACTOR = 10
 ALIAS_SLACK = 10_000
 
-_Composer = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+class _Kinds(yaml.resolver.Resolver):
+    """YAML 1.1 resolution to a bare kind (``int``, ``str``, ``map`` ...) rather than a tag.
+
+    A tag written in the file (``!!int 2``, ``!foo x``) keeps its full form,
+    so that the builder can tell it from a resolved one.
+    """
+
+    yaml_implicit_resolvers: ClassVar[dict] = {
+        first: [(tag.removeprefix(_YAML_TAG), regexp) for tag, regexp in resolvers]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    DEFAULT_SCALAR_TAG, DEFAULT_SEQUENCE_TAG, DEFAULT_MAPPING_TAG = "str", "seq", "map"
+
+
+class _Composer(_Kinds, getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
+    """libyaml's loader when PyYAML has it, else the pure-Python one; used only to compose."""
+
+
+_KINDS = _Kinds()
+#: What :class:`_Kinds` resolves to: any other tag is written in the file.
+_RESOLVED = frozenset({"str", "seq", "map"}.union(
+    *({tag for tag, _ in resolvers} for resolvers in _Kinds.yaml_implicit_resolvers.values())))
+#: The tags a scalar may carry, and the kind each gives it.
+_CORE_TAGS = {_YAML_TAG + kind: kind for kind in ("str", "int", "float", "bool", "null")}
 
 
 @dataclass(eq=False, slots=True)
 class Scalar:
-    """A scalar as written: its text, its resolved YAML 1.1 tag and whether it was plain."""
+    """A scalar as written: its text, its kind, whether it was plain and whether a tag gave the kind.
+
+    The kind is ``str``, ``int``, ``float``, ``bool``, ``null`` or
+    ``timestamp``: what YAML 1.1 makes of the text, or what a tag written in
+    the file says (``!!str 2``; then `tagged`).
+    """
 
     text: str
-    tag: str
+    kind: str
     plain: bool
     loc: Loc
-
-    @property
-    def kind(self) -> str:
-        """``str``, ``int``, ``float``, ``bool``, ``null`` or ``timestamp``."""
-        return self.tag.rsplit(":", 1)[-1]
+    tagged: bool = False
 
 
 @dataclass(eq=False)
@@ -200,7 +228,7 @@ def compose_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     with paused_gc():
         for source in sources:
             try:
-                documents.append(Document(source.path, _compose(source)))
+                documents.append(_compose(source))
             except InputErrors as exc:
                 documents.append(Document(source.path, None, exc.errors))
             if tick:
@@ -239,7 +267,8 @@ def _decode(source: Source) -> str:
         ) from None
 
 
-def _compose(source: Source) -> Node | None:
+def _compose(source: Source) -> Document:
+    """Compose `source`; raise InputErrors when it cannot be read as a whole (tag errors stay with it)."""
     text = _decode(source)
     try:
         composed = yaml.compose(text, Loader=_Composer)
@@ -258,18 +287,23 @@ def _compose(source: Source) -> Node | None:
     except yaml.YAMLError as exc:
         raise InputErrors([LineageError(Loc(source.path), f"YAML: {exc}")]) from None
     if composed is None:
-        return None
+        return Document(source.path, None)
     builder = _Builder(source.path)
     root = builder.build(composed)
-    if builder.errors:
+    if builder.broken:
         raise InputErrors(builder.errors)
     if builder.reused:
         _check_expansion(root, builder.distinct, source.path)
-    return root
+    return Document(source.path, root, builder.errors)
 
 
 class _Builder:
-    """Turn PyYAML nodes into ours once each (aliases stay shared)."""
+    """Turn PyYAML nodes into ours once each (aliases stay shared).
+
+    A tag it does not take is an error, and then ignored; a key it must drop
+    (merge, complex or duplicate) makes the document `broken`: checking
+    what is left would report what is not wrong.
+    """
 
     def __init__(self, path: str):
         self.path = path
@@ -277,6 +311,16 @@ class _Builder:
         self.distinct = 0
         self.reused = 0  # nodes reached again through an alias
         self.errors: list[LineageError] = []
+        self.broken = False
+
+    def drop(self, loc: Loc, message: str) -> None:
+        """Report a key that the document loses."""
+        self.errors.append(LineageError(loc, message))
+        self.broken = True
+
+    def unsupported(self, loc: Loc, tag: str) -> None:
+        """Report a tag that the model format does not take."""
+        self.errors.append(LineageError(loc, f"unsupported YAML tag {_shown(tag)}; remove it"))
 
     def loc(self, mark) -> Loc:
         return Loc(self.path, mark.line + 1, mark.column + 1)
@@ -292,18 +336,32 @@ class _Builder:
             into[index] = built if key is None else (key, built)
         return slot[0]
 
+    def _tagged(self, node, loc: Loc) -> Scalar:
+        """Make the scalar of a tagged node: a core tag gives the kind; another is an error, then ignored."""
+        plain = not node.style
+        kind = _CORE_TAGS.get(node.tag)
+        if kind is None:
+            self.unsupported(loc, node.tag)
+            return Scalar(node.value, _KINDS.resolve(yaml.ScalarNode, node.value, (plain, not plain)), plain, loc)
+        return Scalar(node.value, kind, plain, loc, tagged=True)
+
     def _node(self, node, stack: list) -> Node:
         """Make our node for `node`; push its children onto `stack` to be built next, in order."""
         if node.__class__ is yaml.ScalarNode:  # most nodes: no memo, aliases to a leaf cost nothing
             self.distinct += 1
             mark = node.start_mark
-            return Scalar(node.value, node.tag, not node.style, Loc(self.path, mark.line + 1, mark.column + 1))
+            loc = Loc(self.path, mark.line + 1, mark.column + 1)
+            if node.tag in _RESOLVED:
+                return Scalar(node.value, node.tag, not node.style, loc)
+            return self._tagged(node, loc)
         done = self.memo.get(id(node))
         if done is not None:
             self.reused += 1
             return done
         self.distinct += 1
         loc = self.loc(node.start_mark)
+        if node.tag.removeprefix(_YAML_TAG) != ("seq" if isinstance(node, yaml.SequenceNode) else "map"):
+            self.unsupported(loc, node.tag)
         if isinstance(node, yaml.SequenceNode):
             seq = Sequence([None] * len(node.value), loc)
             self.memo[id(node)] = seq
@@ -313,26 +371,37 @@ class _Builder:
         self.memo[id(node)] = mapping
         pending = []
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.errors.append(LineageError(self.loc(key_node.start_mark),
-                                                "merge keys ('<<') are not supported; write the keys out"))
+            if key_node.tag == "merge":
+                self.drop(self.loc(key_node.start_mark), "merge keys ('<<') are not supported; write the keys out")
                 continue
             if key_node.__class__ is not yaml.ScalarNode:
                 self.distinct += 1
-                self.errors.append(LineageError(self.loc(key_node.start_mark), "a mapping key must be a plain word"))
+                self.drop(self.loc(key_node.start_mark), "a mapping key must be a plain word")
                 continue
             key = self._node(key_node, stack)
             first = mapping._index.get(key.text)
             if first is not None:
                 was = mapping.items[first][0].loc
-                self.errors.append(LineageError(
-                    key.loc, f"duplicate key {key.text!r} (first at line {was.line}, column {was.column})"))
+                self.drop(key.loc, f"duplicate key {key.text!r} (first at line {was.line}, column {was.column})")
                 continue
             mapping._index[key.text] = len(mapping.items)
             pending.append((value_node, mapping.items, len(mapping.items), key))
             mapping.items.append((key, None))
         stack.extend(reversed(pending))
         return mapping
+
+
+def _shown(tag: str) -> str:
+    """Return `tag` as it may be written: ``!!binary``, ``!local`` or ``!<uri>``.
+
+    Examples
+    --------
+    >>> _shown("tag:yaml.org,2002:binary"), _shown("!foo"), _shown("tag:example.com,2026:x")
+    ('!!binary', '!foo', '!<tag:example.com,2026:x>')
+    """
+    if tag.startswith(_YAML_TAG):
+        return "!!" + tag.removeprefix(_YAML_TAG)
+    return tag if tag.startswith("!") else f"!<{tag}>"
 
 
 def _children(node: Node) -> Iterator[Node]:

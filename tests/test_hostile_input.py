@@ -50,7 +50,7 @@ def test_deep_nesting_is_an_error_not_a_recursion_error(tmp_path, text):
 def test_deep_nesting_with_the_pure_python_composer(tmp_path, monkeypatch):
     import yaml
 
-    monkeypatch.setattr(load, "_Composer", yaml.SafeLoader)
+    monkeypatch.setattr(load, "_Composer", type("PureComposer", (load._Kinds, yaml.SafeLoader), {}))
     text = "fields: " + "[" * DEEP + "]" * DEEP + "\n"
     _invalid(run_cli("validate", _model(tmp_path, text)), "flows/m.yaml:1:1: error: YAML nested too deeply")
 
@@ -276,3 +276,46 @@ def test_rule_ids_match_the_whole_text(tmp_path):
     write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": 'settings:\n  disable: ["MIN001\\n"]\n'})
     result = run_cli("check", "flows", cwd=tmp_path)
     _invalid(result, "rules/r.yaml:2:13: error: 'MIN001\\n' is not a rule id")
+
+
+# --------------------------------------------------------------------------- tags
+
+def test_tags_other_than_the_core_ones_and_tags_that_contradict_the_type(tmp_path):
+    text = ("fields:\n"
+            "  - {id: a, category: !foo identity.name, description: !!binary aGVsbG8=}\n"
+            "  - {id: b, category: identity.name, tier: !!str 2}\n"
+            "  - {id: c, category: identity.name, tier: !!float 2}\n"
+            "  - {id: d, category: identity.name, derived_from: !!set {a: null}}\n"
+            "organizations:\n"
+            "  - {id: o, role: recipient, country: !!bool NO}\n"
+            "subjects:\n"
+            "  - {id: s, vulnerable: !!str true}\n")
+    _model(tmp_path, text)
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    _invalid(result)
+    assert result.stderr.splitlines() == [
+        "flows/m.yaml:2:23: error: unsupported YAML tag !foo; remove it",
+        "flows/m.yaml:2:56: error: unsupported YAML tag !!binary; remove it",
+        "flows/m.yaml:3:44: error: '2' is tagged !!str, not a whole number; remove the tag",
+        "flows/m.yaml:4:44: error: '2' is tagged !!float, not a whole number; remove the tag",
+        "flows/m.yaml:5:52: error: expected a list",
+        "flows/m.yaml:5:52: error: unsupported YAML tag !!set; remove it",
+        "flows/m.yaml:7:39: error: 'NO' is tagged !!bool, not a country code; remove the tag",
+        "flows/m.yaml:9:25: error: 'true' is tagged !!str, not true or false; remove the tag",
+    ]
+
+
+def test_tags_that_agree_with_the_type_are_fine(tmp_path):
+    text = BASE.replace("population: 1000", "population: !!int 1000, name: !!str 2024")
+    folder = _model(tmp_path, text)
+    assert run_cli("validate", folder).code == 0
+    from lineage.model import load_model
+
+    assert load_model(folder).subjects["migrants"].name == "2024"
+
+
+def test_rule_files_refuse_unsupported_tags_too(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": "settings: {fail_on: !sev high}\n"})
+    result = run_cli("check", "flows", cwd=tmp_path)
+    _invalid(result)
+    assert result.stderr == "rules/r.yaml:1:21: error: unsupported YAML tag !sev; remove it\n"

@@ -90,12 +90,15 @@ def singular(section: str) -> str:
     return "category" if section == "categories" else section[:-1]
 
 
-def _scalar(node: Node, expected: str) -> Scalar:
+def _scalar(node: Node, expected: str, kinds: tuple[str, ...] = ()) -> Scalar:
+    """Return `node` if it is a scalar with a value, and its tag, if any, one of `kinds`."""
     if not isinstance(node, Scalar):
         shape = "a mapping" if isinstance(node, Mapping) else "a list"
         raise Invalid(node.loc, f"expected {expected}, found {shape}")
     if node.kind == "null":
         raise Invalid(node.loc, f"expected {expected}, found nothing")
+    if node.tagged and kinds and node.kind not in kinds:
+        raise Invalid(node.loc, f"{node.text!r} is tagged !!{node.kind}, not {expected}; remove the tag")
     return node
 
 
@@ -105,7 +108,7 @@ def _text(node: Node, expected: str, accept=None) -> str:
     `accept` may say that an otherwise suspicious plain scalar is a valid
     value as written (``NO`` is a country, not a boolean).
     """
-    s = _scalar(node, expected)
+    s = _scalar(node, expected, ("str",))
     if not s.plain or s.kind == "str" or (accept and accept(s.text)):
         return s.text
     if s.kind == "bool":
@@ -230,7 +233,7 @@ class Bool(Type):
     """``true`` or ``false`` only."""
 
     def convert(self, node, ctx):
-        s = _scalar(node, "true or false")
+        s = _scalar(node, "true or false", ("bool",))
         if s.plain and s.text in ("true", "True", "TRUE"):
             return True
         if s.plain and s.text in ("false", "False", "FALSE"):
@@ -251,7 +254,7 @@ class Int(Type):
     maximum: int | None = None
 
     def convert(self, node, ctx):
-        s = _scalar(node, "a whole number")
+        s = _scalar(node, "a whole number", ("int",))
         if s.plain and _OCTAL_LIKE.fullmatch(s.text):
             raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1; write it without the leading 0")
         if not (s.plain and _INT.fullmatch(s.text)):
@@ -283,7 +286,7 @@ class Number(Type):
     minimum: float | None = None
 
     def convert(self, node, ctx):
-        s = _scalar(node, "a number")
+        s = _scalar(node, "a number", ("int", "float"))
         if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.fullmatch(s.text) \
                 or not _DECIMAL.fullmatch(s.text) or len(s.text) > 40:
             raise Invalid(s.loc, f"expected a number, found {s.text!r}")
@@ -360,7 +363,7 @@ class Date(Type):
     """A calendar date ``YYYY-MM-DD`` (quoted or not)."""
 
     def convert(self, node, ctx):
-        s = _scalar(node, "a date (YYYY-MM-DD)")
+        s = _scalar(node, "a date (YYYY-MM-DD)", ("str",))
         if not _DATE.fullmatch(s.text):
             raise Invalid(s.loc, f"{s.text!r} is not a date in the form YYYY-MM-DD")
         try:
