@@ -44,6 +44,7 @@ from lineage.load import (
     Source,
     _Builder,
     _check_expansion,
+    _Composer,
     _decode,
     display_path,
 )
@@ -132,11 +133,16 @@ def loc_of(value: Any, default: Loc) -> Loc:
     return value.loc if isinstance(value, YamlMap | YamlList) else default
 
 
+#: The strict loader's composer, for its resolver: the node builder expects the tags it gives.
+_STRICT = _Composer("")
+
+
 class _ForeignLoader(yaml.SafeLoader):
-    """A safe loader that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
+    """A composer that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
 
     Threagile models redefine anchors (``&customer-contracts`` on several data
-    assets); PyYAML refuses that by default.
+    assets); PyYAML (and libyaml, so the strict loader) refuses that. Tags are
+    resolved as the strict loader resolves them.
     """
 
     def compose_node(self, parent, index):
@@ -146,8 +152,11 @@ class _ForeignLoader(yaml.SafeLoader):
             self.anchors.pop(anchor, None)
         return super().compose_node(parent, index)
 
+    def resolve(self, kind, value, implicit):
+        return _STRICT.resolve(kind, value, implicit)
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+_MERGE_TAG = _STRICT.resolve(yaml.ScalarNode, "<<", (True, False))
 
 
 def _expand_merges(root, path: str) -> list[LineageError]:
@@ -210,12 +219,13 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 def _scalar(node: Scalar) -> Any:
-    """Return the YAML 1.1 value of a scalar (bool, int, float, None, date or str)."""
-    build = _CONSTRUCTOR.yaml_constructors.get(node.tag) if node.plain else None
+    """Return the YAML 1.1 value of a plain scalar (bool, int, float, None, date or str)."""
+    tag = "tag:yaml.org,2002:" + node.kind
+    build = _CONSTRUCTOR.yaml_constructors.get(tag) if node.plain else None
     if build is None:
         return node.text
     try:
-        return build(_CONSTRUCTOR, yaml.ScalarNode(node.tag, node.text))
+        return build(_CONSTRUCTOR, yaml.ScalarNode(tag, node.text))
     except (ValueError, yaml.YAMLError):
         return node.text
 
