@@ -207,6 +207,14 @@ def _is_new(finding, others: dict) -> bool:
     return other is None or (other.waived and not finding.waived)
 
 
+def _read_revision_of(ref: str, model: Path) -> list[Source]:
+    """:func:`read_revision` in the repository that holds `model`, wherever lineage runs from."""
+    folder = model if model.is_dir() else model.parent
+    if not folder.is_dir():  # gone from the working tree: the current folder's repository decides
+        return read_revision(ref, model)
+    return read_revision(ref, "." if model.is_dir() else model.name, cwd=folder)
+
+
 def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date | None = None):
     """Keep in `analysis` only the findings that git revision `ref` does not have.
 
@@ -238,7 +246,7 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         When `ref` is not a revision, or the model at `ref` is invalid
         (errors shown as ``REF:path:line:col``).
     """
-    base = analyse_sources(read_revision(ref, model_path), analysis.ruleset, today)
+    base = analyse_sources(_read_revision_of(ref, Path(model_path)), analysis.ruleset, today)
     known = {f.fingerprint: f for f in base.findings}
     accepted = KnownFindings((f.fingerprint, f.rule, f.target, f.key, f.fields) for f in base.findings if not f.waived)
     keep = [f for f in analysis.findings if _is_new(f, known) and (f.waived or f not in accepted)]

@@ -128,3 +128,12 @@ def test_a_partial_fix_of_a_finding_is_not_new(repo):
     repo.edit("flows/flows.yaml", "    fields: [email, full_name]\n", "    fields: [email]\n")
     result = repo.run("check", "--diff-base", "HEAD", "-f", "json")
     assert (result.code, findings(result)) == (0, []), result
+
+
+def test_the_model_repository_is_used_wherever_lineage_runs(repo):
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, nationality]\n")
+    outside = repo.root.parent
+    assert not (outside / ".git").exists()
+    result = repo.run("check", str(repo.root / "flows"), "--diff-base", repo.base, "-f", "json", cwd=outside)
+    assert result.code == 1, result
+    assert findings(result) == [("MIN001", "flow:a-to-m", ["nationality"])]
