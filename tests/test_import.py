@@ -6,6 +6,8 @@ The anchor files under tests/data/anchors/ are copies of real third-party models
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import textwrap
 from pathlib import Path
@@ -333,6 +335,170 @@ def test_fides_reference_errors_come_all_at_once_at_their_place(tmp_path):
         "fides/b.yml:3:16: error: duplicate system fides_key 'a' (first at fides/a.yml:2:16)",
     ]
     assert not (tmp_path / "out").exists()
+
+
+FIDES_VENDOR = {
+    "org.yml": """\
+        organization:
+          - fides_key: acme
+            name: ACME SAS
+            security_policy: https://acme.example/security
+            controller:
+              name: Jeanne Martin
+              address: 1 rue de la Paix, 75002 Paris, France
+              email: privacy@acme.example
+              phone: +33 1 23 45 67 89
+            data_protection_officer:
+              name: Paul Durand
+              email: dpo@acme.example
+            representative:
+              name: Rep Ltd
+              address: 2 High St, London, UK
+        """,
+    "systems.yml": """\
+        system:
+          - fides_key: crm
+            name: CRM
+            organization_fides_key: acme
+            system_type: Application
+            responsibility: [Controller]
+            legal_name: ACME SAS
+            legal_address: 1 rue de la Paix, 75002 Paris, France
+            data_security_practices: Encryption at rest, MFA for all staff; audit logs kept 1 year.
+            egress:
+              - fides_key: mailer
+                type: system
+            privacy_declarations:
+              - data_use: marketing.communications
+                data_categories: [user.contact.email, user.name]
+                data_subjects: [customer]
+          - fides_key: mailer
+            name: Mailer
+            organization_fides_key: acme
+            system_type: SaaS
+            responsibility: [Processor]
+            legal_name: Mailer Inc.
+            legal_address: 500 Market St, San Francisco, CA, USA
+            does_international_transfers: true
+            legal_basis_for_transfers: [SCCs, Supplementary Measures]
+            dpo: privacy@mailer.example
+            data_security_practices: SOC 2 Type II; no MFA on the API
+            privacy_policy: https://mailer.example/privacy
+            uses_profiling: false
+            requires_data_protection_assessments: true
+            dpa_location: https://acme.example/dpa/mailer.pdf
+            privacy_declarations:
+              - data_use: marketing.communications
+                data_categories: [user.contact.email]
+                data_subjects: [customer]
+        """,
+}
+
+VENDOR_ORGANIZATIONS = """\
+organizations:
+  - id: acme
+    name: ACME SAS
+    role: controller  # Fides responsibility of crm: Controller
+    country: FR  # from the address: 1 rue de la Paix, 75002 Paris, France
+    # Fides controller (Art. 30 contact details): name: Jeanne Martin, address: 1 rue de la Paix,
+    # 75002 Paris, France, email: privacy@acme.example, phone: +33 1 23 45 67 89
+    # Fides data_protection_officer (Art. 30 contact details): name: Paul Durand, email:
+    # dpo@acme.example
+    # Fides representative (Art. 30 contact details): name: Rep Ltd, address: 2 High St, London, UK
+    # Fides security_policy: https://acme.example/security
+
+  - id: mailer-inc
+    name: Mailer Inc.
+    role: processor  # Fides responsibility of mailer: Processor
+    processor_for: acme  # the Fides organization of its systems
+    country: US  # from the Fides legal_address: 500 Market St, San Francisco, CA, USA
+    transfer_safeguard: scc  # Fides legal_basis_for_transfers: SCCs, Supplementary Measures
+    description: The business named by the Fides legal_name of mailer
+"""
+
+
+def test_fides_organization_and_system_facts_are_mapped_or_kept(tmp_path):
+    out = imported(tmp_path, "fides", write_files(tmp_path / "fides", FIDES_VENDOR))
+    organizations = (out / "organizations.yaml").read_text()
+    assert organizations[organizations.index("organizations:") :] == VENDOR_ORGANIZATIONS
+    model = load_model(out)
+    crm, mailer = model.systems["crm"], model.systems["mailer"]
+    assert (crm.organization, mailer.organization) == ("acme", "mailer-inc")
+    assert (crm.security.encryption_at_rest, crm.security.mfa, crm.security.access_logging) == (
+        True,
+        True,
+        True,
+    )
+    assert (mailer.security.encryption_at_rest, mailer.security.mfa) == (None, False)
+    systems = (out / "systems.yaml").read_text().splitlines()
+    for line in [
+        "    # Fides responsibility: Processor (the role of mailer-inc)",
+        "    # Fides does_international_transfers: true; legal_basis_for_transfers: SCCs, Supplementary",
+        "    # Measures (the transfer_safeguard of mailer-inc)",
+        "    security: {mfa: false}  # Fides data_security_practices; TODO: encryption_at_rest, access_logging",
+        "    # Fides data_security_practices: SOC 2 Type II; no MFA on the API",
+        "    # Fides dpo: privacy@mailer.example",
+        "    # Fides privacy_policy: https://mailer.example/privacy",
+        "    # Fides requires_data_protection_assessments: true",
+        "    # Fides dpa_location: https://acme.example/dpa/mailer.pdf",
+    ]:
+        assert line in systems, line
+    assert not any("uses_profiling" in line for line in systems)  # false: Fides' default
+    assert run_cli("validate", out).code == 0
+    ropa = {r["organization"]: r for r in csv.DictReader(io.StringIO(
+        run_cli("ropa", out, "--format", "csv", "--view", "processor").stdout, newline=""))}
+    assert ropa["mailer-inc"]["controllers_served"] == "ACME SAS (acme), FR"
+    assert ropa["mailer-inc"]["transfers"] == (
+        "mailer (Mailer Inc., US) hosted there: safeguard scc; "
+        "US adequacy covers certified organisations only"
+    )
+
+
+def test_fides_processor_systems_make_their_organization_a_processor(tmp_path):
+    source = write_files(
+        tmp_path / "fides",
+        {
+            "s.yml": """\
+            system:
+              - fides_key: hosting
+                organization_fides_key: hoster
+                responsibility: [Processor]
+                legal_address: Hauptstr. 1, 10115 Berlin, Germany
+                does_international_transfers: true
+                privacy_declarations:
+                  - {data_use: essential, data_categories: [user.name], data_subjects: [customer]}
+              - fides_key: backup
+                organization_fides_key: hoster
+                responsibility: [Processor]
+                legal_address: 1 Main St, Dublin, Ireland
+            """
+        },
+    )
+    out = imported(tmp_path, "fides", source)
+    model = load_model(out)
+    hoster = model.organizations["hoster"]
+    # its country: from the legal_address of its first system (by key); the other says its own
+    assert (hoster.role, hoster.processor_for, hoster.country) == ("processor", None, "IE")
+    assert model.systems["backup"].country is None  # the organization's
+    assert model.systems["hosting"].country == "DE"
+    organizations = (out / "organizations.yaml").read_text()
+    assert "    # TODO: processor_for: Fides does not say for which controller\n" in organizations
+    assert (
+        "    # TODO: transfer_safeguard (adequacy, scc, bcr, derogation): Fides "
+        "does_international_transfers\n    # of hosting\n" in organizations
+    )
+    assert run_cli("validate", out).code == 0
+
+
+def test_fides_anchor_organization_keeps_its_contacts(tmp_path):
+    out = imported(tmp_path, "fides", ANCHORS / "fides" / "demo_resources")
+    assert (
+        "    # Fides data_protection_officer (Art. 30 contact details): name: DataPro Tection, address: 123\n"
+        "    # demo street, New York, NY, USA, email: dpo@demo_company.com, phone: +1 555 555 5555\n"
+        "    # Fides representative (Art. 30 contact details): name: Rep Resentative, address: 123 demo\n"
+        "    # street, New York, NY, USA, email: representative@demo_company.com, phone: +1 555 555 5555\n"
+        "    # Fides security_policy: https://ethyca.com/privacy-policy/\n"
+    ) in (out / "organizations.yaml").read_text()
 
 
 # --------------------------------------------------------------------------- Threagile mappings

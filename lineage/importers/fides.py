@@ -20,8 +20,24 @@ data use                               a purpose; ``needs`` = the fields declare
                                        ``retention_period`` in days), else a TODO
 data subject                           a subject (employees, applicants, patients, trainees:
                                        vulnerable; ``children`` when ``user.childrens`` is declared)
-organization                           an organization; country from the controller's address
-                                       when it names one, role controller: both marked TODO
+organization                           an organization; country from the address of its
+                                       controller, representative or DPO (else of its systems'
+                                       ``legal_address``); contacts and ``security_policy``
+                                       kept as comments (the format has no contact details)
+system ``legal_name`` naming another   an organization of its own (a vendor) holding the system;
+business than its organization         country from the system's ``legal_address``
+system ``responsibility``              the role of the system's organization when its systems
+                                       agree (Controller, Processor, Sub-Processor), else
+                                       controller marked TODO; a vendor that is a Processor is
+                                       ``processor_for`` its systems' Fides organization when
+                                       that one is a controller
+system ``legal_basis_for_transfers``   the ``transfer_safeguard`` of the system's organization
+                                       (Adequacy Decision, SCCs, BCRs: :data:`TRANSFER_BASES`);
+                                       ``does_international_transfers`` without one: a TODO
+system ``legal_address``               the system's ``country`` when it names another country
+                                       than its organization's
+system ``data_security_practices``     the ``security`` controls the text states
+                                       (:func:`security_controls`), the text as a comment
 system + privacy declarations          a system that ``collects`` each declaration's fields from
                                        its subjects for its data use
 egress / ingress between systems       one flow per pair: the source's fields that fall under the
@@ -31,6 +47,9 @@ egress / ingress between systems       one flow per pair: the source's fields th
 
 What Fides does not say (retention, exposure, security controls, channel,
 encryption) is left out or set to the format's default, with a TODO comment.
+What Fides says that the format cannot hold (a system's ``dpo``,
+``privacy_policy``, ``dpa_location`` ...) is kept as a ``Fides key: value``
+comment on its organization or system, never dropped silently.
 """
 
 from __future__ import annotations
@@ -46,6 +65,7 @@ from lineage.importers import (
     Comment,
     Errors,
     Ids,
+    Inline,
     Map,
     Note,
     Section,
@@ -116,6 +136,120 @@ COUNTRY_NAMES = {
     "china": "CN",
     "singapore": "SG",
 }
+
+
+#: Fides ``legal_basis_for_transfers`` (lower case) -> lineage ``transfer_safeguard``.
+TRANSFER_BASES = {
+    "adequacy decision": "adequacy",
+    "adequacy": "adequacy",
+    "sccs": "scc",
+    "scc": "scc",
+    "standard contractual clauses": "scc",
+    "bcrs": "bcr",
+    "bcr": "bcr",
+    "binding corporate rules": "bcr",
+    "derogation": "derogation",
+    "derogations": "derogation",
+}
+#: Fides ``responsibility`` (lower case) -> lineage organization role.
+RESPONSIBILITIES = {"controller": "controller", "processor": "processor", "sub-processor": "subprocessor"}
+#: Security controls and what a Fides ``data_security_practices`` text says for each.
+SECURITY_TERMS = {
+    "encryption_at_rest": re.compile(
+        r"encrypt\w*\s+(?:\w+\s+){0,3}at\s+rest|at[- ]rest\s+encryption|(?:disk|storage|database)\s+encryption",
+        re.IGNORECASE,
+    ),
+    "mfa": re.compile(r"\bmfa\b|\b2fa\b|multi[- ]?factor|two[- ]factor", re.IGNORECASE),
+    "access_logging": re.compile(r"(?:access|audit)\s+(?:log|trail)\w*", re.IGNORECASE),
+}
+_NEGATION = re.compile(r"\b(?:no|not|without|none|lacks?)\b", re.IGNORECASE)
+#: System keys the importer maps or comments on by name; any other key with a value is kept
+#: as a ``Fides key: value`` comment.
+SYSTEM_KEYS = (
+    "fides_key", "name", "description", "organization_fides_key", "system_type", "privacy_declarations",
+    "egress", "ingress", "dataset_references", "administrating_department", "responsibility",
+    "legal_name", "legal_address", "does_international_transfers", "legal_basis_for_transfers",
+    "data_security_practices", "dpo",
+)
+#: Organization keys the importer maps or comments on by name (the others: as for systems).
+ORGANIZATION_KEYS = (
+    "fides_key", "name", "description", "controller", "data_protection_officer", "representative",
+    "security_policy",
+)
+CONTACTS = ("controller", "data_protection_officer", "representative")
+
+
+def country_of(address: str) -> str | None:
+    """Return the ISO code of the country that ends a postal address, or None.
+
+    Examples
+    --------
+    >>> country_of("123 demo street, New York, NY, USA"), country_of("1 Quai, 75001 Paris, FR")
+    ('US', 'FR')
+    >>> country_of("Somewhere") is None
+    True
+    """
+    last = address.rstrip(". ").rsplit(",", 1)[-1].strip()
+    return COUNTRY_NAMES.get(last.lower()) or (
+        last if re.fullmatch(r"[A-Z]{2}", last) and last in COUNTRIES else None
+    )
+
+
+def security_controls(practices: str) -> dict[str, bool]:
+    """Return the Art. 32 controls a Fides ``data_security_practices`` text states.
+
+    A control counts only when a clause (text between ``.``, ``,`` and ``;``)
+    names it; a clause with a negation (no, not, without) says it is absent.
+    Controls the text does not name are left out: unknown, not absent.
+
+    Examples
+    --------
+    >>> security_controls("AES-256 encryption at rest; MFA for admins, no audit logging.")
+    {'encryption_at_rest': True, 'mfa': True, 'access_logging': False}
+    >>> security_controls("ISO 27001 certified")
+    {}
+    """
+    found: dict[str, bool] = {}
+    for clause in re.split(r"[.,;]", practices):
+        for control, pattern in SECURITY_TERMS.items():
+            if control not in found and pattern.search(clause):
+                found[control] = not _NEGATION.search(clause)
+    return {control: found[control] for control in SECURITY_TERMS if control in found}
+
+
+def _said(value: Any) -> str:
+    """Write a Fides value as one line of text: mappings as ``key: value``, lists joined.
+
+    Examples
+    --------
+    >>> _said({"name": "Con Troller", "email": "c@example.org"}), _said(["SCCs", "BCRs"])
+    ('name: Con Troller, email: c@example.org', 'SCCs, BCRs')
+    """
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_said(v)}" for k, v in value.items() if _said(v))
+    if isinstance(value, list):
+        return ", ".join(filter(None, (_said(v) for v in value)))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return text(value)
+
+
+def _texts(value: Any) -> list[str]:
+    """Return a Fides value given as one text or a list of texts, as a list of texts."""
+    items = value if isinstance(value, list) else [value]
+    return [t for t in (_said(v) for v in items) if t]
+
+
+def _other_facts(data: dict, known: tuple[str, ...]) -> list:
+    """Return a ``Fides key: value`` comment per key of `data` the importer does not map.
+
+    Defaults that say nothing (``false``, empty) are not written.
+    """
+    return [
+        (Comment(f"Fides {key}: {_said(value)}"), None)
+        for key, value in data.items()
+        if key not in known and value is not False and _said(value)
+    ]
 
 
 @dataclass
@@ -302,6 +436,7 @@ class _Converter:
         self.r = resources
         self.country = country
         self.errors = errors  # wrong shapes and references, raised together once the flows are made
+        self.org_country: dict[str, str] = {}  # organization id -> its country
         self.parents = {
             k: str(v.data["parent_key"])
             for k, v in resources["data_category"].items()
@@ -686,15 +821,39 @@ class _Converter:
             out.append(entry)
         return out
 
+    def fides_org(self, system: str) -> str:
+        """Return the key of the Fides organization a system belongs to."""
+        return text(self.r["system"][system].data.get("organization_fides_key")) or "default_organization"
+
+    def org_key(self, system: str) -> str:
+        """Return the key of the organization of a system.
+
+        A system whose ``legal_name`` names another business than its Fides
+        organization (a vendor's system) belongs to that business:
+        ``legal:<legal_name>``; any other to its Fides organization.
+        """
+        data = self.r["system"][system].data
+        legal = text(data.get("legal_name"))
+        res = self.r["organization"].get(self.fides_org(system))
+        if legal and legal.casefold() != text(res.data.get("name") if res else "").casefold():
+            return f"legal:{legal}"
+        return self.fides_org(system)
+
     def organizations(self) -> dict[str, tuple[str, Map]]:
-        keys = set(self.r["organization"])
-        if self.r["system"]:
-            keys |= {
-                text(s.data.get("organization_fides_key")) or "default_organization"
-                for s in self.r["system"].values()
-            }
-        out = {}
-        for key in sorted(keys):
+        """Return organization key -> (id, entry): Fides organizations, then vendors' businesses."""
+        members: dict[str, list[str]] = {}
+        for key in sorted(self.r["system"]):
+            members.setdefault(self.org_key(key), []).append(key)
+        keys = set(self.r["organization"]) | set(members)
+        out: dict[str, tuple[str, Map]] = {}
+        controllers: set[str] = set()  # Fides organizations with role controller
+        for key in sorted(keys, key=lambda k: (k.startswith("legal:"), k)):
+            systems = members.get(key, [])
+            if key.startswith("legal:"):
+                served = sorted({self.fides_org(s) for s in systems})
+                controller = out[served[0]][0] if len(served) == 1 and served[0] in controllers else None
+                out[key] = self.vendor(key, systems, controller)
+                continue
             oid = self.org_ids.get(key)
             res = self.r["organization"].get(key)
             data = res.data if res else {}
@@ -710,39 +869,115 @@ class _Converter:
                 )
             if text(data.get("name")):
                 entry.append(("name", text(data["name"])))
-            entry.append(
+            role, items = self.role(systems, None)
+            entry += items
+            if role == "controller":
+                controllers.add(key)
+            found = next(
                 (
-                    "role",
-                    Note(
-                        "controller",
-                        "TODO: Fides does not say; its organization is usually the controller",
-                    ),
-                )
-            )
-            found, address = self.address_country(data)
-            if found:
-                entry.append(("country", Note(found, f"from the address: {address}")))
-            else:
-                entry.append(("country", Note(self.country, "TODO: Fides does not say; assumed")))
+                    (code, address)
+                    for who in CONTACTS
+                    if isinstance(data.get(who), dict)
+                    and (address := text(data[who].get("address")))
+                    and (code := country_of(address))
+                ),
+                None,
+            ) or self.legal_country(systems)
+            entry.append(self.country_item(oid, found, "the address"))
+            entry += self.transfers(systems)
             if text(data.get("description")):
                 entry.append(("description", text(data["description"])))
+            entry += [
+                (Comment(f"Fides {who} (Art. 30 contact details): {_said(data[who])}"), None)
+                for who in CONTACTS
+                if _said(data.get(who))
+            ]
+            if _said(data.get("security_policy")):
+                entry.append(
+                    (Comment(f"Fides security_policy: {_said(data['security_policy'])}"), None)
+                )
+            entry += _other_facts(data, ORGANIZATION_KEYS)
             out[key] = (oid, entry)
         return out
 
-    @staticmethod
-    def address_country(data: dict) -> tuple[str | None, str]:
-        for who in ("controller", "representative", "data_protection_officer"):
-            contact = data.get(who)
-            address = text(contact.get("address")) if isinstance(contact, dict) else ""
-            if not address:
-                continue
-            last = address.rstrip(". ").rsplit(",", 1)[-1].strip()
-            code = COUNTRY_NAMES.get(last.lower()) or (
-                last if re.fullmatch(r"[A-Z]{2}", last) and last in COUNTRIES else None
+    def vendor(self, key: str, systems: list[str], controller: str | None) -> tuple[str, Map]:
+        """Return (id, entry) of the business that `systems` name by their ``legal_name``.
+
+        `controller` is the id of the organization it would be a processor for.
+        """
+        name = key.split(":", 1)[1]
+        oid = self.org_ids.get(key, name)
+        entry = Map([("id", oid), ("name", name)])
+        entry += self.role(systems, controller)[1]
+        entry.append(self.country_item(oid, self.legal_country(systems), "the Fides legal_address"))
+        entry += self.transfers(systems)
+        entry.append(
+            (
+                "description",
+                f"The business named by the Fides legal_name of {', '.join(systems)}",
             )
-            if code:
-                return code, address
-        return None, ""
+        )
+        return oid, entry
+
+    def role(self, systems: list[str], controller: str | None) -> tuple[str, list]:
+        """Return the role of an organization, and its items, from its systems' ``responsibility``.
+
+        With one role said by all that say one: that role, and for a processor
+        ``processor_for`` the `controller` whose systems' organization it is,
+        when known; else controller, marked TODO.
+        """
+        said = {s: r for s in systems if (r := _texts(self.r["system"][s].data.get("responsibility")))}
+        roles = {RESPONSIBILITIES.get(r.lower()) for rs in said.values() for r in rs}
+        facts = "; ".join(f"{s}: {', '.join(rs)}" for s, rs in said.items())
+        if len(roles) != 1 or None in roles:
+            why = f"Fides responsibility ({facts}) gives no one role" if said else "Fides does not say"
+            note = f"TODO: {why}; its organization is usually the controller"
+            return "controller", [("role", Note("controller", note))]
+        (role,) = roles
+        out = [("role", Note(role, f"Fides responsibility of {facts}"))]
+        if role == "processor" and controller:
+            out.append(("processor_for", Note(controller, "the Fides organization of its systems")))
+        elif role != "controller":
+            whose = "controller" if role == "processor" else "processor"
+            out.append((Comment(f"TODO: processor_for: Fides does not say for which {whose}"), None))
+        return role, out
+
+    def country_item(self, oid: str, found: tuple[str, str] | None, source: str) -> tuple[str, Note]:
+        """Return the ``country`` item of organization `oid` from (country, address) found, or the TODO default."""
+        self.org_country[oid] = found[0] if found else self.country
+        if found:
+            return "country", Note(found[0], f"from {source}: {found[1]}")
+        return "country", Note(self.country, "TODO: Fides does not say; assumed")
+
+    def legal_country(self, systems: list[str]) -> tuple[str, str] | None:
+        """Return (country, address) from the first system's ``legal_address`` naming a country."""
+        for s in systems:
+            address = text(self.r["system"][s].data.get("legal_address"))
+            if address and country_of(address):
+                return country_of(address), address
+        return None
+
+    def transfers(self, systems: list[str]) -> list:
+        """Return the ``transfer_safeguard`` item (or a TODO) from the systems' Fides transfer facts."""
+        bases = {
+            b for s in systems for b in _texts(self.r["system"][s].data.get("legal_basis_for_transfers"))
+        }
+        mapped = {TRANSFER_BASES.get(b.lower()) for b in bases} - {None}
+        transfers = [
+            s for s in systems if self.r["system"][s].data.get("does_international_transfers") is True
+        ]
+        said = f"Fides legal_basis_for_transfers: {', '.join(sorted(bases))}"
+        if len(mapped) == 1:
+            return [("transfer_safeguard", Note(mapped.pop(), said))]
+        if bases or transfers:
+            why = said if bases else f"Fides does_international_transfers of {', '.join(transfers)}"
+            return [
+                (
+                    Comment(f"TODO: transfer_safeguard (adequacy, scc, bcr, derogation): {why}"),
+                    None,
+                )
+            ]
+        return []
 
     def subjects(self) -> list[Map]:
         used = {s for d in self.declarations for s in d.subjects}
@@ -888,13 +1123,14 @@ class _Converter:
             res = self.r["system"][key]
             data = res.data
             sid = self.system_ids.get(key)
-            org_key = text(data.get("organization_fides_key")) or "default_organization"
+            org_id = orgs[self.org_key(key)][0]
             entry = Map([("id", Note(sid, f"Fides: {key}") if sid != key else sid)])
             if text(data.get("name")):
                 entry.append(("name", text(data["name"])))
             if text(data.get("description")):
                 entry.append(("description", text(data["description"])))
-            entry.append(("organization", orgs[org_key][0]))
+            entry.append(("organization", org_id))
+            entry += self.place(data, self.org_country[org_id])
             stype = text(data.get("system_type"))
             entry.append(
                 (
@@ -904,17 +1140,21 @@ class _Converter:
                     else self.system_type(stype),
                 )
             )
-            responsibility = data.get("responsibility")
-            if responsibility:
-                said = (
-                    ", ".join(text(r) for r in responsibility)
-                    if isinstance(responsibility, list)
-                    else text(responsibility)
+            if _texts(data.get("responsibility")):
+                said = ", ".join(_texts(data["responsibility"]))
+                entry.append(
+                    (Comment(f"Fides responsibility: {said} (the role of {org_id})"), None)
                 )
+            transfer = [
+                f"{k}: {_said(data[k])}"
+                for k in ("does_international_transfers", "legal_basis_for_transfers")
+                if _said(data.get(k))
+            ]
+            if transfer:
                 entry.append(
                     (
                         Comment(
-                            f"Fides responsibility: {said}: set the organization's role to match"
+                            f"Fides {'; '.join(transfer)} (the transfer_safeguard of {org_id})"
                         ),
                         None,
                     )
@@ -943,9 +1183,10 @@ class _Converter:
                     None,
                 )
             )
-            entry.append(
-                (Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None)
-            )
+            entry += self.security(data)
+            if _said(data.get("dpo")):
+                entry.append((Comment(f"Fides dpo: {_said(data['dpo'])}"), None))
+            entry += _other_facts(data, SYSTEM_KEYS)
             if self.outside.get(key):
                 entry.append(
                     (
@@ -978,6 +1219,42 @@ class _Converter:
             if collects:
                 entry.append(("collects", collects))
             out.append(entry)
+        return out
+
+    @staticmethod
+    def place(data: dict, org_country: str) -> list:
+        """Return the ``country`` of a system from its Fides ``legal_address``, when it adds one.
+
+        The organization's country already holds when the address names the
+        same country; an address naming none is kept as a comment.
+        """
+        address = text(data.get("legal_address"))
+        if not address:
+            return []
+        code = country_of(address)
+        if code and code != org_country:
+            return [("country", Note(code, f"from the Fides legal_address: {address}"))]
+        return [(Comment(f"Fides legal_address: {address}"), None)]
+
+    @staticmethod
+    def security(data: dict) -> list:
+        """Return the ``security`` of a system from its Fides ``data_security_practices``.
+
+        The controls the text states are set; the others stay TODO.
+        """
+        practices = text(data.get("data_security_practices"))
+        found = security_controls(practices)
+        missing = [c for c in SECURITY_TERMS if c not in found]
+        out = []
+        if found:
+            todo = f"; TODO: {', '.join(missing)}" if missing else ""
+            out.append(("security", Note(Inline(found), f"Fides data_security_practices{todo}")))
+        else:
+            out.append(
+                (Comment("TODO: security: {encryption_at_rest, mfa, access_logging}"), None)
+            )
+        if practices:
+            out.append((Comment(f"Fides data_security_practices: {practices}"), None))
         return out
 
     @staticmethod
