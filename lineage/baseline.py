@@ -37,7 +37,7 @@ import re
 from pathlib import Path
 
 from lineage.errors import InputErrors, LineageError, Loc
-from lineage.findings import KnownFindings
+from lineage.findings import Finding, KnownFindings
 
 VERSION = 1
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
@@ -158,16 +158,17 @@ def apply_baseline(analysis, path: str | Path) -> int:
     InputErrors
         As :func:`read_baseline`.
     """
-    entries = read_baseline(path)
-    known = KnownFindings((fp, e.get("rule"), e.get("target"), e.get("key", ""), e.get("fields") or ())
-                          for fp, e in entries.items())
+    listed = [Finding(e.get("rule"), "", "", e.get("target"), tuple(e.get("fields") or ()), "", Loc(str(path)), fp,
+                      key=e.get("key", "")) for fp, e in read_baseline(path).items()]
+    known = KnownFindings(listed)
     kept, dropped = [], []
     for f in analysis.findings:
         (dropped if f in known and not f.waived else kept).append(f)
     analysis.findings = kept
     analysis.extra["baseline"] = len(dropped)
     analysis.extra["baseline_findings"] = dropped
-    analysis.extra["baseline_stale"] = len(set(entries) - {f.fingerprint for f in dropped})
+    matched = KnownFindings(dropped)
+    analysis.extra["baseline_stale"] = sum(1 for entry in listed if not matched.holds_part_of(entry))
     return len(dropped)
 
 

@@ -248,9 +248,11 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     """
     base = analyse_sources(_read_revision_of(ref, Path(model_path)), analysis.ruleset, today)
     known = {f.fingerprint: f for f in base.findings}
-    accepted = KnownFindings((f.fingerprint, f.rule, f.target, f.key, f.fields) for f in base.findings if not f.waived)
+    accepted = KnownFindings(f for f in base.findings if not f.waived)
     keep = [f for f in analysis.findings if _is_new(f, known) and (f.waived or f not in accepted)]
     analysis.preexisting = len(analysis.findings) - len(keep)
+    now = KnownFindings(analysis.findings)
+    analysis.resolved = sum(1 for f in base.findings if not f.waived and not now.holds_part_of(f))
     analysis.findings = keep
     return analysis
 

@@ -109,22 +109,31 @@ class KnownFindings:
 
     Parameters
     ----------
-    entries : iterable of (fingerprint, rule, target, key, fields)
+    findings : iterable of Finding
+        Only their fingerprint, rule, target, key and fields are read.
     """
 
-    def __init__(self, entries):
+    def __init__(self, findings):
         self.fingerprints: set[str] = set()
         self._fields: dict[tuple[str, str, str], list[frozenset]] = {}
-        for fp, rule, target, key, fields in entries:
-            self.fingerprints.add(fp)
-            self._fields.setdefault((rule, target, key), []).append(frozenset(fields))
+        for f in findings:
+            self.fingerprints.add(f.fingerprint)
+            self._fields.setdefault((f.rule, f.target, f.key), []).append(frozenset(f.fields))
 
     def __contains__(self, finding) -> bool:
         if finding.fingerprint in self.fingerprints:
             return True
         fields = set(finding.fields)
-        return bool(fields) and any(fields <= known for known in
-                                    self._fields.get((finding.rule, finding.target, finding.key), ()))
+        return bool(fields) and any(fields <= known for known in self._same_kind(finding))
+
+    def holds_part_of(self, finding) -> bool:
+        """Whether a known finding is `finding`, or `finding` with fewer fields (what a partial fix leaves)."""
+        if finding.fingerprint in self.fingerprints:
+            return True
+        return any(known and known <= set(finding.fields) for known in self._same_kind(finding))
+
+    def _same_kind(self, finding) -> list[frozenset]:
+        return self._fields.get((finding.rule, finding.target, finding.key), [])
 
 
 def at_least(severity: str, threshold: str) -> bool:

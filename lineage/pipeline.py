@@ -29,14 +29,17 @@ class Analysis:
     ruleset: RuleSet
     findings: list[Finding]
     preexisting: int | None = None
+    resolved: int | None = None
     extra: dict = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
-        """Counts by severity and waived (and preexisting, with --diff-base)."""
+        """Counts by severity and waived (and preexisting and resolved, with --diff-base)."""
         counts = summary(self.findings)
         if self.preexisting is not None:
             counts["preexisting"] = self.preexisting
+        if self.resolved is not None:
+            counts["resolved"] = self.resolved
         return counts
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
 from lineage.outputs import repo_path
+from lineage.outputs.text import context_notes
 
 LEVELS = {
     "critical": "error",
@@ -97,11 +98,7 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
     text = f"lineage: {total} finding{'' if total == 1 else 's'}" + (
         f" ({shown})" if shown else ""
     )
-    for key, label in (("waived", "waived"), ("preexisting", "already in the base")):
-        if counts.get(key):
-            text += f"; {counts[key]} {label}"
-    if analysis.extra.get("baseline"):
-        text += f"; {analysis.extra['baseline']} in the baseline"
+    text += "".join(f"; {note}" for note in context_notes(analysis))
     if skipped:
         detail = ", ".join(f"{n} {s}" for s, n in summary(skipped).items() if n)
         text += (

@@ -6,6 +6,8 @@ line is separate (:func:`summary_line`) because the CLI writes it to stderr.
 
 from __future__ import annotations
 
+from lineage.findings import SEVERITIES
+
 
 def line(finding) -> str:
     """Format one finding, editor- and errorformat-friendly."""
@@ -26,19 +28,29 @@ def render(analysis, explain: bool = False) -> str:
 
 
 def summary_line(analysis, failing: int) -> str:
-    """E.g. ``12 findings: 3 critical, 6 high, 3 medium; 1 waived; fail on high: 9``."""
+    """E.g. ``12 findings: 3 critical, 6 high, 3 medium; 1 waived; 9 at or above high``."""
     counts = analysis.summary
-    shown = [f"{n} {s}" for s, n in counts.items() if n and s not in ("waived", "preexisting")]
-    total = sum(n for s, n in counts.items() if s not in ("waived", "preexisting"))
+    shown = [f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s]]
+    total = sum(counts[s] for s in SEVERITIES)
     parts = [f"{total} finding{'s' if total != 1 else ''}" + (f": {', '.join(shown)}" if shown else "")]
-    if counts.get("waived"):
-        parts.append(f"{counts['waived']} waived")
-    if counts.get("preexisting"):
-        parts.append(f"{counts['preexisting']} already in the base")
-    if analysis.extra.get("baseline"):
-        parts.append(f"{analysis.extra['baseline']} in the baseline")
+    parts += context_notes(analysis)
     parts.append(f"{failing} at or above {analysis.ruleset.fail_on}")
     return "; ".join(parts)
+
+
+def context_notes(analysis) -> list[str]:
+    """Return what the counts leave out: waived, already in the base, fixed since it, in the baseline."""
+    counts = analysis.summary
+    notes = [f"{counts[key]} {label}" for key, label in (
+        ("waived", "waived"), ("preexisting", "already in the base"), ("resolved", "fixed since the base"))
+        if counts.get(key)]
+    if analysis.extra.get("baseline"):
+        notes.append(f"{analysis.extra['baseline']} in the baseline")
+    stale = analysis.extra.get("baseline_stale")
+    if stale:
+        notes.append(f"{stale} baseline entr{'y matches' if stale == 1 else 'ies match'} nothing "
+                     "(refresh: --baseline FILE --write-baseline FILE)")
+    return notes
 
 
 def explain_lines(analysis) -> list[str]:

@@ -66,6 +66,9 @@ def test_fixing_a_finding_passes(repo):
     result = repo.run("check", "--diff-base", repo.base, "-f", "json")
     assert (result.code, findings(result)) == (0, []), result
     assert json.loads(result.stdout)["summary"]["preexisting"] == len(BASE_FINDINGS) - 1
+    assert json.loads(result.stdout)["summary"]["resolved"] == 1
+    text = repo.run("check", "--diff-base", repo.base)
+    assert "; 1 fixed since the base;" in text.stderr
 
 
 def test_removing_a_waiver_makes_its_finding_new(repo):
@@ -128,6 +131,8 @@ def test_a_partial_fix_of_a_finding_is_not_new(repo):
     repo.edit("flows/flows.yaml", "    fields: [email, full_name]\n", "    fields: [email]\n")
     result = repo.run("check", "--diff-base", "HEAD", "-f", "json")
     assert (result.code, findings(result)) == (0, []), result
+    # MIN001 full_name is fixed; NO-MAILER, partly fixed, is still there
+    assert json.loads(result.stdout)["summary"]["resolved"] == 1
 
 
 def test_the_model_repository_is_used_wherever_lineage_runs(repo):

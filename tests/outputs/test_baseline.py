@@ -62,6 +62,8 @@ def test_a_partial_fix_is_no_new_finding(project):
     result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
     assert result.code == 0, result
     assert [f for f in json.loads(result.stdout)["findings"] if not f["waived"]] == []
+    text = run_cli("check", *TODAY, "--baseline", "b.json", cwd=project)
+    assert "1 baseline entry matches nothing (refresh: --baseline FILE --write-baseline FILE)" in text.stderr
 
 
 def test_a_finding_with_a_field_more_is_new(project):
