@@ -579,6 +579,7 @@ def _compare_map(output: Path, data: bytes) -> None:
 def trace_command(
     field_id: Annotated[str, typer.Argument(metavar="FIELD", help="Field id, e.g. nationality.")],
     model: ModelArg = Path("flows"),
+    rules: RulesOpt = None,
     fmt: FormatText = "text",
 ) -> None:
     """Every system holding FIELD, in which form, from where, and the paths it takes."""
@@ -586,7 +587,7 @@ def trace_command(
 
     _check_format(fmt, ("text", "json"))
     try:
-        result = trace_folder(model, field_id)
+        result = trace_folder(model, field_id, rules)
     except InputErrors as exc:
         fail(exc, fmt)
     typer.echo(format_trace(result, fmt), nl=False)

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
 from lineage.graph import Lineage, build, holders, origins
-from lineage.model import load_model
 from lineage.model.entities import FORM_RANK
 
 #: At most this many chains, the shortest, are listed; the holders' origins always list every flow.
@@ -105,15 +104,18 @@ def unknown(kind: str, ident: str, known, where: str) -> InputErrors:
                                                          f"{did_you_mean(ident, known)}")])
 
 
-def trace_folder(folder, field_id: str) -> Trace:
-    """Load the model under `folder`, build its lineage graph and :func:`trace` `field_id`.
+def trace_folder(folder, field_id: str, rules=None) -> Trace:
+    """Load the model under `folder` and check the rule files, then :func:`trace` `field_id`.
 
     Raises
     ------
     InputErrors
-        If the model is invalid or does not declare `field_id`.
+        If the model or a rule file is invalid, or the model does not declare `field_id`.
     """
-    return trace(build(load_model(folder)), field_id, where=str(folder))
+    from lineage.pipeline import load_inputs
+
+    model, _ = load_inputs(folder, rules)
+    return trace(build(model), field_id, where=str(folder))
 
 
 def trace(L: Lineage, field_id: str, where: str = "model", max_chains: int = MAX_CHAINS) -> Trace:

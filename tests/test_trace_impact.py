@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import BASE, REPO, lineage_of, run_cli
+from helpers import BASE, REPO, lineage_of, run_cli, write_files
 
 from lineage.impact import band, impact
 from lineage.trace import trace
@@ -558,3 +558,9 @@ def test_trace_keeps_the_shortest_paths_when_it_truncates():
     assert chains(t) == chains(trace(L, "name"))
     assert _trace_text(L, "name").splitlines()[-2] == (
         "  ... only the 500 shortest paths are listed (up to 2 hops); the holders above name every flow")
+
+
+def test_trace_takes_rules_like_every_command(tmp_path):
+    write_files(tmp_path, {"bad/r.yaml": "rules:\n  - id: NOPE\n"})
+    result = run_cli("trace", "nationality", str(REPO / "flows"), "--rules", str(tmp_path / "bad"))
+    assert result.code == 2 and "r.yaml:2:9: error: no check named 'NOPE'" in result.stderr
