@@ -61,6 +61,21 @@ def exposure_scores(analysis, systems=None):
     return rule, {sid: rule.module.score(ctx, sid, rule.params) for sid in ids}
 
 
+def field_item(finding, model):
+    """Return where the flow of a flow finding lists the first of its fields, or None.
+
+    GitHub shows an alert or annotation in a pull request only on lines the
+    pull request changed: the list item it added is such a line, the flow's
+    ``id`` line is not. Other findings stay at their target's definition.
+    """
+    kind, _, ident = finding.target.partition(":")
+    flow = model.flows.get(ident) if kind == "flow" else None
+    if flow is None or finding.loc != flow.loc:  # WAIV001/WAIV002 point at the waiver
+        return None
+    items = [use.loc for use in flow.fields if use.field in finding.fields]
+    return min(items) if items else None
+
+
 def repo_path(file: str) -> str:
     """Return `file` relative to the root of the git work tree holding it, with forward slashes.
 

@@ -11,7 +11,7 @@ counts what was not annotated (waived findings never are). The job summary
 from __future__ import annotations
 
 from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
-from lineage.outputs import repo_path
+from lineage.outputs import field_item, repo_path
 from lineage.outputs.text import context_notes
 
 LEVELS = {
@@ -46,9 +46,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding) -> str:
-    """Return the workflow command that annotates `finding` at its file:line:col."""
-    return _command(LEVELS[finding.severity], finding.loc, f"{finding.rule} {finding.name}",
+def annotation(finding, model) -> str:
+    """Return the workflow command that annotates `finding` (a flow's at its field's list item)."""
+    loc = field_item(finding, model) or finding.loc
+    return _command(LEVELS[finding.severity], loc, f"{finding.rule} {finding.name}",
                     f"{finding.target}: {finding.message}")
 
 
@@ -89,7 +90,7 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
         level = LEVELS[f.severity]
         if used[level] < per_level:
             used[level] += 1
-            lines.append(annotation(f))
+            lines.append(annotation(f, analysis.model))
         else:
             skipped.append(f)
     counts = analysis.summary

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from lineage import __version__
 from lineage.findings import SEVERITY_RANK
-from lineage.outputs import repo_path
+from lineage.outputs import field_item, repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://lineage.dev"
@@ -342,7 +342,7 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": f"{finding.target}: {finding.message}"},
-        "locations": [_location(_field_item(finding, analysis.model) or finding.loc)],
+        "locations": [_location(field_item(finding, analysis.model) or finding.loc)],
         "partialFingerprints": {
             FINGERPRINT_KEY: finding.fingerprint,
             "primaryLocationLineHash": line_hash(finding.fingerprint),
@@ -370,27 +370,12 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
     return result
 
 
-def _field_item(finding, model):
-    """Where the flow of a flow finding lists the first of its fields, or None.
-
-    GitHub shows an alert in a pull request only when every line of its region
-    changed there: the list item a PR added is such a line, the flow's ``id``
-    line is not. The flow's definition stays a related location.
-    """
-    kind, _, ident = finding.target.partition(":")
-    flow = model.flows.get(ident) if kind == "flow" else None
-    if flow is None or finding.loc != flow.loc:  # WAIV001/WAIV002 point at the waiver
-        return None
-    items = [use.loc for use in flow.fields if use.field in finding.fields]
-    return min(items) if items else None
-
-
 def _related(finding, analysis) -> list[dict]:
     """Return the related locations: a flow's definition and purpose, or the organization running a system."""
     model = analysis.model
     kind, _, ident = finding.target.partition(":")
     out = []
-    if _field_item(finding, model) is not None:
+    if field_item(finding, model) is not None:
         out.append((finding.loc, f"flow {ident}"))
     if kind == "flow" and ident in model.flows:
         purpose = model.flows[ident].purpose

@@ -20,7 +20,7 @@ def test_escaping(example):
         rule="MIN001",
         name="excess-field",
     )
-    line = github.annotation(finding)
+    line = github.annotation(finding, example.model)
     head, message = line.split("::", 2)[1:]
     assert "\n" not in line and "\r" not in line
     assert message == f"{finding.target}: 100%25 sure, really: yes%0D%0Anext line"
@@ -60,3 +60,10 @@ def test_no_findings_gives_a_plain_summary():
     result = run_cli("check", "tests/data/compliant/flows", "--format", "github", cwd=REPO)
     assert result.code == 0, result
     assert result.stdout == "lineage: 0 findings\n"
+
+
+def test_a_flow_finding_is_annotated_at_its_field(example):
+    finding = next(f for f in example.findings if f.rule == "MIN001" and f.fields == ("nationality",)
+                   and f.target == "flow:cir-to-trainer-language")
+    assert github.annotation(finding, example.model).startswith(
+        "::error file=flows/flows.yaml,line=20,col=9,title=MIN001 excess-field::")
