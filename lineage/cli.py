@@ -67,6 +67,7 @@ FailOnOpt = Annotated[
     typer.Option("--fail-on", help="Lowest severity that exits 1 (default: settings, else high)."),
 ]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every term of every system's exposure score.")]
+SoftFailOpt = Annotated[bool, typer.Option("--soft-fail", help="Exit 0 whatever is found (2 still means bad input).")]
 OutputJsonOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output-json", help="Also write JSON to FILE."),
@@ -314,6 +315,7 @@ def check(
     fmt: CheckFormatOpt = None,
     output: CheckOutputOpt = None,
     fail_on: FailOnOpt = None,
+    soft_fail: SoftFailOpt = False,
     explain: ExplainOpt = False,
     output_json: OutputJsonOpt = None,
     output_sarif: OutputSarifOpt = None,
@@ -372,7 +374,7 @@ def check(
     else:
         _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
-    raise typer.Exit(1 if blocking else 0)
+    raise typer.Exit(1 if blocking and not soft_fail else 0)
 
 
 def _report_input_errors(exc: InputErrors, fmt: str, output: Path | None, files: dict[str, Path]) -> None:

@@ -122,6 +122,15 @@ def test_cli_fail_on_wins(tmp_path):
     assert run_cli("check", "--fail-on", "severe", cwd=tmp_path).code == 2
 
 
+def test_soft_fail_reports_but_exits_0_and_bad_input_still_exits_2(tmp_path):
+    project(tmp_path, {"settings.yaml": "settings: {fail_on: medium, disable: [RISK002]}\n"})
+    result = run_cli("check", "--soft-fail", cwd=tmp_path)
+    assert result.code == 0 and " MEDIUM MIN004 " in result.stdout
+    assert "1 at or above medium" in result.stderr
+    (tmp_path / "flows" / "model.yaml").write_text("nope: 1\n")
+    assert run_cli("check", "--soft-fail", cwd=tmp_path).code == 2
+
+
 def test_rules_option_replaces_local_rules(tmp_path):
     project(tmp_path, {"settings.yaml": "settings: {fail_on: medium, disable: [RISK002]}\n"})
     write_files(tmp_path, {"other/quiet.yaml": NO_RISK002})
