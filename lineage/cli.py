@@ -514,10 +514,7 @@ def render(
     from lineage.render import dot as graphviz_dot
     from lineage.render.view import ViewError, select
 
-    suffixes = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".md": "mermaid"}
-    if fmt is None:
-        fmt = suffixes.get(output.suffix.lower(), "svg") if output is not None else "svg"
-    _check_format(fmt, ("svg", "png", "dot", "mermaid"))
+    fmt = _map_format(fmt, output)
     min_severity = _severity(min_severity, "--min-severity")
     if depth != 1 and system is None:
         misuse("--depth goes with --system")
@@ -558,6 +555,22 @@ def render(
         return
     _write(data, output)
     typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
+
+
+def _map_format(fmt: str | None, output: Path | None) -> str:
+    """Return the map format: `fmt`, else told by the output's suffix; a suffix that says otherwise is misuse."""
+    suffixes = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".md": "mermaid"}
+    told = suffixes.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None:
+        fmt = fmt.lower()
+        _check_format(fmt, ("svg", "png", "dot", "mermaid"))
+        if told is not None and told != fmt:
+            misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree")
+        return fmt
+    if output is not None and told is None:
+        misuse(f"cannot tell the format of {output.as_posix()} from its suffix: use .svg, .png, .dot, .gv, "
+               ".mmd or .md, or give --format")
+    return told or "svg"
 
 
 def _compare_map(output: Path, data: bytes) -> None:

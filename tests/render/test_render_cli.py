@@ -101,12 +101,14 @@ def test_missing_dot_exits_2_with_the_install_hint_while_dot_and_mermaid_work(
         (["--group", "country"], "--group must be one of organization"),
         (["--min-severity", "urgent"], "--min-severity must be one of"),
         (["--format", "gif"], "--format must be one of svg, png, dot, mermaid"),
+        (["--format", "svg", "-o", "map.png"], "-o map.png names a png file but --format is svg"),
+        (["-o", "map.jpg"], "cannot tell the format of map.jpg from its suffix"),
     ],
 )
 def test_misuse_exits_2(args, message):
     result = (
         run_cli("render", FLOWS, "-f", "dot", *args)
-        if "--format" not in args
+        if "--format" not in args and "-o" not in args
         else run_cli("render", FLOWS, *args)
     )
     assert result.code == 2, result
