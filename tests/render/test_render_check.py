@@ -31,7 +31,7 @@ def test_stale_map_fails_and_is_left_alone(tmp_path):
 
 
 def test_check_against_a_folder_is_misuse(tmp_path):
-    result = run_cli("render", str(REPO / "flows"), "-o", str(tmp_path), "--check")
+    result = run_cli("render", str(REPO / "flows"), "-o", str(tmp_path), "-f", "svg", "--check")
     assert result.code == 2 and "it is a folder" in result.stderr
 
 
