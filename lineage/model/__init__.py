@@ -3,7 +3,7 @@
 :func:`load_model` is the front door: it reads a folder, composes the YAML
 (:mod:`lineage.load`), converts every entry into its entity
 (:mod:`lineage.model.entities`) and checks what types alone cannot
-(duplicate ids across files, waiver targets, derivation cycles). All
+(duplicate ids across files, self-flows, derivation cycles). All
 problems of all files are raised together as :class:`InputErrors`.
 """
 
@@ -17,7 +17,6 @@ from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
 from lineage.load import Document, Mapping, Scalar, Sequence, Source, compose_sources, paused_gc, read_folder
 from lineage.model.entities import (
     SECTIONS,
-    TARGET_KINDS,
     Category,
     Field,
     Flow,
@@ -206,18 +205,8 @@ def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, 
 
 
 def _check_semantics(model: Model, ctx: Context) -> None:
-    """Check what types cannot: waiver targets, self-flows, derivation cycles."""
+    """Check what types cannot: self-flows, derivation cycles."""
     errors = ctx.errors
-    for waiver in model.waivers:
-        kind, sep, ident = waiver.target.partition(":")
-        if not sep or kind not in TARGET_KINDS:
-            errors.append(LineageError(waiver.at("target"), f"waiver target {waiver.target!r} must be "
-                                                            "kind:id with kind flow, system or organization"))
-            continue
-        section = model.section(kind)
-        if ident not in section:
-            ctx.report(Invalid(waiver.at("target"), f"waiver target: unknown {kind} {ident!r}"
-                                                    f"{did_you_mean(ident, section)}", dangling=True))
     errors.extend(LineageError(flow.at("to"), f"flow {flow.id!r} goes from {flow.source!r} to itself")
                   for flow in model.flows.values() if flow.source == flow.target)
     _check_derivation_cycles(model.fields, errors)

@@ -25,6 +25,7 @@ from lineage.model.types import (
     Obj,
     Ref,
     Shorthand,
+    Target,
     Text,
     attr,
 )
@@ -209,7 +210,7 @@ class Waiver(Entity):
     """An accepted finding, with a reason and an expiry date."""
 
     rule: str = attr(Text(), "Rule id, e.g. MIN001", required=True)
-    target: str = attr(Text(), "kind:id, kind one of flow, system, organization", required=True)
+    target: str = attr(Target(TARGET_KINDS), "kind:id, kind one of flow, system, organization", required=True)
     fields: tuple[str, ...] = attr(ListOf(Ref("fields")), "Only these fields of the finding", default=())
     reason: str = attr(Text(), "Why the finding is accepted (DPIA reference ...)", required=True)
     expires: dt.date = attr(Date(), "Date after which the waiver no longer applies", required=True)

@@ -20,7 +20,7 @@ def json_schema() -> dict:
     """
     properties: dict = {"version": {"type": "integer", "enum": [1], "description": "Format version"}}
     for section, cls in SECTIONS.items():
-        properties[section] = {"type": "array", "items": object_schema(cls),
+        properties[section] = {"type": ["array", "null"], "items": object_schema(cls),  # `fields:` is empty
                                "description": f"{section.capitalize()} of the model"}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

@@ -27,10 +27,13 @@ DURATION_PATTERN = r"P(?=[0-9]|T)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0
 _DURATION = re.compile(DURATION_PATTERN)
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE = re.compile(DATE_PATTERN)
-_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _OCTAL_LIKE = re.compile(r"[-+]?0[0-9_]+|0o[0-7]+")
 #: A decimal number as written (no hex, no sexagesimal, no ``.inf`` or ``.nan``).
-_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?")
+#: What YAML 1.2 (the core schema, as editors and JSON Schema tools read it) takes for a number.
+_YAML12_NUMBER = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+                            r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 #: Whole numbers beyond this lose precision in JSON readers (2**53); nothing real is that large.
 MAX_INT = 2**53
 
@@ -103,13 +106,16 @@ def _scalar(node: Node, expected: str, kinds: tuple[str, ...] = ()) -> Scalar:
 
 
 def _text(node: Node, expected: str, accept=None) -> str:
-    """Return the text of a scalar meant as a string; refuse YAML 1.1 coercions.
+    """Return the text of a scalar meant as a string; refuse what YAML reads as something else.
+
+    YAML 1.1 booleans, dates and octals, and numbers (of YAML 1.1 or 1.2)
+    must be quoted to be text.
 
     `accept` may say that an otherwise suspicious plain scalar is a valid
     value as written (``NO`` is a country, not a boolean).
     """
     s = _scalar(node, expected, ("str",))
-    if not s.plain or s.kind == "str" or (accept and accept(s.text)):
+    if not s.plain or s.tagged or (accept and accept(s.text)):
         return s.text
     if s.kind == "bool":
         raise Invalid(s.loc, f"{s.text!r} is a boolean in YAML 1.1, not {expected}; quote it")
@@ -117,7 +123,17 @@ def _text(node: Node, expected: str, accept=None) -> str:
         raise Invalid(s.loc, f"{s.text!r} is an unquoted date, not {expected}; quote it")
     if s.kind == "int" and _OCTAL_LIKE.fullmatch(s.text):
         raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1, not {expected}; quote it")
+    # other YAML readers (and the JSON Schema) would see a number, and 3.10 as 3.1: the text must be quoted
+    if s.kind in ("int", "float") or _YAML12_NUMBER.fullmatch(s.text):
+        raise Invalid(s.loc, f"{s.text!r} is a number in YAML, not {expected}; quote it")
     return s.text
+
+
+def _no_separators(s: Scalar) -> None:
+    """Refuse ``1_000``: a number in YAML 1.1, but text in YAML 1.2 and to JSON Schema tools."""
+    if s.plain and "_" in s.text and s.kind in ("int", "float"):
+        raise Invalid(s.loc, f"{s.text!r} is a number only in YAML 1.1 ('_' separators); "
+                             f"write {s.text.replace('_', '')}")
 
 
 class Type:
@@ -197,6 +213,27 @@ class Ref(Type):
 
 
 @dataclasses.dataclass(frozen=True)
+class Target(Type):
+    """``kind:id``: an entry of one of `kinds`, which must exist (kind ``flow`` is in ``flows``)."""
+
+    kinds: tuple[str, ...]
+
+    def convert(self, node, ctx):
+        value = _text(node, "kind:id")
+        kind, _, ident = value.partition(":")
+        if kind not in self.kinds or not _ID.fullmatch(ident):
+            raise Invalid(node.loc, f"{value!r} is not kind:id with kind {', '.join(self.kinds[:-1])} or "
+                                    f"{self.kinds[-1]}")
+        known = ctx.ids.get(kind + "s", set())
+        if ident not in known:
+            raise Invalid(node.loc, f"unknown {kind} {ident!r}{did_you_mean(ident, known)}", dangling=True)
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": whole(f"(?:{'|'.join(self.kinds)}):{ID_PATTERN}")}
+
+
+@dataclasses.dataclass(frozen=True)
 class Enum(Type):
     """One of fixed words."""
 
@@ -257,11 +294,12 @@ class Int(Type):
         s = _scalar(node, "a whole number", ("int",))
         if s.plain and _OCTAL_LIKE.fullmatch(s.text):
             raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1; write it without the leading 0")
+        _no_separators(s)
         if not (s.plain and _INT.fullmatch(s.text)):
             raise Invalid(s.loc, f"expected a whole number, found {s.text!r}")
         if len(s.text) > 20:  # before int(): thousands of digits are slow or refused by Python
             raise Invalid(s.loc, f"'{s.text[:20]}...' is too large (at most {MAX_INT})")
-        value = int(s.text.replace("_", ""))
+        value = int(s.text)
         if abs(value) > MAX_INT:
             raise Invalid(s.loc, f"{value} is too large (at most {MAX_INT})")
         if self.minimum is not None and value < self.minimum:
@@ -271,12 +309,9 @@ class Int(Type):
         return value
 
     def schema(self):
-        out: dict = {"type": "integer"}
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        if self.maximum is not None:
-            out["maximum"] = self.maximum
-        return out
+        return {"type": "integer",
+                "minimum": -MAX_INT if self.minimum is None else self.minimum,
+                "maximum": MAX_INT if self.maximum is None else self.maximum}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,10 +322,11 @@ class Number(Type):
 
     def convert(self, node, ctx):
         s = _scalar(node, "a number", ("int", "float"))
+        _no_separators(s)
         if not s.plain or s.kind not in ("int", "float") or _OCTAL_LIKE.fullmatch(s.text) \
                 or not _DECIMAL.fullmatch(s.text) or len(s.text) > 40:
             raise Invalid(s.loc, f"expected a number, found {s.text!r}")
-        value = float(s.text.replace("_", ""))
+        value = float(s.text)
         if not math.isfinite(value) or abs(value) > MAX_INT:
             raise Invalid(s.loc, f"{s.text} is too large (at most {MAX_INT})")
         if self.minimum is not None and value < self.minimum:
@@ -298,10 +334,8 @@ class Number(Type):
         return value
 
     def schema(self):
-        out: dict = {"type": "number"}
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        return out
+        return {"type": "number", "minimum": -MAX_INT if self.minimum is None else self.minimum,
+                "maximum": MAX_INT}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -507,7 +541,10 @@ def build(cls: type, node: Node, ctx: Context):
             ctx.errors.append(LineageError(key_node.loc, f"unknown key {key_node.text!r}"
                                                          f"{did_you_mean(key_node.text, attrs)}"))
             continue
-        if isinstance(value_node, Scalar) and value_node.kind == "null" and not spec.required:
+        if isinstance(value_node, Scalar) and value_node.kind == "null":
+            ctx.errors.append(LineageError(key_node.loc, f"{key_node.text!r} has no value; write one or "
+                                                         "leave the key out"))
+            complete = complete and not spec.required
             continue
         try:
             values[spec.name] = spec.type.convert(value_node, ctx)
