@@ -286,7 +286,7 @@ def _compose(source: Source) -> Document:
         raise InputErrors([LineageError(where, f"character {char} is not allowed in YAML ({exc.reason})")]) from None
     except yaml.YAMLError as exc:
         raise InputErrors([LineageError(Loc(source.path), f"YAML: {exc}")]) from None
-    if composed is None:
+    if composed is None or composed.tag == "null":  # no document, or one with nothing in it (`---` alone)
         return Document(source.path, None)
     builder = _Builder(source.path)
     root = builder.build(composed)

@@ -80,7 +80,6 @@ def test_long_derivation_chain_does_not_exhaust_the_stack(tmp_path):
 
 
 @pytest.mark.parametrize("name, text", [
-    ("only-dashes", "---\n"),
     ("several-documents", "fields: []\n---\nsystems: []\n"),
     ("tab", "fields:\n\t- id: x\n"),
     ("scalar", "hello\n"),

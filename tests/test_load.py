@@ -228,3 +228,9 @@ def test_dangling_references_are_quiet_while_a_file_is_missing(tmp_path, broken,
     })
     # case.kind, identity.nmae and flow x may be declared in b.yaml: only the tier is certainly wrong
     assert lines == ["flows/a.yaml:3:44: error: 9 is above the maximum 4", error]
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n# header\n", "---\n...\n", "~\n"])
+def test_an_empty_document_is_an_empty_file(tmp_path, text):
+    write_files(tmp_path / "flows", {"m.yaml": BASE, "x.yaml": text})
+    assert sorted(load_model(tmp_path / "flows").systems) == ["cases", "crm"]
