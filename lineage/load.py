@@ -149,11 +149,15 @@ def read_folder(folder: str | Path) -> list[Source]:
     """Read every ``*.yaml``/``*.yml`` file under `folder`, sub-folders included.
 
     Files are returned sorted by path; hidden files and folders are skipped.
+    Links to folders are followed, each folder being read once (so a link
+    loop ends). FIFOs and other special files are skipped, as they could
+    block.
 
     Raises
     ------
     InputErrors
-        When the folder does not exist, is not readable or holds no model file.
+        When the folder does not exist or holds no model file, and with every
+        folder or file that cannot be read (a broken link included).
     """
     root = Path(folder)
     shown = display_path(root)
@@ -161,20 +165,62 @@ def read_folder(folder: str | Path) -> list[Source]:
         return [_read(root)]
     if not root.is_dir():
         raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder")])
-    # regular files only (a FIFO would block); a broken link is reported, not skipped
-    paths = sorted(
-        (p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and (p.is_file() or not p.exists())),
-        key=lambda p: p.relative_to(root).as_posix(),
-    )
-    paths = [p for p in paths if not any(part.startswith(".") for part in p.relative_to(root).parts)]
-    if not paths:
+    paths, errors = _model_files(root)
+    if not paths and not errors:
         raise InputErrors(
             [LineageError(Loc(shown, 0, 0), "no model files (*.yaml, *.yml) in this folder")]
         )
-    errors = [e for p in paths if not p.exists() for e in _broken(p)]
+    sources = []
+    for path in paths:
+        try:
+            sources.append(_read(path))
+        except InputErrors as exc:  # noqa: PERF203
+            errors.extend(exc.errors)
     if errors:
         raise InputErrors(errors)
-    return [_read(p) for p in paths]
+    return sources
+
+
+def _model_files(root: Path) -> tuple[list[Path], list[LineageError]]:
+    """Return the model files under `root`, sorted, and the errors of the folders that cannot be read."""
+    found, errors = [], []
+    seen: set[tuple[int, int]] = set()  # (device, inode) of each folder read
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            status = folder.stat()
+            if (status.st_dev, status.st_ino) in seen:
+                continue
+            seen.add((status.st_dev, status.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(LineageError(Loc(display_path(folder), 0, 0),
+                                       f"cannot read this folder: {exc.strerror or exc}"))
+            continue
+        subfolders = []
+        for entry in entries:
+            kind = _kind(entry)
+            if kind == "folder":
+                subfolders.append(folder / entry.name)
+            # regular files only (a FIFO would block); a broken link is reported, not skipped
+            elif kind in ("file", "broken") and entry.name.endswith((".yaml", ".yml")):
+                found.append(folder / entry.name)
+        stack.extend(reversed(subfolders))  # in name order: of two links to one folder, the first is read
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix()), errors
+
+
+def _kind(entry: os.DirEntry) -> str | None:
+    """Return ``folder`` or ``file`` (links followed), ``broken`` for a link to nothing, else None (a FIFO ...)."""
+    try:
+        if entry.is_dir():
+            return "folder"
+        if entry.is_file():
+            return "file"
+    except OSError:  # a link to itself
+        return "broken"
+    return "broken" if entry.is_symlink() and not os.path.exists(entry.path) else None
 
 
 def _broken(path: Path) -> list[LineageError]:

@@ -234,3 +234,36 @@ def test_dangling_references_are_quiet_while_a_file_is_missing(tmp_path, broken,
 def test_an_empty_document_is_an_empty_file(tmp_path, text):
     write_files(tmp_path / "flows", {"m.yaml": BASE, "x.yaml": text})
     assert sorted(load_model(tmp_path / "flows").systems) == ["cases", "crm"]
+
+
+def test_linked_subfolders_are_read_once_and_link_loops_end(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "shared/more.yaml": "fields: [{id: linked, category: nationality}]\n"})
+    (tmp_path / "flows" / "shared").symlink_to(tmp_path / "shared")
+    (tmp_path / "flows" / "again").symlink_to(tmp_path / "shared")  # the same folder: read once
+    (tmp_path / "flows" / "shared" / "up").symlink_to(tmp_path / "flows")  # a loop
+    (tmp_path / "flows" / "self").symlink_to(tmp_path / "flows" / "self")  # a link to itself, not a model file
+    model = load_model(tmp_path / "flows")
+    assert "linked" in model.fields
+    assert [f.split("flows/")[1] for f in model.files] == ["again/more.yaml", "m.yaml"]
+
+
+def test_an_unreadable_subfolder_is_an_error(tmp_path, monkeypatch):
+    import os
+
+    from lineage import load
+
+    write_files(tmp_path / "flows", {"m.yaml": BASE, "secret/s.yaml": "fields: []\n", "loop.yaml": ""})
+    (tmp_path / "flows" / "loop.yaml").unlink()
+    (tmp_path / "flows" / "loop.yaml").symlink_to(tmp_path / "flows" / "loop.yaml")
+    scandir = os.scandir
+
+    def refuse(path):  # chmod 000 does not stop root, who may run the tests
+        if str(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(load.os, "scandir", refuse)
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert result.code == 2, result
+    assert result.stderr.splitlines() == ["flows/loop.yaml: error: cannot read: a broken symbolic link",
+                                          "flows/secret: error: cannot read this folder: Permission denied"]
