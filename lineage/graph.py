@@ -178,6 +178,13 @@ def _build(model: Model) -> Lineage:
         for collect in system.collects:
             for f in collect.fields:
                 subject_fields[collect.subject] |= 1 << bit[f]
+    for subject, mask in subject_fields.items():  # a field derived from a subject's data is about them too
+        grown = True
+        while grown:  # derivations chain (age band from date of birth from ...), never in a cycle
+            before = mask
+            mask |= sum(target for target, sources in derivations if mask & sources)
+            grown = mask != before
+        subject_fields[subject] = mask
 
     L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={}, subject_fields=subject_fields)
     L.sourced = _sourced(G, seed, declared, derivations)
@@ -460,6 +467,6 @@ def neighbourhood(L: Lineage, system: str, depth: int = 1) -> set[str]:
 
 
 def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str]:
-    """Return the subjects some of whose collected fields `system` holds (in `form` or more identifying)."""
+    """Return the subjects some of whose fields (collected, or derived from them) `system` holds, in `form` or above."""
     held = L.held_mask(system, form)
     return [s for s, m in sorted(L.subject_fields.items()) if m & held]

@@ -8,7 +8,7 @@ from helpers import BASE, lineage_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.graph import build, holders, holdings, neighbourhood, origins, path_to
+from lineage.graph import build, holders, holdings, neighbourhood, origins, path_to, subjects_held
 from lineage.load import Source
 from lineage.model import load_model_sources
 
@@ -69,6 +69,14 @@ def test_derived_fields_need_all_their_sources():
     assert "c" not in holdings(L, "y")
     assert broken(L) == [("y-w", "c", "LIN001")]
     assert [o.kind for o in origins(L, "x", "c")] == ["derived"]
+
+
+def test_a_system_holding_only_derived_data_holds_data_of_their_subjects():
+    derived = {"c": ["a"], "d": ["c"]}
+    L = lineage_of(model_text({"x": ["a"]}, [("x-y", "x", "y", ["d"])], derived=derived))
+    assert holdings(L, "y") == {"d": "raw"}
+    assert subjects_held(L, "y") == ["people"]
+    assert subjects_held(lineage_of(model_text({"x": ["a"]}, [], derived=derived, systems=["y"])), "y") == []
 
 
 def test_derived_field_takes_the_least_identifying_form_of_its_sources():
