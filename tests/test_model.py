@@ -247,3 +247,11 @@ def test_values_a_yaml_reader_would_take_for_something_else():
 def test_a_section_without_entries_is_empty():
     model = model_from_text(BASE + "categories:\nwaivers: ~\n")
     assert model.categories == {} and model.waivers == []
+
+
+def test_a_built_in_category_cannot_be_redefined():
+    text = BASE.replace("fields:\n", "categories:\n  - {id: identity.name, tier: 1, identifier: none}\n"
+                                     "  - {id: identity.name.legal, tier: 1}\nfields:\n", 1)
+    assert messages(text) == [
+        "model.yaml:2:5: error: category 'identity.name' is built in and cannot be redefined; declare a "
+        "sub-category ('identity.name.<name>') or set tier or identifier on the fields"]

@@ -186,12 +186,20 @@ def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[s
 
 
 def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, CategoryInfo]:
-    """Combine built-in and declared categories; declared ones inherit from their parent."""
+    """Combine built-in and declared categories; declared ones inherit from their parent.
+
+    A built-in category cannot be declared again: the taxonomy only grows
+    (a lower tier for ``identity.name`` would hide risk in every model rule).
+    """
     info = dict(BUILTIN)
     for cid in sorted(custom, key=lambda c: (c.count("."), c)):
         cat = custom[cid]
-        up = info.get(parent(cid) or "")
-        base = info.get(cid) or up
+        if cid in BUILTIN:
+            ctx.errors.append(LineageError(cat.loc, f"category {cid!r} is built in and cannot be redefined; "
+                                                    f"declare a sub-category ('{cid}.<name>') or set tier or "
+                                                    "identifier on the fields"))
+            continue
+        base = info.get(parent(cid) or "")
         if base is None and cat.tier is None:
             ctx.report(Invalid(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent category to "
                                         "inherit one from", dangling=parent(cid) is not None))
