@@ -255,3 +255,19 @@ def test_a_built_in_category_cannot_be_redefined():
     assert messages(text) == [
         "model.yaml:2:5: error: category 'identity.name' is built in and cannot be redefined; declare a "
         "sub-category ('identity.name.<name>') or set tier or identifier on the fields"]
+
+
+def test_messages_say_what_the_fix_is():
+    text = ("organizations:\n"
+            "  - {id: o, role: recipient, country: no}\n"
+            "subjects:\n"
+            "  - {id: s1, population: 0o17}\n"
+            "  - {id: s2, population: 0x1F}\n"
+            "categories:\n"
+            "  - {id: case.kind, tier: 5}\n")
+    assert messages(text) == [
+        "model.yaml:2:39: error: 'no' is not an ISO 3166-1 alpha-2 country code (did you mean 'NO'?)",
+        "model.yaml:4:26: error: '0o17' is written in base 8; write the number in decimal",
+        "model.yaml:5:26: error: '0x1F' is written in base 16; write the number in decimal",
+        "model.yaml:7:27: error: 5 is above the maximum 4",
+    ]

@@ -201,8 +201,9 @@ def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, 
             continue
         base = info.get(parent(cid) or "")
         if base is None and cat.tier is None:
-            ctx.report(Invalid(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent category to "
-                                        "inherit one from", dangling=parent(cid) is not None))
+            if "tier" not in cat.key_locs:  # a tier written but invalid is reported already
+                ctx.report(Invalid(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent category "
+                                            "to inherit one from", dangling=parent(cid) is not None))
             continue
         info[cid] = CategoryInfo(
             cat.tier or base.tier,

@@ -28,7 +28,8 @@ _DURATION = re.compile(DURATION_PATTERN)
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE = re.compile(DATE_PATTERN)
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_OCTAL_LIKE = re.compile(r"[-+]?0[0-9_]+|0o[0-7]+")
+_OCTAL_LIKE = re.compile(r"[-+]?0[0-9_]+")  # YAML 1.1 octal (YAML 1.2 reads it as decimal)
+_OCTAL_OR_HEX = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")  # YAML 1.2 forms (PyYAML reads 0o17 as text)
 #: A decimal number as written (no hex, no sexagesimal, no ``.inf`` or ``.nan``).
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?")
 #: What YAML 1.2 (the core schema, as editors and JSON Schema tools read it) takes for a number.
@@ -255,7 +256,8 @@ class Country(Type):
     """An ISO 3166-1 alpha-2 code; ``NO`` is Norway."""
 
     def convert(self, node, ctx):
-        value = _text(node, "a country code", accept=COUNTRIES.__contains__)
+        # NO is Norway, not YAML 1.1's false; no is not false either, but NO in lower case (said below)
+        value = _text(node, "a country code", accept=lambda text: text.upper() in COUNTRIES)
         if value not in COUNTRIES:
             hint = f" (did you mean {value.upper()!r}?)" if value.upper() in COUNTRIES else ""
             raise Invalid(node.loc, f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}")
@@ -294,6 +296,9 @@ class Int(Type):
         s = _scalar(node, "a whole number", ("int",))
         if s.plain and _OCTAL_LIKE.fullmatch(s.text):
             raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1; write it without the leading 0")
+        if s.plain and _OCTAL_OR_HEX.fullmatch(s.text):
+            raise Invalid(s.loc, f"{s.text!r} is written in base {8 if s.text[1] == 'o' else 16}; "
+                                 "write the number in decimal")
         _no_separators(s)
         if not (s.plain and _INT.fullmatch(s.text)):
             raise Invalid(s.loc, f"expected a whole number, found {s.text!r}")
