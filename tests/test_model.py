@@ -155,7 +155,7 @@ def test_example_model_files_satisfy_the_schema():
     ("subjects:\n  - {id: s, name: null}\n", False),
     ("fields:\n  - {id: 123, category: identity.name}\n", False),
     ("fields:\n  - {id: f, category: identity.name, description: 3.14}\n", False),
-    ("fields:\n  - {id: f, category: identity.name, description: 0o17}\n", False),
+    ("fields:\n  - {id: f, category: identity.name, description: 0x1F}\n", False),
     ("fields:\n  - {id: f, category: identity.name, description: !!binary aGVsbG8=}\n", False),
     ("fields:\n  - {id: \"f\\n\", category: identity.name}\n", False),
     ("purposes:\n  - {id: p, max_retention: \"P1Y\\n\"}\n", False),

@@ -32,9 +32,6 @@ _OCTAL_LIKE = re.compile(r"[-+]?0[0-9_]+")  # YAML 1.1 octal (YAML 1.2 reads it 
 _OCTAL_OR_HEX = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")  # YAML 1.2 forms (PyYAML reads 0o17 as text)
 #: A decimal number as written (no hex, no sexagesimal, no ``.inf`` or ``.nan``).
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?")
-#: What YAML 1.2 (the core schema, as editors and JSON Schema tools read it) takes for a number.
-_YAML12_NUMBER = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
-                            r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 #: Whole numbers beyond this lose precision in JSON readers (2**53); nothing real is that large.
 MAX_INT = 2**53
 
@@ -109,8 +106,9 @@ def _scalar(node: Node, expected: str, kinds: tuple[str, ...] = ()) -> Scalar:
 def _text(node: Node, expected: str, accept=None) -> str:
     """Return the text of a scalar meant as a string; refuse what YAML reads as something else.
 
-    YAML 1.1 booleans, dates and octals, and numbers (of YAML 1.1 or 1.2)
-    must be quoted to be text.
+    YAML 1.1 booleans, dates, octals and other numbers must be quoted to be
+    text. Forms that only YAML 1.2 reads as numbers (``1e3``, ``0o17``) are
+    text, as for PyYAML, whose resolver the importers' writer asks too.
 
     `accept` may say that an otherwise suspicious plain scalar is a valid
     value as written (``NO`` is a country, not a boolean).
@@ -125,7 +123,7 @@ def _text(node: Node, expected: str, accept=None) -> str:
     if s.kind == "int" and _OCTAL_LIKE.fullmatch(s.text):
         raise Invalid(s.loc, f"{s.text!r} is an octal number in YAML 1.1, not {expected}; quote it")
     # other YAML readers (and the JSON Schema) would see a number, and 3.10 as 3.1: the text must be quoted
-    if s.kind in ("int", "float") or _YAML12_NUMBER.fullmatch(s.text):
+    if s.kind in ("int", "float"):
         raise Invalid(s.loc, f"{s.text!r} is a number in YAML, not {expected}; quote it")
     return s.text
 
