@@ -338,9 +338,28 @@ def _compose(source: Source) -> Document:
     root = builder.build(composed)
     if builder.broken:
         raise InputErrors(builder.errors)
-    if builder.reused:
+    if builder.aliases:
+        _place_aliases(text, builder.aliases, source.path)
         _check_expansion(root, builder.distinct, source.path)
     return Document(source.path, root, builder.errors)
+
+
+def _place_aliases(text: str, aliases: list[Mapping | Sequence], path: str) -> None:
+    """Locate each alias of a mapping or list where the alias is written (``- *base``).
+
+    Composing keeps only the anchored node, so its place would show twice.
+    The builder meets these aliases in document order, as the parser's
+    events list them; only files with such aliases are parsed again.
+    """
+    anchors = set()  # of mappings and lists (an anchor is defined once)
+    places = []
+    for event in yaml.parse(text, Loader=_Composer):
+        if isinstance(event, yaml.CollectionStartEvent) and event.anchor:
+            anchors.add(event.anchor)
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in anchors:
+            places.append(event.start_mark)
+    for node, mark in zip(aliases, places, strict=True):
+        node.loc = Loc(path, mark.line + 1, mark.column + 1)
 
 
 class _Builder:
@@ -355,9 +374,14 @@ class _Builder:
         self.path = path
         self.memo: dict[int, Node] = {}
         self.distinct = 0
-        self.reused = 0  # nodes reached again through an alias
+        self.aliases: list[Mapping | Sequence] = []  # in document order; see _place_aliases
         self.errors: list[LineageError] = []
         self.broken = False
+
+    @property
+    def reused(self) -> int:
+        """How many mappings and lists are reached again through an alias."""
+        return len(self.aliases)
 
     def drop(self, loc: Loc, message: str) -> None:
         """Report a key that the document loses."""
@@ -401,9 +425,11 @@ class _Builder:
                 return Scalar(node.value, node.tag, not node.style, loc)
             return self._tagged(node, loc)
         done = self.memo.get(id(node))
-        if done is not None:
-            self.reused += 1
-            return done
+        if done is not None:  # an alias: a node of its own, for its place, sharing the children
+            alias = Mapping(done.items, done.loc, done._index) if isinstance(done, Mapping) \
+                else Sequence(done.items, done.loc)
+            self.aliases.append(alias)
+            return alias
         self.distinct += 1
         loc = self.loc(node.start_mark)
         if node.tag.removeprefix(_YAML_TAG) != ("seq" if isinstance(node, yaml.SequenceNode) else "map"):

@@ -99,7 +99,7 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
 
 def test_recursive_alias_is_refused(tmp_path):
     lines = errors_of(tmp_path, {"r.yaml": "fields: &a\n  - *a\n"})
-    assert lines == ["flows/r.yaml:1:9: error: recursive alias: a node contains itself"]
+    assert lines == ["flows/r.yaml:2:5: error: recursive alias: a node contains itself"]
 
 
 def test_small_aliases_are_fine():
@@ -267,3 +267,21 @@ def test_an_unreadable_subfolder_is_an_error(tmp_path, monkeypatch):
     assert result.code == 2, result
     assert result.stderr.splitlines() == ["flows/loop.yaml: error: cannot read: a broken symbolic link",
                                           "flows/secret: error: cannot read this folder: Permission denied"]
+
+
+def test_a_duplicate_made_by_an_alias_is_named_at_the_alias(tmp_path):
+    lines = errors_of(tmp_path, {"a.yaml": BASE, "b.yaml": (
+        "systems:\n"
+        "  - &s {id: more, organization: office}\n"
+        "  - *s\n"
+        "subjects:\n"
+        "  - {id: &x kids}\n"
+        "  - {id: *x}\n"
+        "purposes:\n"
+        "  - id: p\n"
+        "    needs: [&n {field: email}, *n]\n")})
+    assert lines == [
+        "flows/b.yaml:3:5: error: duplicate system id 'more' (first declared at flows/b.yaml:2:13)",
+        "flows/b.yaml:6:5: error: duplicate subject id 'kids' (first declared at flows/b.yaml:5:10)",
+        "flows/b.yaml:9:32: error: 'email' is listed twice (first at line 9)",
+    ]

@@ -177,8 +177,9 @@ def _collect_ids(entries: dict[str, list], errors: list[LineageError]) -> dict[s
                 continue
             first = seen.get(id_node.text)
             if first is not None:
-                errors.append(LineageError(id_node.loc, f"duplicate {singular(section)} id {id_node.text!r} "
-                                                        f"(first declared at {first})"))
+                # an entry repeated through an alias (`- *base`, `id: *x`) starts after its id: name the entry
+                errors.append(LineageError(max(id_node.loc, node.loc), f"duplicate {singular(section)} id "
+                                                                       f"{id_node.text!r} (first declared at {first})"))
                 continue
             seen[id_node.text] = id_node.loc
         ids[section] = set(seen)
