@@ -2,12 +2,14 @@
 
 The loader composes YAML with libyaml (``yaml.CSafeLoader``) when PyYAML has
 it and the pure-Python composer otherwise, and never lets the YAML 1.1
-resolver build values: every scalar stays text, with the tag the resolver
-*would* give it, so that :mod:`lineage.model` converts it by the type the
-format expects (``country: NO`` is Norway, ``encrypted: yes`` is an error).
+resolver build values: every scalar stays text, with the kind the resolver
+*would* give it (or a tag written in the file gives it), so that
+:mod:`lineage.model` converts it by the type the format expects
+(``country: NO`` is Norway, ``encrypted: yes`` is an error).
 
-Duplicate keys, syntax errors, non-UTF-8 bytes, alias bombs and recursive
-aliases are errors with ``file:line:col``. Model files are only read.
+Duplicate keys, syntax errors, non-UTF-8 bytes, tags other than the core
+ones, alias bombs and recursive aliases are errors with ``file:line:col``.
+Model files are only read.
 """
 
 from __future__ import annotations
@@ -268,7 +270,8 @@ def compose_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     -------
     list[Document]
         One per source, in order; a file with syntax, encoding, duplicate-key
-        or alias errors has them in ``errors`` and no root.
+        or alias errors has them in ``errors`` and no root (a file whose
+        only errors are tags keeps its root).
     """
     documents = []
     with paused_gc():
@@ -363,7 +366,7 @@ def _place_aliases(text: str, aliases: list[Mapping | Sequence], path: str) -> N
 
 
 class _Builder:
-    """Turn PyYAML nodes into ours once each (aliases stay shared).
+    """Turn PyYAML nodes into ours once each (an alias shares the children of what it names).
 
     A tag it does not take is an error, and then ignored; a key it must drop
     (merge, complex or duplicate) makes the document `broken`: checking

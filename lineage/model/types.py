@@ -254,7 +254,7 @@ class Country(Type):
     """An ISO 3166-1 alpha-2 code; ``NO`` is Norway."""
 
     def convert(self, node, ctx):
-        # NO is Norway, not YAML 1.1's false; no is not false either, but NO in lower case (said below)
+        # NO is Norway, not YAML 1.1's false; no is taken as written, for the hint 'NO' below
         value = _text(node, "a country code", accept=lambda text: text.upper() in COUNTRIES)
         if value not in COUNTRIES:
             hint = f" (did you mean {value.upper()!r}?)" if value.upper() in COUNTRIES else ""
