@@ -34,11 +34,12 @@ ALIAS_SLACK = 10_000
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-class _Kinds(yaml.resolver.Resolver):
+class KindResolver(yaml.resolver.Resolver):
     """YAML 1.1 resolution to a bare kind (``int``, ``str``, ``map`` ...) rather than a tag.
 
     A tag written in the file (``!!int 2``, ``!foo x``) keeps its full form,
-    so that the builder can tell it from a resolved one.
+    so that the builder can tell it from a resolved one. A loader given to
+    :func:`compose` must resolve this way (list it before PyYAML's loader).
     """
 
     yaml_implicit_resolvers: ClassVar[dict] = {
@@ -48,14 +49,14 @@ class _Kinds(yaml.resolver.Resolver):
     DEFAULT_SCALAR_TAG, DEFAULT_SEQUENCE_TAG, DEFAULT_MAPPING_TAG = "str", "seq", "map"
 
 
-class _Composer(_Kinds, getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
+class _Composer(KindResolver, getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
     """libyaml's loader when PyYAML has it, else the pure-Python one; used only to compose."""
 
 
-_KINDS = _Kinds()
-#: What :class:`_Kinds` resolves to: any other tag is written in the file.
+_KINDS = KindResolver()
+#: What :class:`KindResolver` resolves to: any other tag is written in the file.
 _RESOLVED = frozenset({"str", "seq", "map"}.union(
-    *({tag for tag, _ in resolvers} for resolvers in _Kinds.yaml_implicit_resolvers.values())))
+    *({tag for tag, _ in resolvers} for resolvers in KindResolver.yaml_implicit_resolvers.values())))
 #: The tags a scalar may carry, and the kind each gives it.
 _CORE_TAGS = {_YAML_TAG + kind: kind for kind in ("str", "int", "float", "bool", "null")}
 
@@ -277,7 +278,7 @@ def compose_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     with paused_gc():
         for source in sources:
             try:
-                documents.append(_compose(source))
+                documents.append(compose(source))
             except InputErrors as exc:
                 documents.append(Document(source.path, None, exc.errors))
             if tick:
@@ -316,11 +317,34 @@ def _decode(source: Source) -> str:
         ) from None
 
 
-def _compose(source: Source) -> Document:
-    """Compose `source`; raise InputErrors when it cannot be read as a whole (tag errors stay with it)."""
+def compose(source: Source, loader=None, prepare=None) -> Document:
+    """Compose one source into nodes with their positions.
+
+    Parameters
+    ----------
+    source : Source
+    loader : type, optional
+        A PyYAML loader class resolving as :class:`KindResolver`; default
+        libyaml's when PyYAML has it. The importers pass one that accepts
+        anchors defined twice, as Threagile models do.
+    prepare : callable, optional
+        Called with the composed PyYAML tree before nodes are built; returns a
+        list of errors (the importers expand merge keys here).
+
+    Returns
+    -------
+    Document
+        With the tag errors, if any (the root is still usable).
+
+    Raises
+    ------
+    InputErrors
+        When the file cannot be read as a whole: encoding, syntax, duplicate
+        keys, recursive aliases, alias bombs, or what `prepare` reports.
+    """
     text = _decode(source)
     try:
-        composed = yaml.compose(text, Loader=_Composer)
+        composed = yaml.compose(text, Loader=loader or _Composer)
     except RecursionError:  # the pure-Python composer recurses; libyaml stops at depth 1000 itself
         raise InputErrors([LineageError(Loc(source.path), "YAML nested too deeply")]) from None
     except yaml.MarkedYAMLError as exc:
@@ -337,6 +361,9 @@ def _compose(source: Source) -> Document:
         raise InputErrors([LineageError(Loc(source.path), f"YAML: {exc}")]) from None
     if composed is None or composed.tag == "null":  # no document, or one with nothing in it (`---` alone)
         return Document(source.path, None)
+    prepared = prepare(composed, source.path) if prepare else []
+    if prepared:
+        raise InputErrors(prepared)
     builder = _Builder(source.path)
     root = builder.build(composed)
     if builder.broken:

@@ -50,7 +50,7 @@ def test_deep_nesting_is_an_error_not_a_recursion_error(tmp_path, text):
 def test_deep_nesting_with_the_pure_python_composer(tmp_path, monkeypatch):
     import yaml
 
-    monkeypatch.setattr(load, "_Composer", type("PureComposer", (load._Kinds, yaml.SafeLoader), {}))
+    monkeypatch.setattr(load, "_Composer", type("PureComposer", (load.KindResolver, yaml.SafeLoader), {}))
     text = "fields: " + "[" * DEEP + "]" * DEEP + "\n"
     _invalid(run_cli("validate", _model(tmp_path, text)), "flows/m.yaml:1:1: error: YAML nested too deeply")
 

@@ -35,19 +35,7 @@ from typing import Any
 import yaml
 
 from lineage.errors import InputErrors, LineageError, Loc, read_input
-
-# the strict loader's composer parts, reused for foreign files (see the module docstring)
-from lineage.load import (
-    Node,
-    Scalar,
-    Sequence,
-    Source,
-    _Builder,
-    _check_expansion,
-    _Composer,
-    _decode,
-    display_path,
-)
+from lineage.load import KindResolver, Node, Scalar, Sequence, Source, compose, display_path
 
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
@@ -133,16 +121,12 @@ def loc_of(value: Any, default: Loc) -> Loc:
     return value.loc if isinstance(value, YamlMap | YamlList) else default
 
 
-#: The strict loader's composer, for its resolver: the node builder expects the tags it gives.
-_STRICT = _Composer("")
-
-
-class _ForeignLoader(yaml.SafeLoader):
+class _ForeignLoader(KindResolver, yaml.SafeLoader):
     """A composer that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
 
     Threagile models redefine anchors (``&customer-contracts`` on several data
-    assets); PyYAML (and libyaml, so the strict loader) refuses that. Tags are
-    resolved as the strict loader resolves them.
+    assets); PyYAML (and libyaml, so the strict loader) refuses that. It
+    resolves tags as the strict loader does (:class:`~lineage.load.KindResolver`).
     """
 
     def compose_node(self, parent, index):
@@ -152,11 +136,8 @@ class _ForeignLoader(yaml.SafeLoader):
             self.anchors.pop(anchor, None)
         return super().compose_node(parent, index)
 
-    def resolve(self, kind, value, implicit):
-        return _STRICT.resolve(kind, value, implicit)
 
-
-_MERGE_TAG = _STRICT.resolve(yaml.ScalarNode, "<<", (True, False))
+_MERGE_TAG = KindResolver().resolve(yaml.ScalarNode, "<<", (True, False))
 
 
 def _expand_merges(root, path: str) -> list[LineageError]:
@@ -274,28 +255,12 @@ def read_yaml(path: Path) -> Any:
         data = read_input(path)
     except OSError as exc:
         raise problem(shown, f"cannot read: {exc.strerror or exc}") from None
-    content = _decode(Source(shown, data))
-    try:
-        composed = yaml.compose(content, Loader=_ForeignLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(shown, mark.line + 1, mark.column + 1) if mark else Loc(shown, 0, 0)
-        message = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise InputErrors([LineageError(loc, f"YAML syntax: {message}")]) from None
-    except yaml.YAMLError as exc:
-        raise problem(shown, f"YAML: {exc}") from None
-    except RecursionError:
-        raise problem(shown, "YAML nested too deeply") from None
-    if composed is None:
+    document = compose(Source(shown, data), loader=_ForeignLoader, prepare=_expand_merges)
+    if document.errors:
+        raise InputErrors(document.errors)
+    if document.root is None:
         return None
-    errors = _expand_merges(composed, shown)
-    builder = _Builder(shown)
-    root = builder.build(composed)
-    errors += builder.errors
-    if errors:
-        raise InputErrors(errors)
-    if builder.reused:
-        _check_expansion(root, builder.distinct, shown)
+    root = document.root
     return _values(root, {})
 
 
