@@ -425,15 +425,23 @@ def diff(
         result = differ.compare(base, head, model, rules, day)
     except InputErrors as exc:
         fail(exc, "json" if fmt == "json" else "text")
+    failed = None
     if render is not None:
         from lineage.render.diffmap import RenderError, render_svg
 
+        notes: list[str] = []
         try:
-            _write(render_svg(result), render)
+            svg = render_svg(result, notes)
         except RenderError as exc:
-            misuse(str(exc))
-        typer.echo(f"wrote {render}", err=True)
+            failed = str(exc)
+        else:
+            for note in notes:
+                typer.echo(f"note: {note}", err=True)
+            _write(svg, render)
+            typer.echo(f"wrote {render}", err=True)
     _write(differ.render(result, fmt), output, fmt)
+    if failed is not None:  # the diff itself is written all the same
+        misuse(failed)
 
 
 @app.command()

@@ -9,15 +9,37 @@ SVG each system's group has ``id="system-<id>"``, each flow's
 carries the class ``diff-added``, ``diff-removed``, ``diff-changed`` or
 ``diff-unchanged``.
 
+A union too big for dot to lay out in a few seconds (the limits of
+``lineage render``'s overview: :data:`~lineage.render.view.AUTO_COLLAPSE`
+systems, :data:`~lineage.render.view.AUTO_COLLAPSE_FLOWS` flows,
+:data:`~lineage.render.dot.LAYOUT_BUDGET`) is drawn smaller, with a note:
+the changed systems and their neighbours, else the changed systems alone,
+else one node per organization (``id="organization-<id>"``), with one edge per
+pair of organizations (``id="orgflow-<source>-TO-<target>"``) counting its
+flows by status.
+
 The DOT text is written here, sorted (user text escaped with
-:func:`lineage.render.dot.quote`), and laid out by
-:func:`lineage.render.dot.run_dot`; the SVG is byte-for-byte the same for the
-same two models (the comment naming the Graphviz version is normalised).
+:func:`lineage.render.dot.quote`), ranked like ``lineage render``'s maps
+(``newrank``, edges pointed down :func:`lineage.render.dot.layers`) and laid
+out by :func:`lineage.render.dot.run_dot`; the SVG is byte-for-byte the same
+for the same two models (the comment naming the Graphviz version is
+normalised).
 """
 
 from __future__ import annotations
 
-from lineage.render.dot import INSTALL, attrs, quote
+from lineage.render.dot import (
+    INSTALL,
+    LAYOUT_BUDGET,
+    attrs,
+    edge_line,
+    layers,
+    layout_attrs,
+    layout_cost,
+    most_that_fit,
+    quote,
+)
+from lineage.render.view import AUTO_COLLAPSE, AUTO_COLLAPSE_FLOWS
 
 STYLES = {
     "added": {"color": "#2e7d32", "fillcolor": "#e8f5e9", "fontcolor": "#1b5e20", "penwidth": "2"},
@@ -25,10 +47,42 @@ STYLES = {
     "changed": {"color": "#ef8f00", "fillcolor": "#fff3e0", "fontcolor": "#7a4500", "penwidth": "2"},
     "unchanged": {"color": "#9e9e9e", "fillcolor": "#f5f5f5", "fontcolor": "#616161", "penwidth": "1"},
 }
+#: How to get a smaller diff map when dot runs out of time: the options ``lineage diff`` has.
+SMALLER = "compare a part of the model (--model SUB-FOLDER), or leave out --render"
 
 
 class RenderError(Exception):
     """Graphviz is missing or failed; the message says what to do."""
+
+
+class _Union:
+    """The systems, flows and organizations of both models, with the status of each."""
+
+    def __init__(self, diff):
+        base, head = diff.base.model, diff.head.model
+        self.diff = diff
+        self.systems = {**base.systems, **head.systems}
+        self.orgs = {**base.organizations, **head.organizations}
+        self.flows = {**base.flows, **head.flows}
+        self._status = {(e.kind, e.id): e.status for items in diff.entities.values() for e in items}
+        self.holdings = {d.owner: d for d in diff.holdings}
+        self.scores = {s.system: s for s in diff.exposure}
+        self.flow_fields = {d.owner: d for d in diff.flow_fields}
+
+    def status(self, kind: str, ident: str) -> str:
+        """Return ``added``, ``removed``, ``changed`` or ``unchanged`` (a system: also holdings, score)."""
+        status = self._status.get((kind, ident))
+        if status:
+            return status
+        if kind == "system" and (ident in self.holdings or ident in self.scores):
+            return "changed"
+        return "unchanged"
+
+    def org_of(self, sid: str) -> str:
+        return self.systems[sid].organization
+
+    def ends(self, fid: str) -> tuple[str, str]:
+        return self.flows[fid].source, self.flows[fid].target
 
 
 def _style(status: str, shape_style: str) -> dict[str, str]:
@@ -37,71 +91,101 @@ def _style(status: str, shape_style: str) -> dict[str, str]:
     return style
 
 
-def system_status(diff, sid: str) -> str:
-    """Return ``added``, ``removed``, ``changed`` (attributes, holdings or exposure) or ``unchanged``."""
-    status = diff.status("system", sid)
-    if status:
-        return status
-    if any(d.owner == sid for d in diff.holdings) or any(s.system == sid for s in diff.exposure):
-        return "changed"
-    return "unchanged"
+def to_dot(diff, notes: list[str] | None = None) -> str:
+    """Return the DOT text of the diff map of a :class:`lineage.diff.ModelDiff`.
 
-
-def to_dot(diff) -> str:
-    """Return the DOT text of the diff map of a :class:`lineage.diff.ModelDiff`."""
-    from lineage.diff import delta_text
-
-    base, head = diff.base.model, diff.head.model
-    systems = {**base.systems, **head.systems}
-    orgs = {**base.organizations, **head.organizations}
-    flows = {**base.flows, **head.flows}
-    holdings = {d.owner: d for d in diff.holdings}
-    scores = {s.system: s for s in diff.exposure}
-    flow_fields = {d.owner: d for d in diff.flow_fields}
-
+    Parameters
+    ----------
+    diff : lineage.diff.ModelDiff
+    notes : list of str, optional
+        Receives a note (for stderr) when the map is drawn smaller than the
+        union of both models; see the module docstring.
+    """
+    union = _Union(diff)
+    systems, flows, grouped = _scope(union, [] if notes is None else notes)
+    nodes = len({union.org_of(s) for s in systems}) if grouped else len(systems)
+    graph = attrs(**layout_attrs(nodes), rankdir="LR", fontname="Helvetica", fontsize="11",
+                  nodesep="0.35", ranksep="0.9", id="lineage-diff",
+                  label=f"lineage diff: {diff.base_label} -> {diff.head_label}", labelloc="t")
     lines = [
         f"digraph {quote('lineage diff')} {{",
-        "  " + "graph " + attrs(rankdir="LR", fontname="Helvetica", fontsize="11", nodesep="0.35",
-                                 ranksep="0.9", id="lineage-diff",
-                                 label=f"lineage diff: {diff.base_label} -> {diff.head_label}",
-                                 labelloc="t") + ";",
+        f"  graph {graph};",
         "  node " + attrs(shape="box", fontname="Helvetica", fontsize="10") + ";",
         "  edge " + attrs(fontname="Helvetica", fontsize="9") + ";",
     ]
+    lines += _organizations(union, systems, flows) if grouped else _systems(union, systems, flows)
+    lines += _legend()
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _fits(union: _Union, systems, flows) -> bool:
+    """Whether dot lays out these systems and flows in a few seconds (the limits of ``render``)."""
+    if len(systems) > AUTO_COLLAPSE or len(flows) > AUTO_COLLAPSE_FLOWS:
+        return False
+    return layout_cost(sorted(systems), [union.ends(f) for f in flows]) <= LAYOUT_BUDGET
+
+
+def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], bool]:
+    """Return the systems and flows to draw, and whether to draw them one node per organization."""
+    systems, flows = sorted(union.systems), sorted(union.flows)
+    if _fits(union, systems, flows):
+        return systems, flows, False
+    changed = {s for s in systems if union.status("system", s) != "unchanged"}
+    changed |= {end for f in flows if union.status("flow", f) != "unchanged" for end in union.ends(f)}
+    near = changed | {end for f in flows if set(union.ends(f)) & changed for end in union.ends(f)}
+    size = f"the diff map of {len(systems)} systems and {len(flows)} flows is too big to lay out in a few seconds"
+    for kept, what in ((near, "and their neighbours"), (changed, "only")):
+        inside = [f for f in flows if set(union.ends(f)) <= kept]
+        if kept and _fits(union, kept, inside):
+            notes.append(f"{size}: drawing the {len(changed)} changed systems {what} "
+                         f"({len(kept)} systems, {len(inside)} flows)")
+            return sorted(kept), inside, False
+    why = f"so are its {len(changed)} changed systems" if changed else "no system changed"
+    notes.append(f"{size}, and {why}: drawing one node per organization instead")
+    return systems, flows, True
+
+
+def _systems(union: _Union, systems: list[str], flows: list[str]) -> list[str]:
+    """Clusters of systems, one per organization, and the flows between them."""
+    lines = []
     members: dict[str, list[str]] = {}
-    for sid in sorted(systems):
-        members.setdefault(systems[sid].organization, []).append(sid)
+    for sid in systems:
+        members.setdefault(union.org_of(sid), []).append(sid)
     for oid in sorted(members):
-        org = orgs[oid]
-        status = diff.status("organization", oid) or "unchanged"
+        org = union.orgs[oid]
+        status = union.status("organization", oid)
         style = _style(status, "rounded")
         style.pop("fillcolor")
         lines.append(f"  subgraph {quote('cluster_org_' + oid)} {{")
         lines.append("    graph " + attrs(id=f"organization-{oid}", **{"class": f"diff-{status}"},
                                            label=f"{oid} ({org.role}, {org.country})",
                                            tooltip=f"organization {oid}: {status}", **style) + ";")
-        lines += ["    " + _system(diff, sid, holdings.get(sid), scores.get(sid)) for sid in members[oid]]
+        lines += ["    " + _system(union, sid) for sid in members[oid]]
         lines.append("  }")
-    for fid in sorted(flows):
-        flow = flows[fid]
-        status = diff.status("flow", fid) or "unchanged"
+    from lineage.diff import delta_text
+
+    edges = [union.ends(f) for f in flows]
+    rank = layers(systems, edges)
+    for fid, (source, target) in zip(flows, edges, strict=True):
+        flow = union.flows[fid]
+        status = union.status("flow", fid)
         style = _style(status, "solid")
         style.pop("fillcolor")
         label = fid
-        delta = flow_fields.get(fid)
+        delta = union.flow_fields.get(fid)
         if delta:
             label += "\n" + delta_text(delta)
         carried = ", ".join(u.field if u.form == "raw" else f"{u.field} ({u.form})" for u in flow.fields)
-        lines.append(f"  {quote(flow.source)} -> {quote(flow.target)} "
-                     + attrs(id=f"flow-{fid}", **{"class": f"diff-{status}"}, label=label,
-                              tooltip=f"flow {fid} ({status}): {carried or 'no fields'}", **style) + ";")
-    lines += _legend()
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        edge = {"id": f"flow-{fid}", "class": f"diff-{status}", "label": label,
+                "tooltip": f"flow {fid} ({status}): {carried or 'no fields'}", **style}
+        lines.append(edge_line(source, target, edge, rank))
+    return lines
 
 
-def _system(diff, sid: str, delta, score) -> str:
-    status = system_status(diff, sid)
+def _system(union: _Union, sid: str) -> str:
+    status = union.status("system", sid)
+    delta, score = union.holdings.get(sid), union.scores.get(sid)
     label = [sid]
     tip = [f"system {sid}: {status}"]
     if delta:
@@ -124,6 +208,83 @@ def _system(diff, sid: str, delta, score) -> str:
                                       tooltip="; ".join(tip), **_style(status, "rounded,filled")) + ";")
 
 
+def _tally(statuses) -> str:
+    """E.g. ``2 added, 5 unchanged``: how many of each status, in the legend's order.
+
+    Examples
+    --------
+    >>> _tally(["unchanged", "added", "unchanged"])
+    '1 added, 2 unchanged'
+    """
+    statuses = list(statuses)
+    return ", ".join(f"{statuses.count(s)} {s}" for s in STYLES if s in statuses)
+
+
+def _overall(statuses) -> str:
+    """Return the status of a group: the one status all share, else ``changed``."""
+    found = set(statuses)
+    return found.pop() if len(found) == 1 else "changed"
+
+
+def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[str]:
+    """One node per organization, one edge per pair, counting systems and flows by status.
+
+    Organizations are kept, as many as dot lays out in a few seconds, in this
+    order: the most changed systems and flows, then the most flows.
+    """
+    members: dict[str, list[str]] = {}
+    for sid in systems:
+        members.setdefault(union.org_of(sid), []).append(sid)
+    inside: dict[str, list[str]] = {o: [] for o in members}
+    between: dict[tuple[str, str], list[str]] = {}
+    for fid in flows:
+        pair = tuple(union.org_of(end) for end in union.ends(fid))
+        if pair[0] == pair[1]:
+            inside[pair[0]].append(fid)
+        else:
+            between.setdefault(pair, []).append(fid)
+    changes = {o: sum(union.status("system", s) != "unchanged" for s in members[o])
+               + sum(union.status("flow", f) != "unchanged" for f in inside[o]) for o in members}
+    degree = dict.fromkeys(members, 0)
+    for (src, dst), fids in between.items():
+        degree[src] += len(fids)
+        degree[dst] += len(fids)
+    ranked = sorted(members, key=lambda o: (-changes[o], -degree[o] - len(inside[o]), o))
+
+    def links(orgs) -> list[tuple[str, str]]:
+        return sorted(pair for pair in between if set(pair) <= orgs)
+
+    k = most_that_fit(len(ranked), lambda n: layout_cost(ranked[:n], links(set(ranked[:n]))) <= LAYOUT_BUDGET)
+    kept = sorted(ranked[:k])
+    lines = []
+    for oid in kept:
+        org = union.orgs[oid]
+        status = union.status("organization", oid)
+        if status == "unchanged" and changes[oid]:
+            status = "changed"
+        label = f"{oid} ({org.role}, {org.country})\n{len(members[oid])} systems: "
+        label += _tally(union.status("system", s) for s in members[oid])
+        if inside[oid]:
+            label += f"\n{len(inside[oid])} flows inside: " + _tally(union.status("flow", f) for f in inside[oid])
+        moved = [s for s in members[oid] if union.status("system", s) != "unchanged"]
+        tooltip = f"organization {oid}: {status}" + (f"\nsystems changed: {', '.join(moved)}" if moved else "")
+        lines.append(f"  {quote('org:' + oid)} " + attrs(id=f"organization-{oid}", **{"class": f"diff-{status}"},
+                                                        label=label, tooltip=tooltip,
+                                                        **_style(status, "rounded,filled")) + ";")
+    pairs = links(set(kept))
+    rank = layers([f"org:{o}" for o in kept], [(f"org:{s}", f"org:{t}") for s, t in pairs])
+    for src, dst in pairs:
+        statuses = [union.status("flow", f) for f in between[src, dst]]
+        status = _overall(statuses)
+        style = _style(status, "solid")
+        style.pop("fillcolor")
+        edge = {"id": f"orgflow-{src}-TO-{dst}", "class": f"orgflow diff-{status}",
+                "label": f"{len(statuses)} flows\n{_tally(statuses)}",
+                "tooltip": f"{src} -> {dst}: " + ", ".join(between[src, dst]), **style}
+        lines.append(edge_line(f"org:{src}", f"org:{dst}", edge, rank))
+    return lines
+
+
 def _legend() -> list[str]:
     """One node with an HTML-like table: a swatch per status."""
     cells = []
@@ -144,8 +305,14 @@ def _legend() -> list[str]:
             "  }"]
 
 
-def render_svg(diff) -> str:
+def render_svg(diff, notes: list[str] | None = None) -> str:
     """Lay out :func:`to_dot` with Graphviz and return the SVG text.
+
+    Parameters
+    ----------
+    diff : lineage.diff.ModelDiff
+    notes : list of str, optional
+        Receives a note when the map is drawn smaller (see :func:`to_dot`).
 
     Raises
     ------
@@ -155,7 +322,7 @@ def render_svg(diff) -> str:
     from lineage.render.dot import GraphvizFailed, GraphvizMissing, run_dot
 
     try:
-        svg = run_dot(to_dot(diff), "svg")
+        svg = run_dot(to_dot(diff, notes), "svg", smaller=SMALLER)
     except GraphvizMissing:
         raise RenderError(f"Graphviz 'dot' was not found on the PATH, it is needed for --render: {INSTALL}") from None
     except GraphvizFailed as exc:

@@ -57,6 +57,8 @@ INSTALL = (
     "'brew install graphviz' (macOS) or see https://graphviz.org/download/"
 )
 INSTALL_HINT = f"{INSTALL}; --format dot and --format mermaid work without it"
+#: What ``lineage render`` offers when dot runs out of time.
+SMALLER = "draw a smaller view (--group organization, --field, --system or --min-severity)"
 
 FONT = "Helvetica,Arial,sans-serif"
 SHAPES = {
@@ -410,11 +412,30 @@ def _edge_style(form: str | None, worst: str | None) -> dict:
     }
 
 
+def layout_attrs(nodes: int) -> dict[str, str]:
+    """Return the graph attributes that keep dot's layout of `nodes` nodes correct and quick.
+
+    ``newrank=true`` ranks the whole graph at once: without it, dot 2.43 (and
+    Graphviz 16) fails on clustered graphs of a few hundred nodes with "trouble
+    in init_rank" (perf-baselines section 3). Above :data:`FAST_LAYOUT` nodes,
+    the network-simplex and crossing limits divide the time by about 3.
+
+    Examples
+    --------
+    >>> layout_attrs(10)
+    {'newrank': 'true'}
+    """
+    graph = {"newrank": "true"}
+    if nodes > FAST_LAYOUT:
+        graph.update({"nslimit1": "2", "mclimit": "0.2", "remincross": "false"})
+    return graph
+
+
 def _graph_header(m: Map, nodes: int) -> list[str]:
     title = describe(m)
     graph = {
         "id": "lineage-map",
-        "newrank": "true",
+        **layout_attrs(nodes),
         "rankdir": "LR",
         "fontname": FONT,
         "fontsize": "12",
@@ -426,8 +447,6 @@ def _graph_header(m: Map, nodes: int) -> list[str]:
         "tooltip": title,
         "outputorder": "edgesfirst",
     }
-    if nodes > FAST_LAYOUT:
-        graph.update({"nslimit1": "2", "mclimit": "0.2", "remincross": "false"})
     return [
         "digraph lineage {",
         f"  graph {attrs(**graph)};",
@@ -592,18 +611,33 @@ def fit(m: Map, budget: int | None = None) -> Map:
         ]
         return dataclasses.replace(m, systems=systems, flows=flows)
 
-    lo, hi = 1, len(orgs)
-    while lo < hi:  # the most organizations that fit
-        mid = (lo + hi + 1) // 2
-        if layout_cost(*_graph_of(keep(mid))) <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
+    lo = most_that_fit(len(orgs), lambda k: layout_cost(*_graph_of(keep(k))) <= budget)
     m.notes.append(
         f"{len(orgs) - lo} of {len(orgs)} organizations left out so that dot can lay out the map "
         f"in a few seconds; kept: those with the worst findings, highest scores and most flows"
     )
     return keep(lo)
+
+
+def most_that_fit(n: int, fits) -> int:
+    """Return the largest k in [1, `n`] for which ``fits(k)`` holds, by binary search.
+
+    `fits` must be monotonic (true up to some k, false after); 1 is returned
+    when even it does not fit.
+
+    Examples
+    --------
+    >>> most_that_fit(100, lambda k: k * k <= 50), most_that_fit(5, lambda k: False)
+    (7, 1)
+    """
+    lo, hi = 1, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def layers(nodes, edges, weight=None) -> dict[str, int]:
@@ -738,11 +772,12 @@ def _systems(m: Map) -> list[str]:
             **_edge_label(flow_label(m, fid, short), tooltip, short),
             **_edge_style(form, worst),
         }
-        lines.append(_edge_line(flow.source, flow.target, edge, rank))
+        lines.append(edge_line(flow.source, flow.target, edge, rank))
     return lines
 
 
-def _edge_line(source: str, target: str, edge: dict, rank: dict[str, int]) -> str:
+def edge_line(source: str, target: str, edge: dict, rank: dict[str, int]) -> str:
+    """Return the DOT line of an edge with attributes `edge`, pointed down `rank` (:func:`orient`)."""
     tail, head, back = orient(source, target, rank)
     if back:
         edge = {**edge, "dir": "back"}
@@ -855,7 +890,7 @@ def _collapsed(m: Map) -> list[str]:
             **_edge_label(label, tooltip, short),
             **_edge_style(link.form, link.worst),
         }
-        lines.append(_edge_line("org:" + link.source, "org:" + link.target, edge, rank))
+        lines.append(edge_line("org:" + link.source, "org:" + link.target, edge, rank))
     return lines
 
 
@@ -965,7 +1000,7 @@ def dot_path() -> str | None:
     return shutil.which("dot")
 
 
-def run_dot(source: str, fmt: str = "svg", timeout: float = TIMEOUT) -> bytes:
+def run_dot(source: str, fmt: str = "svg", timeout: float = TIMEOUT, smaller: str = SMALLER) -> bytes:
     """Lay out DOT `source` with ``dot`` and return the output bytes.
 
     Parameters
@@ -976,6 +1011,9 @@ def run_dot(source: str, fmt: str = "svg", timeout: float = TIMEOUT) -> bytes:
         ``svg`` or ``png``. SVG is passed through :func:`normalise_svg`.
     timeout : float
         Seconds before giving up.
+    smaller : str
+        How to ask for a smaller drawing, said when dot runs out of time: the
+        options of the command that draws (:data:`SMALLER` for ``render``).
 
     Raises
     ------
@@ -999,10 +1037,7 @@ def run_dot(source: str, fmt: str = "svg", timeout: float = TIMEOUT) -> bytes:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise GraphvizFailed(
-            f"dot did not finish within {timeout:g} s: draw a smaller view "
-            f"(--group organization, --field, --system or --min-severity)"
-        ) from None
+        raise GraphvizFailed(f"dot did not finish within {timeout:g} s: {smaller}") from None
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         message = " / ".join(lines[:3]) + (" ..." if len(lines) > 3 else "")

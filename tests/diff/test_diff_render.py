@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
+from helpers import run_cli
 
 from lineage import diff as differ
 from lineage.render import diffmap, dot
@@ -78,3 +81,92 @@ def test_missing_dot_exits_2_with_install_hint(repo, tmp_path, monkeypatch):
     assert result.code == 2, result
     assert "install Graphviz" in result.stderr and "apt-get install graphviz" in result.stderr
     assert not out.exists()
+
+
+# -------------------------------------------------------------------------------- big diff maps
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(tmp_path_factory):
+    """A 120-system synthetic model and a copy where s0050 became exposed to the internet."""
+    from render.conftest import write_model
+
+    root = tmp_path_factory.mktemp("pair")
+    base = write_model(root / "base", 120)
+    head = shutil.copytree(base, root / "head")
+    systems = head / "systems.yaml"
+    text = systems.read_text()
+    start = text.index("  - id: s0050\n")
+    line = text.index("    exposure: ", start)
+    systems.write_text(text[:line] + "    exposure: internet" + text[text.index("\n", line):])
+    return base, head
+
+
+@needs_dot
+def test_diff_map_of_120_systems_lays_out(synthetic_pair, tmp_path):
+    base, _ = synthetic_pair  # dot failed here with "trouble in init_rank" (clusters without newrank)
+    out = tmp_path / "d.svg"
+    result = run_cli("diff", base, base, "--render", out)
+    assert result.code == 0, result
+    assert "no changes" in result.stdout
+    found = groups(out.read_text(encoding="utf-8"))
+    assert "system-s0119" in found and "diff-unchanged" in found["flow-s0000-to-s0011-0"]
+
+
+def test_big_diff_map_draws_the_changed_systems_and_their_neighbours(synthetic_pair, monkeypatch):
+    monkeypatch.setattr(diffmap, "AUTO_COLLAPSE", 100)  # 120 systems are a big map now
+    base, head = synthetic_pair
+    result = differ.compare(str(base), str(head))
+    notes: list[str] = []
+    source = diffmap.to_dot(result, notes)
+    drawn = set(re.findall(r'id="system-([^"]+)"', source))
+    neighbours = {f.target for f in result.head.model.flows.values() if f.source == "s0050"}
+    neighbours |= {f.source for f in result.head.model.flows.values() if f.target == "s0050"}
+    assert drawn == {"s0050"} | neighbours
+    flows = len(re.findall(r'id="flow-', source))
+    assert notes == [
+        "the diff map of 120 systems and 240 flows is too big to lay out in a few seconds: drawing the "
+        f"1 changed systems and their neighbours ({len(drawn)} systems, {flows} flows)"
+    ]
+    assert 'newrank="true"' in source
+
+
+def test_big_diff_map_without_changes_draws_one_node_per_organization(synthetic_pair, monkeypatch):
+    monkeypatch.setattr(diffmap, "AUTO_COLLAPSE", 100)
+    base, _ = synthetic_pair
+    notes: list[str] = []
+    source = diffmap.to_dot(differ.compare(str(base), str(base)), notes)
+    assert 'id="system-' not in source and 'id="flow-' not in source
+    assert source.count('id="organization-') == 12
+    assert 'id="orgflow-o000-TO-o001"' in source and "\\n10 systems: 10 unchanged\\n" in source
+    assert notes[0].endswith("no system changed: drawing one node per organization instead")
+
+
+def test_the_text_diff_is_written_when_the_map_fails(repo, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise dot.GraphvizFailed("dot failed: Error: trouble in init_rank")
+
+    change_everything(repo)
+    monkeypatch.setattr(dot, "run_dot", fail)
+    out = tmp_path / "diff.svg"
+    result = repo.run("diff", repo.base, "--render", str(out))
+    assert result.code == 2, result
+    assert result.stdout.startswith(f"lineage diff {repo.base} -> working tree:")
+    assert result.stderr == "error: dot failed: Error: trouble in init_rank\n"
+    assert not out.exists()
+
+
+@needs_dot
+def test_a_diff_map_out_of_time_names_the_options_of_diff(repo, tmp_path, monkeypatch):
+    run = subprocess.run
+
+    def slow(command, **kwargs):
+        if command[0] != dot.dot_path():
+            return run(command, **kwargs)
+        raise subprocess.TimeoutExpired(command, kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", slow)
+    result = repo.run("diff", repo.base, repo.base, "--render", str(tmp_path / "diff.svg"))
+    assert result.code == 2, result
+    assert "did not finish within 60 s: compare a part of the model (--model SUB-FOLDER)" in result.stderr
+    assert "--group" not in result.stderr and "--field" not in result.stderr
