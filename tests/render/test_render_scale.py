@@ -108,3 +108,23 @@ def test_mermaid_cli_says_so_on_stderr(synthetic):
         "note: the Mermaid diagram of 260 systems and 520 flows exceeds GitHub's limits"
     )
     assert len(result.stdout) <= mermaid.MAX_CHARS
+
+
+@needs_dot
+def test_a_png_is_at_most_png_pixels_on_its_longest_side():
+    wide = 'digraph { a [shape=box, fixedsize=true, width=120, height=1] }'  # 11,520 px at 96 dpi
+    width, height = dot.png_size(dot.run_dot(wide, "png"))
+    assert width == dot.PNG_PIXELS and height < 200
+
+
+@needs_dot
+def test_a_scaled_down_png_says_so(example, monkeypatch):
+    m = select(example)
+    assert max(dot.png_size(dot.render(m, "png"))) < dot.PNG_PIXELS and m.notes == []
+    monkeypatch.setattr(dot, "PNG_PIXELS", 300)
+    m = select(example)
+    assert max(dot.png_size(dot.render(m, "png"))) == 300
+    assert m.notes == [
+        "the PNG is scaled down to 300 pixels on its longest side, so that it is drawn in seconds; "
+        "the SVG shows the map at full size"
+    ]
