@@ -139,7 +139,7 @@ def clean(text) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def quote(text) -> str:
+def quote(text, tooltip: bool = False) -> str:
     r"""Return `text` as a DOT double-quoted string that Graphviz shows verbatim.
 
     Backslashes are doubled (Graphviz would read ``\N``, ``\l`` ... as
@@ -149,10 +149,18 @@ def quote(text) -> str:
     brackets need nothing inside quotes; Graphviz escapes them in SVG.
     Control characters XML cannot hold become spaces.
 
+    In a tooltip a backslash is written four times: Graphviz undoes backslash
+    escapes of tooltips twice (``interpretCRNL``, then the substitution of
+    ``\N``, ``\G``, ``\E``, ``\T``, ``\H``, ``\L``), so a doubled one would
+    show ``\\Nantes`` as ``\`` and the node's name. A character reference
+    (``&#92;``) does not help: Graphviz decodes it before those two passes.
+
     Parameters
     ----------
     text : object
         Any text; converted with ``str``.
+    tooltip : bool
+        Whether the string is a ``tooltip`` or ``labeltooltip``.
 
     Returns
     -------
@@ -167,11 +175,13 @@ def quote(text) -> str:
     --------
     >>> print(quote('Say "hi" & <bye> \\o/\nnext'))
     "Say \"hi\" &amp; <bye> \\o/\nnext"
+    >>> print(quote('\\\\srv\\Nantes', tooltip=True))
+    "\\\\\\\\srv\\\\Nantes"
     """
     text = clean(text)
-    escaped = _escape(text)
+    escaped = _escape(text, tooltip)
     if len(escaped.encode("utf-8")) > MAX_DOT_STRING:
-        escaped = _escape(_shorten(text, MAX_DOT_STRING))
+        escaped = _escape(_shorten(text, MAX_DOT_STRING, tooltip), tooltip)
     return f'"{escaped}"'
 
 
@@ -180,11 +190,12 @@ def quote(text) -> str:
 MAX_DOT_STRING = 16_000
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;").replace("\n", "\\n")
+def _escape(text: str, tooltip: bool = False) -> str:
+    backslash = "\\" * (4 if tooltip else 2)
+    return text.replace("\\", backslash).replace('"', '\\"').replace("&", "&amp;").replace("\n", "\\n")
 
 
-def _shorten(text: str, budget: int) -> str:
+def _shorten(text: str, budget: int, tooltip: bool = False) -> str:
     """Keep the first lines of `text` whose escaped form fits in `budget` bytes, and say what is cut.
 
     A character escapes to at most 5 bytes (``&amp;``) and UTF-8 takes at most
@@ -193,7 +204,7 @@ def _shorten(text: str, budget: int) -> str:
     budget -= 100  # room for the note
     kept: list[str] = []
     for line in text.split("\n"):
-        size = len(_escape(line).encode("utf-8")) + 2  # and the escaped newline
+        size = len(_escape(line, tooltip).encode("utf-8")) + 2  # and the escaped newline
         if size > budget:
             kept.append(line[: budget // 5])
             break
@@ -217,12 +228,14 @@ def html(text) -> str:
 def attrs(**values) -> str:
     r"""Return a DOT attribute list; None values are left out, the rest quoted, in the given order.
 
+    Tooltips (``tooltip``, ``labeltooltip``) are quoted as such (:func:`quote`).
+
     Examples
     --------
     >>> attrs(id="system-a", label='A "1"', penwidth=None)
     '[id="system-a", label="A \\"1\\""]'
     """
-    return "[" + ", ".join(f"{k}={quote(v)}" for k, v in values.items() if v is not None) + "]"
+    return "[" + ", ".join(f"{k}={quote(v, k.endswith('tooltip'))}" for k, v in values.items() if v is not None) + "]"
 
 
 def wrap(text: str, width: int = 30) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import textwrap
+import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from lineage.pipeline import analyse, load_ruleset
 from lineage.render import dot, mermaid
 from lineage.render.view import select
 
-from .conftest import groups, needs_dot, texts
+from .conftest import SVG, groups, needs_dot, texts
 
 HOSTILE = (
     "Tom & Jerry <b>\"quoted\"</b> 'single' back\\slash {brace} [bracket] (paren) |pipe| #hash; "
@@ -85,14 +86,15 @@ def test_quote(text, expected):
     assert dot.quote(text) == expected
 
 
+@pytest.mark.parametrize("tooltip", [False, True])
 @given(st.lists(st.text(alphabet='a&"\\\né<', max_size=60), max_size=900))
 @settings(max_examples=40, deadline=None)
-def test_a_quoted_string_stays_within_graphviz_limit(lines):
+def test_a_quoted_string_stays_within_graphviz_limit(tooltip, lines):
     text = "\n".join(lines)
-    quoted = dot.quote(text)
+    quoted = dot.quote(text, tooltip)
     assert len(quoted.encode("utf-8")) <= 16_384
     if len(quoted) < dot.MAX_DOT_STRING:  # short texts are kept whole
-        assert quoted == '"' + dot._escape(dot.clean(text)) + '"'
+        assert quoted == '"' + dot._escape(dot.clean(text), tooltip) + '"'
     else:
         assert quoted.endswith('more characters not shown"')
     body = quoted[1:-1].replace("\\\\", "")  # an escape is never split at the cut
@@ -160,6 +162,49 @@ def test_dot_accepts_it_and_svg_is_xml_with_the_names_intact(hostile):
     ):
         assert piece in shown, piece
     assert any(line.startswith("second line") for line in lines)
+
+
+BACKSLASHES = "Share \\\\srv\\Nantes\\Gen\\Lyon \\E\\T\\H\\L\\G\\n\\l\\r\\\\ and\\"
+
+
+def tooltips(svg: bytes) -> dict[str, str]:
+    """The tooltip of each SVG element, by id: Graphviz wraps it in ``<g id="a_<id>"><a xlink:title>``.
+
+    Graphviz writes runs of spaces as no-break spaces; they are read back as spaces.
+    """
+    root = ET.fromstring(svg)
+    return {
+        g.get("id")[2:]: g.find(f"{SVG}a").get("{http://www.w3.org/1999/xlink}title").replace("\xa0", " ")
+        for g in root.iter(f"{SVG}g")
+        if (g.get("id") or "").startswith("a_")
+    }
+
+
+@pytest.fixture(scope="module")
+def backslashes():
+    return analyse(_model(BACKSLASHES), load_ruleset())
+
+
+@needs_dot
+def test_tooltips_show_backslashes_as_written(backslashes):
+    m = select(backslashes)
+    svg = dot.render(m, "svg")
+    tips = tooltips(svg)
+    assert tips["system-end"] == dot.system_tooltip(m, "end")
+    assert tips["flow-end-to-abc"] == tips["flow-end-to-abc-label"] == dot.flow_tooltip(m, "end-to-abc")
+    assert tips["organization-acme"] == dot.org_tooltip(m, "acme")
+    assert f"\n{BACKSLASHES}\n" in tips["system-end"]  # the description
+    assert f"purpose: {BACKSLASHES}, legal basis" in tips["flow-end-to-abc"]
+    assert f"organization acme: {BACKSLASHES}\n" in tips["organization-acme"]
+    assert "\\\\srv\\Nantes\\Gen\\Lyon" in " ".join(texts(svg, "system-end"))  # labels as before
+
+
+@needs_dot
+def test_collapsed_tooltips_show_backslashes_as_written(backslashes):
+    m = select(backslashes, group="organization")
+    tips = tooltips(dot.render(m, "svg"))
+    assert tips["organization-acme"].startswith(dot.org_tooltip(m, "acme") + "\nsystems: end (score")
+    assert dot.png_size(dot.render(m, "png")) > (0, 0)
 
 
 @needs_dot
