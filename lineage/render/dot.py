@@ -638,18 +638,18 @@ def fit(m: Map, budget: int | None = None) -> Map:
     return keep(lo)
 
 
-def most_that_fit(n: int, fits) -> int:
-    """Return the largest k in [1, `n`] for which ``fits(k)`` holds, by binary search.
+def most_that_fit(n: int, fits, least: int = 1) -> int:
+    """Return the largest k in [`least`, `n`] for which ``fits(k)`` holds, by binary search.
 
-    `fits` must be monotonic (true up to some k, false after); 1 is returned
-    when even it does not fit.
+    `fits` must be monotonic (true up to some k, false after); `least` is
+    returned when even it does not fit.
 
     Examples
     --------
     >>> most_that_fit(100, lambda k: k * k <= 50), most_that_fit(5, lambda k: False)
     (7, 1)
     """
-    lo, hi = 1, n
+    lo, hi = least, n
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if fits(mid):

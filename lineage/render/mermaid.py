@@ -26,7 +26,16 @@ import dataclasses
 
 from lineage.findings import SEVERITY_RANK
 from lineage.model.places import EEA
-from lineage.render.dot import FILLS, FINDING_STYLE, FORM_GROUPS, ROLE_STYLE, clean, describe, flow_label
+from lineage.render.dot import (
+    FILLS,
+    FINDING_STYLE,
+    FORM_GROUPS,
+    ROLE_STYLE,
+    clean,
+    describe,
+    flow_label,
+    most_that_fit,
+)
 from lineage.render.view import Link, Map
 
 MAX_EDGES = 500
@@ -188,44 +197,66 @@ def _systems(m: Map) -> str:
     )
 
 
-def _collapsed(m: Map, links: list[Link], orgs: list[str], note: str | None = None) -> str:
+def _org_nodes(m: Map) -> dict[str, tuple[str, str, list[str]]]:
+    """Return each organization's node id, line and classes, written once however often the map is drawn.
+
+    Node ids (``org_<n>``) number the organizations of the whole map, so that a
+    node reads the same in every trimmed attempt of :func:`to_mermaid`.
+    """
     model = m.model
-    ids = {org_id: f"org_{n}" for n, org_id in enumerate(orgs)}
-    out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
-    if note:
-        out.append(f"  %% {_comment(note)}")
-    classes: dict[str, list[str]] = {}
-    members: dict[str, list[str]] = {o: [] for o in orgs}
+    members: dict[str, list[str]] = {o: [] for o in m.organizations}
     for sid in m.systems:
-        if model.systems[sid].organization in members:
-            members[model.systems[sid].organization].append(sid)
-    for org_id in orgs:
+        members[model.systems[sid].organization].append(sid)
+    nodes = {}
+    for n, org_id in enumerate(m.organizations):
         org = model.organizations[org_id]
         outside = org.country not in EEA
-        top = max(members[org_id], key=lambda s: (m.score(s), s)) if members[org_id] else None
+        top = max(members[org_id], key=lambda s: (m.score(s), s))
         worst = m.org_worst(org_id)
         place = f"{org.country}, outside the EEA" if outside else org.country
         alert = f"⚠ {worst}" if worst else None
         size = f"{len(members[org_id])} systems"
-        if top is not None and m.scores.get(top):
+        if m.scores.get(top):
             size += f" · max score {m.score(top):g}"
-        out.append(
-            f"  {ids[org_id]}({label(org.name or org_id, f'{org.role} · {place}', size, alert)})"
-        )
-        classes.setdefault(f"band_{_cls(m.band(top) if top else 'none')}", []).append(ids[org_id])
-        if worst:
-            classes.setdefault(f"finding_{worst}", []).append(ids[org_id])
-        if outside:
-            classes.setdefault("outside_eea", []).append(ids[org_id])
-    styles: dict[str, list[int]] = {}
-    for n, link in enumerate(links):
+        line = f"  org_{n}({label(org.name or org_id, f'{org.role} · {place}', size, alert)})"
+        classes = [f"band_{_cls(m.band(top))}"]
+        classes += [f"finding_{worst}"] if worst else []
+        classes += ["outside_eea"] if outside else []
+        nodes[org_id] = (f"org_{n}", line, classes)
+    return nodes
+
+
+def _link_edges(nodes: dict, links: list[Link]) -> dict[Link, tuple[str, str]]:
+    """Return each organization link's edge line and ``linkStyle``, written once."""
+    ids = {org_id: node[0] for org_id, node in nodes.items()}
+    edges = {}
+    for link in links:
         flows = f"{len(link.flows)} flow{'' if len(link.flows) == 1 else 's'}"
         fields = f"{len(link.fields)} field{'' if len(link.fields) == 1 else 's'}"
-        out.append(
+        line = (
             f"  {ids[link.source]} {ARROWS[link.form]}|{label(f'{flows}, {fields}')}| "
             f"{ids[link.target]}"
         )
-        styles.setdefault(_edge_style(link.form, link.worst), []).append(n)
+        edges[link] = (line, _edge_style(link.form, link.worst))
+    return edges
+
+
+def _collapsed(m: Map, nodes: dict, edges: dict, orgs: list[str], links: list[Link], note: str | None) -> str:
+    """Assemble the collapsed diagram of `orgs` and `links` from :func:`_org_nodes` and :func:`_link_edges`."""
+    out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
+    if note:
+        out.append(f"  %% {_comment(note)}")
+    classes: dict[str, list[str]] = {}
+    for org_id in orgs:
+        node_id, line, names = nodes[org_id]
+        out.append(line)
+        for name in names:
+            classes.setdefault(name, []).append(node_id)
+    styles: dict[str, list[int]] = {}
+    for n, link in enumerate(links):
+        line, style = edges[link]
+        out.append(line)
+        styles.setdefault(style, []).append(n)
     return "\n".join(out + _class_defs() + _class_lines(classes) + _link_styles(styles)) + "\n"
 
 
@@ -258,7 +289,9 @@ def to_mermaid(m: Map) -> str:
     else:
         note = None
     links, orgs = m.links(), m.organizations
-    source = _collapsed(m, links, orgs, note)
+    nodes = _org_nodes(m)
+    edges = _link_edges(nodes, links)
+    source = _collapsed(m, nodes, edges, orgs, links, note)
     if fits(source, len(links)):
         return source
 
@@ -279,15 +312,9 @@ def to_mermaid(m: Map) -> str:
             f"{len(links) - k} of {len(links)} organization links left out "
             "to stay within GitHub's limits"
         )
-        return _collapsed(m, kept, touched, f"{note + '; ' if note else ''}{cut}")
+        return _collapsed(m, nodes, edges, touched, kept, f"{note + '; ' if note else ''}{cut}")
 
-    lo, hi = 0, min(len(ranked), MAX_EDGES)
-    while lo < hi:  # the largest k that fits
-        mid = (lo + hi + 1) // 2
-        if fits(attempt(mid), mid):
-            lo = mid
-        else:
-            hi = mid - 1
+    lo = most_that_fit(min(len(ranked), MAX_EDGES), lambda k: fits(attempt(k), k), least=0)
     m.notes.append(
         f"Mermaid: {len(links) - lo} of {len(links)} organization links left out to stay within "
         f"GitHub's limits; those with findings and the most flows are kept"

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as _field
+from functools import cached_property
 
 from lineage.findings import SEVERITY_RANK, Finding
 from lineage.model.entities import FORM_RANK, FORMS
@@ -134,13 +135,16 @@ class Map:
 
     def org_worst(self, org: str) -> str | None:
         """Worst finding of an organization and of its systems drawn (collapsed view)."""
-        sevs = [self.worst(f"organization:{org}")]
-        sevs += [
-            self.worst(f"system:{s}")
-            for s in self.systems
-            if self.model.systems[s].organization == org
-        ]
-        return worst_of(sevs)
+        return worst_of([self.worst(f"organization:{org}"), self._systems_worst.get(org)])
+
+    @cached_property
+    def _systems_worst(self) -> dict[str, str | None]:
+        """Organization -> worst finding of its systems drawn, in one pass over the systems."""
+        out: dict[str, str | None] = {}
+        for s in self.systems:
+            org = self.model.systems[s].organization
+            out[org] = worst_of([out.get(org), self.worst(f"system:{s}")])
+        return out
 
     def links(self) -> list[Link]:
         """Return the flows drawn, summarised per pair of organizations, sorted."""

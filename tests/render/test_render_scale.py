@@ -128,3 +128,15 @@ def test_a_scaled_down_png_says_so(example, monkeypatch):
         "the PNG is scaled down to 300 pixels on its longest side, so that it is drawn in seconds; "
         "the SVG shows the map at full size"
     ]
+
+
+def test_mermaid_trimming_writes_each_node_and_edge_label_once(synthetic, monkeypatch):
+    _, analysis = synthetic(620, 1, systems_per_org=1)
+    m = select(analysis)
+    written = []
+    real = mermaid.label
+    monkeypatch.setattr(mermaid, "label", lambda *lines: written.append(lines) or real(*lines))
+    text = mermaid.to_mermaid(m)
+    assert "organization links left out" in m.notes[-1]
+    assert len(written) == len(m.organizations) + len(m.links())  # not once per attempt of the search
+    assert len(text) <= mermaid.MAX_CHARS
