@@ -2,7 +2,8 @@
 
 GitHub renders Mermaid in Markdown, issues and pull requests with a strict
 configuration a diagram cannot change: at most :data:`MAX_EDGES` edges and
-:data:`MAX_CHARS` characters, no HTML labels, no click handlers
+:data:`MAX_CHARS` characters (JavaScript's: UTF-16 code units, see
+:func:`js_length`), no HTML labels, no click handlers
 (shared/domain/ci-conventions.md, section 6.1). So:
 
 * node ids are generated (``sys_0``, ``org_0`` ...), never a user id and never
@@ -260,9 +261,23 @@ def _collapsed(m: Map, nodes: dict, edges: dict, orgs: list[str], links: list[Li
     return "\n".join(out + _class_defs() + _class_lines(classes) + _link_styles(styles)) + "\n"
 
 
+def js_length(text: str) -> int:
+    """Return the length of `text` as JavaScript counts it, in UTF-16 code units.
+
+    Mermaid's ``maxTextSize`` compares it with the JavaScript string length:
+    a character beyond the Basic Multilingual Plane (an emoji) counts twice.
+
+    Examples
+    --------
+    >>> len("a😀"), js_length("a😀")
+    (2, 3)
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
 def fits(source: str, edges: int) -> bool:
-    """Whether a diagram is within GitHub's limits (:data:`MAX_EDGES`, :data:`MAX_CHARS`)."""
-    return edges <= MAX_EDGES and len(source) <= MAX_CHARS
+    """Whether a diagram is within GitHub's limits (:data:`MAX_EDGES`, :data:`MAX_CHARS` UTF-16 units)."""
+    return edges <= MAX_EDGES and js_length(source) <= MAX_CHARS
 
 
 def to_mermaid(m: Map) -> str:

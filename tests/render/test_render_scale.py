@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import textwrap
 import time
 
 from helpers import run_cli
 
+from lineage.model import model_from_text
+from lineage.pipeline import analyse, load_ruleset
 from lineage.render import dot, mermaid
 from lineage.render.view import AUTO_COLLAPSE, select
 
@@ -140,3 +143,19 @@ def test_mermaid_trimming_writes_each_node_and_edge_label_once(synthetic, monkey
     assert "organization links left out" in m.notes[-1]
     assert len(written) == len(m.organizations) + len(m.links())  # not once per attempt of the search
     assert len(text) <= mermaid.MAX_CHARS
+
+
+def test_mermaid_counts_characters_as_javascript_does():
+    emoji = "😀" * 26_000  # 26,000 characters, 52,000 UTF-16 code units
+    model = model_from_text(textwrap.dedent(f"""\
+        fields: [{{id: full_name, category: identity.name}}]
+        organizations: [{{id: o, role: controller, country: FR}}]
+        systems:
+          - {{id: a, name: "{emoji}", organization: o, type: database}}
+          - {{id: b, organization: o, type: database}}
+        flows: [{{id: ab, from: a, to: b, fields: [full_name]}}]
+        """))
+    m = select(analyse(model, load_ruleset()))
+    text = mermaid.to_mermaid(m)
+    assert len(text.encode("utf-16-le")) // 2 <= mermaid.MAX_CHARS
+    assert "exceeds GitHub's limits" in m.notes[0] and emoji not in text
