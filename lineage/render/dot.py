@@ -25,6 +25,10 @@ What the map shows
   border or line, and the SVG class ``finding-<severity>`` of the worst one;
   tooltips list every finding, waived ones marked.
 * A legend cluster (``id="legend"``) explains shapes, fills, lines and borders.
+* In the collapsed view, each organization is a node (``id="organization-<id>"``)
+  and the flows between two organizations one edge
+  (``id="orgflow-<source>-TO-<target>"``: ids are lower case, so the upper-case
+  ``TO`` cannot be part of one, and the id is a valid XML name, usable in CSS).
 
 Output is deterministic: nodes, clusters and edges sorted by id, explicit
 ``id`` attributes, no timestamps, and the Graphviz version comment of the SVG
@@ -900,7 +904,7 @@ def _collapsed(m: Map) -> list[str]:
         if link.worst:
             tooltip += f"\nworst finding: {link.worst}"
         edge = {
-            "id": f"orgflow-{link.source}:{link.target}",
+            "id": f"orgflow-{link.source}-TO-{link.target}",
             "class": _classes(
                 "orgflow",
                 f"form-{link.form}" if link.form else "form-none",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 from helpers import REPO, run_cli
@@ -132,5 +134,13 @@ def test_collapsed_view_in_svg(example):
     assert {f"organization-{o}" for o in example.model.organizations} <= ids.keys()
     assert not [i for i in ids if i.startswith("system-")]
     assert "finding-critical" in ids["organization-trainer"]
-    assert "orgflow-ofii:trainer" in ids
-    assert texts(svg, "orgflow-ofii:trainer") == ["2 flows", "11 fields"]
+    assert "orgflow-ofii-TO-trainer" in ids
+    assert texts(svg, "orgflow-ofii-TO-trainer") == ["2 flows", "11 fields"]
+
+
+def test_every_id_is_an_xml_name(example):
+    for group in (None, "organization"):
+        root = ET.fromstring(dot.render(select(example, group=group), "svg"))
+        ids = [e.get("id") for e in root.iter() if e.get("id")]
+        assert "orgflow-ofii-TO-trainer" in ids or group is None
+        assert [i for i in ids if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", i)] == []

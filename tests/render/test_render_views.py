@@ -94,7 +94,7 @@ def test_collapsed_view_summarises_flows_per_pair_of_organizations(example):
     assert ofii_trainer.form == "raw"
     assert ofii_trainer.worst == "high"
     source = dot.to_dot(m)
-    assert 'id="orgflow-ofii:trainer"' in source and 'label="2 flows\\n11 fields"' in source
+    assert 'id="orgflow-ofii-TO-trainer"' in source and 'label="2 flows\\n11 fields"' in source
     assert 'id="organization-learnhub"' in source and "outside-eea" in source
 
 
