@@ -16,6 +16,9 @@ What the map shows
   analytics rounded box, backup box3d, endpoint house, application box) and
   filled by the band of their RISK001 exposure score. The label shows name,
   type, exposure and score, and how many findings with the worst severity.
+  A system whose own ``country`` is not its organization's says where it is;
+  outside the EEA its border is dashed and thicker, as a cluster's would be,
+  and it has the class ``outside-eea``.
 * Flows (``id="flow-<id>"``) are labelled with their fields (or "N fields"
   beyond :data:`~lineage.render.view.LABEL_FIELDS`, with every field in the
   tooltip) and styled by the most identifying form carried: raw solid dark,
@@ -264,12 +267,30 @@ def _yes(value) -> str:
     return "unset" if value is None else "yes" if value else "no"
 
 
+def place(country: str) -> str:
+    """Return a country code as maps show it, saying when it is outside the EEA.
+
+    Examples
+    --------
+    >>> place("FR"), place("US")
+    ('FR', 'US, outside the EEA')
+    """
+    return country if country in EEA else f"{country}, outside the EEA"
+
+
+def own_country(model, sid: str) -> str | None:
+    """Return a system's country when it is not its organization's (the map shows it), else None."""
+    system = model.systems[sid]
+    if system.country and system.country != model.organizations[system.organization].country:
+        return system.country
+    return None
+
+
 def org_caption(model, org_id: str) -> tuple[str, bool]:
     """Return an organization's label text and whether it is outside the EEA."""
     org = model.organizations[org_id]
-    outside = org.country not in EEA
-    place = f"{org.country}, outside the EEA" if outside else org.country
-    return f"{wrap(org.name or org.id, 48)}\n{org.role.replace('_', ' ')} · {place}", outside
+    caption = f"{wrap(org.name or org.id, 48)}\n{org.role.replace('_', ' ')} · {place(org.country)}"
+    return caption, org.country not in EEA
 
 
 def _findings_lines(m: Map, target: str, brief: bool = False) -> list[str]:
@@ -295,17 +316,22 @@ def _count_line(m: Map, targets) -> str | None:
 def system_label(m: Map, sid: str, short: bool = False) -> str:
     """Return the visible label of a system: name, type, exposure, score, findings.
 
-    A `short` label (big maps) has the name, type and score only: two lines
-    keep dot's layout fast; the border and the tooltip still show findings.
+    A system in another country than its organization says where (``in US,
+    outside the EEA``). A `short` label (big maps) has the name, type, score
+    and that country code only: two lines keep dot's layout fast; the border
+    and the tooltip still show findings.
     """
     system = m.model.systems[sid]
     lines = [wrap(system.name or sid)]
     score = m.scores.get(sid)
     score_text = f"score {score.total:g}" if score else ""
+    country = own_country(m.model, sid)
     if short:
-        lines.append(" · ".join(x for x in (system.type, score_text) if x))
+        lines.append(" · ".join(x for x in (system.type, score_text, country) if x))
     else:
         lines.append(" · ".join(x for x in (system.type, system.exposure, score_text) if x))
+        if country:
+            lines.append(f"in {place(country)}")
     if m.field:
         from lineage.graph import holdings
 
@@ -819,7 +845,11 @@ def _system_attrs(m: Map, sid: str, short: bool) -> str:
     shape, extra = SHAPES[system.type]
     worst = m.worst(f"system:{sid}")
     colour, width = FINDING_STYLE[worst] if worst else ("#444444", 1.0)
-    style = ",".join(x for x in ("filled", extra) if x)
+    country = own_country(m.model, sid)
+    outside = country is not None and country not in EEA  # dashed and thicker, as organizations outside the EEA
+    if outside:
+        width = max(width, 2.0)
+    style = ",".join(x for x in ("filled", extra, "dashed" if outside else None) if x)
     focus = sid == m.focus
     return attrs(
         id=f"system-{sid}",
@@ -828,6 +858,7 @@ def _system_attrs(m: Map, sid: str, short: bool) -> str:
                 "system",
                 f"type-{system.type}",
                 f"score-{m.band(sid)}",
+                "outside-eea" if outside else None,
                 "focus" if focus else None,
                 _finding_class(worst),
             )
@@ -976,7 +1007,7 @@ def _legend(m: Map) -> list[str]:
     rows += cells([(r, ROLE_STYLE[r][1], ROLE_STYLE[r][0]) for r in roles], 3)
     rows.append(
         '<TR><TD COLSPAN="3" ALIGN="LEFT" BORDER="0">'
-        + html("dashed border: outside the EEA")
+        + html("dashed border: outside the EEA (organization or system)")
         + "</TD></TR>"
     )
     if m.collapsed:

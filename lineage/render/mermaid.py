@@ -10,7 +10,8 @@ configuration a diagram cannot change: at most :data:`MAX_EDGES` edges and
   ``end``; every label is a quoted string whose text goes through :func:`text`,
   which writes quotes, brackets, braces, pipes, ``<``, ``>``, ``&`` and ``#``
   as Mermaid entity codes (``#quot;``, ``#91;`` ...);
-* organizations are subgraphs, styled by role (dashed outside the EEA);
+* organizations are subgraphs, styled by role (dashed outside the EEA, as is
+  a system placed outside the EEA by its own ``country``, which its label says);
   systems are shaped by type and carry ``classDef`` classes for their score
   band and their worst finding (``finding_critical`` ...); flows are drawn
   by form (raw ``==>``, encrypted / hashed / masked ``-->``, pseudonymised
@@ -36,6 +37,8 @@ from lineage.render.dot import (
     describe,
     flow_label,
     most_that_fit,
+    own_country,
+    place,
 )
 from lineage.render.view import Link, Map
 
@@ -149,9 +152,8 @@ def _systems(m: Map) -> str:
     for n, org_id in enumerate(sorted(by_org)):
         org = model.organizations[org_id]
         outside = org.country not in EEA
-        place = f"{org.country}, outside the EEA" if outside else org.country
         worst = m.worst(f"organization:{org_id}")
-        caption = f"{org.name or org.id} · {org.role.replace('_', ' ')} · {place}"
+        caption = f"{org.name or org.id} · {org.role.replace('_', ' ')} · {place(org.country)}"
         if worst:
             caption += f" · ⚠ {worst}"
         out.append(f"  subgraph org_{n}[{label(caption)}]")
@@ -170,11 +172,15 @@ def _systems(m: Map) -> str:
                 form = holdings(m.lineage, sid).get(m.field)
                 extra = f"holds {m.field} {form}" if form else f"does not hold {m.field}"
             count = f"⚠ {sev}" if sev else None
+            country = own_country(model, sid)
+            where = f"in {place(country)}" if country else None
             out.append(
                 f"    {ids[sid]}{opening}"
-                f"{label(system.name or sid, details, extra, count)}{closing}"
+                f"{label(system.name or sid, details, where, extra, count)}{closing}"
             )
             classes.setdefault(f"band_{_cls(m.band(sid))}", []).append(ids[sid])
+            if country and country not in EEA:
+                classes.setdefault("outside_eea", []).append(ids[sid])
             if sev:
                 classes.setdefault(f"finding_{sev}", []).append(ids[sid])
             if sid == m.focus:
@@ -214,12 +220,11 @@ def _org_nodes(m: Map) -> dict[str, tuple[str, str, list[str]]]:
         outside = org.country not in EEA
         top = max(members[org_id], key=lambda s: (m.score(s), s))
         worst = m.org_worst(org_id)
-        place = f"{org.country}, outside the EEA" if outside else org.country
         alert = f"⚠ {worst}" if worst else None
         size = f"{len(members[org_id])} systems"
         if m.scores.get(top):
             size += f" · max score {m.score(top):g}"
-        line = f"  org_{n}({label(org.name or org_id, f'{org.role} · {place}', size, alert)})"
+        line = f"  org_{n}({label(org.name or org_id, f'{org.role} · {place(org.country)}', size, alert)})"
         classes = [f"band_{_cls(m.band(top))}"]
         classes += [f"finding_{worst}"] if worst else []
         classes += ["outside_eea"] if outside else []

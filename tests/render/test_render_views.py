@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from lineage.findings import SEVERITY_RANK
 from lineage.graph import holders, neighbourhood
-from lineage.render import dot
+from lineage.model import model_from_text
+from lineage.pipeline import analyse, load_ruleset
+from lineage.render import dot, mermaid
 from lineage.render.view import ViewError, band, select
 
 from .conftest import worst
@@ -163,3 +165,34 @@ def test_orient_always_gives_dot_an_acyclic_graph(pairs):
         assert free, "cycle"
         left -= free
     assert dot.layout_cost(nodes, edges) >= 0
+
+
+PLACED = """\
+fields: [{id: full_name, category: identity.name}]
+organizations:
+  - {id: acme, role: controller, country: FR}
+  - {id: far, role: processor, processor_for: acme, country: US}
+systems:
+  - {id: abroad, organization: acme, type: database, country: US}
+  - {id: nearby, organization: acme, type: database, country: DE}
+  - {id: home, organization: acme, type: database}
+  - {id: there, organization: far, type: saas, country: US}
+flows:
+  - {id: f1, from: home, to: abroad, fields: [full_name]}
+  - {id: f2, from: abroad, to: nearby, fields: [full_name]}
+  - {id: f3, from: nearby, to: there, fields: [full_name]}
+"""
+
+
+def test_a_system_placed_outside_the_eea_is_marked_like_an_organization():
+    m = select(analyse(model_from_text(PLACED), load_ruleset()))
+    nodes = dict(re.findall(r'^\s+"(\w+)" (\[id="system-.*\]);$', dot.to_dot(m), flags=re.MULTILINE))
+    assert "outside-eea" in nodes["abroad"] and 'style="filled,dashed"' in nodes["abroad"]
+    assert "\nin US, outside the EEA" in dot.system_label(m, "abroad")
+    assert dot.system_label(m, "abroad", short=True).endswith(" · US")
+    assert "\nin DE" in dot.system_label(m, "nearby") and "dashed" not in nodes["nearby"]
+    for sid in ("home", "there"):  # in their organization's country: the cluster says it
+        assert "outside-eea" not in nodes[sid] and "\nin " not in dot.system_label(m, sid)
+    text = mermaid.to_mermaid(m)
+    assert "<br>in US, outside the EEA" in text
+    assert re.search(r"^  class sys_0 outside_eea$", text, flags=re.MULTILINE)  # abroad, first by id
