@@ -16,7 +16,10 @@ systems, :data:`~lineage.render.view.AUTO_COLLAPSE_FLOWS` flows,
 the changed systems and their neighbours, else the changed systems alone,
 else one node per organization (``id="organization-<id>"``), with one edge per
 pair of organizations (``id="orgflow-<source>-TO-<target>"``) counting its
-flows by status.
+flows by status; with fewer than
+:data:`~lineage.render.view.MIN_ORGANIZATIONS` organizations, one node per
+organization and system type (``id="group-<organization>--<type>"``), as
+``lineage render`` does.
 
 The DOT text is written here, sorted (user text escaped with
 :func:`lineage.render.dot.quote`), ranked like ``lineage render``'s maps
@@ -37,9 +40,10 @@ from lineage.render.dot import (
     layout_attrs,
     layout_cost,
     most_that_fit,
+    node_id,
     quote,
 )
-from lineage.render.view import AUTO_COLLAPSE, AUTO_COLLAPSE_FLOWS
+from lineage.render.view import AUTO_COLLAPSE, AUTO_COLLAPSE_FLOWS, MIN_ORGANIZATIONS
 
 STYLES = {
     "added": {"color": "#2e7d32", "fillcolor": "#e8f5e9", "fontcolor": "#1b5e20", "penwidth": "2"},
@@ -68,6 +72,7 @@ class _Union:
         self.holdings = {d.owner: d for d in diff.holdings}
         self.scores = {s.system: s for s in diff.exposure}
         self.flow_fields = {d.owner: d for d in diff.flow_fields}
+        self.by_type = False  # grouped view: one node per organization and system type
 
     def status(self, kind: str, ident: str) -> str:
         """Return ``added``, ``removed``, ``changed`` or ``unchanged`` (a system: also holdings, score)."""
@@ -80,6 +85,11 @@ class _Union:
 
     def org_of(self, sid: str) -> str:
         return self.systems[sid].organization
+
+    def group(self, sid: str) -> str:
+        """Return the node of the grouped view a system is in: its organization, or ``<organization>/<type>``."""
+        system = self.systems[sid]
+        return f"{system.organization}/{system.type}" if self.by_type else system.organization
 
     def ends(self, fid: str) -> tuple[str, str]:
         return self.flows[fid].source, self.flows[fid].target
@@ -103,7 +113,7 @@ def to_dot(diff, notes: list[str] | None = None) -> str:
     """
     union = _Union(diff)
     systems, flows, grouped = _scope(union, [] if notes is None else notes)
-    nodes = len({union.org_of(s) for s in systems}) if grouped else len(systems)
+    nodes = len({union.group(s) for s in systems}) if grouped else len(systems)
     graph = attrs(**layout_attrs(nodes), rankdir="LR", fontname="Helvetica", fontsize="11",
                   nodesep="0.35", ranksep="0.9", id="lineage-diff",
                   label=f"lineage diff: {diff.base_label} -> {diff.head_label}", labelloc="t")
@@ -142,7 +152,9 @@ def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], bool]
                          f"({len(kept)} systems, {len(inside)} flows)")
             return sorted(kept), inside, False
     why = f"so are its {len(changed)} changed systems" if changed else "no system changed"
-    notes.append(f"{size}, and {why}: drawing one node per organization instead")
+    union.by_type = len({union.org_of(s) for s in systems}) < MIN_ORGANIZATIONS  # as render's collapsed view
+    per = "organization and system type" if union.by_type else "organization"
+    notes.append(f"{size}, and {why}: drawing one node per {per} instead")
     return systems, flows, True
 
 
@@ -227,18 +239,19 @@ def _overall(statuses) -> str:
 
 
 def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[str]:
-    """One node per organization, one edge per pair, counting systems and flows by status.
+    """One node per organization (or per organization and system type), one edge per pair.
 
-    Organizations are kept, as many as dot lays out in a few seconds, in this
+    Nodes count their systems and the flows inside by status, edges their
+    flows. Nodes are kept, as many as dot lays out in a few seconds, in this
     order: the most changed systems and flows, then the most flows.
     """
     members: dict[str, list[str]] = {}
     for sid in systems:
-        members.setdefault(union.org_of(sid), []).append(sid)
+        members.setdefault(union.group(sid), []).append(sid)
     inside: dict[str, list[str]] = {o: [] for o in members}
     between: dict[tuple[str, str], list[str]] = {}
     for fid in flows:
-        pair = tuple(union.org_of(end) for end in union.ends(fid))
+        pair = tuple(union.group(end) for end in union.ends(fid))
         if pair[0] == pair[1]:
             inside[pair[0]].append(fid)
         else:
@@ -257,20 +270,22 @@ def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[
     k = most_that_fit(len(ranked), lambda n: layout_cost(ranked[:n], links(set(ranked[:n]))) <= LAYOUT_BUDGET)
     kept = sorted(ranked[:k])
     lines = []
-    for oid in kept:
+    for group in kept:
+        oid, _, kind = group.partition("/")
         org = union.orgs[oid]
         status = union.status("organization", oid)
-        if status == "unchanged" and changes[oid]:
+        if status == "unchanged" and changes[group]:
             status = "changed"
-        label = f"{oid} ({org.role}, {org.country})\n{len(members[oid])} systems: "
-        label += _tally(union.status("system", s) for s in members[oid])
-        if inside[oid]:
-            label += f"\n{len(inside[oid])} flows inside: " + _tally(union.status("flow", f) for f in inside[oid])
-        moved = [s for s in members[oid] if union.status("system", s) != "unchanged"]
+        kind_text = kind.replace("_", " ") + " " if kind else ""
+        label = f"{oid} ({org.role}, {org.country})\n{len(members[group])} {kind_text}systems: "
+        label += _tally(union.status("system", s) for s in members[group])
+        if inside[group]:
+            label += f"\n{len(inside[group])} flows inside: " + _tally(union.status("flow", f) for f in inside[group])
+        moved = [s for s in members[group] if union.status("system", s) != "unchanged"]
         tooltip = f"organization {oid}: {status}" + (f"\nsystems changed: {', '.join(moved)}" if moved else "")
-        lines.append(f"  {quote('org:' + oid)} " + attrs(id=f"organization-{oid}", **{"class": f"diff-{status}"},
-                                                        label=label, tooltip=tooltip,
-                                                        **_style(status, "rounded,filled")) + ";")
+        node = attrs(id=f"group-{node_id(group)}" if kind else f"organization-{oid}", **{"class": f"diff-{status}"},
+                     label=label, tooltip=tooltip, **_style(status, "rounded,filled"))
+        lines.append(f"  {quote('org:' + group)} {node};")
     pairs = links(set(kept))
     rank = layers([f"org:{o}" for o in kept], [(f"org:{s}", f"org:{t}") for s, t in pairs])
     for src, dst in pairs:
@@ -278,7 +293,7 @@ def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[
         status = _overall(statuses)
         style = _style(status, "solid")
         style.pop("fillcolor")
-        edge = {"id": f"orgflow-{src}-TO-{dst}", "class": f"orgflow diff-{status}",
+        edge = {"id": f"orgflow-{node_id(src)}-TO-{node_id(dst)}", "class": f"orgflow diff-{status}",
                 "label": f"{len(statuses)} flows\n{_tally(statuses)}",
                 "tooltip": f"{src} -> {dst}: " + ", ".join(between[src, dst]), **style}
         lines.append(edge_line(f"org:{src}", f"org:{dst}", edge, rank))

@@ -32,6 +32,10 @@ What the map shows
   and the flows between two organizations one edge
   (``id="orgflow-<source>-TO-<target>"``: ids are lower case, so the upper-case
   ``TO`` cannot be part of one, and the id is a valid XML name, usable in CSS).
+  With fewer than :data:`~lineage.render.view.MIN_ORGANIZATIONS` organizations,
+  a node holds the systems of one type of an organization
+  (``id="group-<organization>--<type>"``, edges
+  ``orgflow-<organization>--<type>-TO-<organization>--<type>``).
 
 Output is deterministic: nodes, clusters and edges sorted by id, explicit
 ``id`` attributes, no timestamps, and the Graphviz version comment of the SVG
@@ -47,7 +51,7 @@ import subprocess
 import textwrap
 
 from lineage.model.places import EEA
-from lineage.render.view import LABEL_FIELDS, SHORT_LABELS, Map, band_limits, worst_of
+from lineage.render.view import LABEL_FIELDS, SHORT_LABELS, Map, band_limits, collapse, worst_of
 
 #: Above this many nodes, dot gets the network-simplex and crossing limits that
 #: divide its time by about 3 (perf-baselines section 3, "limits").
@@ -524,7 +528,9 @@ def describe(m: Map) -> str:
     if m.min_severity and m.kind != "findings":
         what += f", only where findings are {m.min_severity} or worse"
     counts = f"{_plural(len(m.systems), 'system')}, {_plural(len(m.flows), 'flow')}"
-    if m.collapsed:
+    if m.by_type:
+        counts += f", grouped by organization and system type into {_plural(len(m.members), 'node')}"
+    elif m.collapsed:
         counts += f", grouped into {_plural(len(m.organizations), 'organization')}"
     return f"Personal-data lineage: {what} ({counts})"
 
@@ -558,7 +564,7 @@ def _graph_of(m: Map):
     if m.collapsed:
         links = m.links()
         return (
-            [f"org:{o}" for o in m.organizations],
+            [f"org:{g}" for g in m.members],
             [(f"org:{k.source}", f"org:{k.target}") for k in links],
             {},
         )
@@ -626,7 +632,7 @@ def fit(m: Map, budget: int | None = None) -> Map:
             f"in a few seconds (layout cost {cost:,} > {budget:,}): drawing one node per "
             f"organization instead; use --field, --system or --min-severity for details"
         )
-        m = dataclasses.replace(m, collapsed=True)
+        m = collapse(m)
     if layout_cost(*_graph_of(m)) <= budget:
         return m
     model = m.model
@@ -874,42 +880,51 @@ def _system_attrs(m: Map, sid: str, short: bool) -> str:
     )
 
 
+def node_id(group: str) -> str:
+    """Return the SVG id part of a node of the collapsed view: ``<organization>`` or ``<organization>--<type>``.
+
+    Examples
+    --------
+    >>> node_id("ofii"), node_id("ofii/file_share")
+    ('ofii', 'ofii--file_share')
+    """
+    return group.replace("/", "--")
+
+
 def _collapsed(m: Map) -> list[str]:
     model = m.model
-    orgs = m.organizations
     links = m.links()
-    short = len(orgs) > SHORT_LABELS
-    lines = _graph_header(m, len(orgs))
+    short = len(m.members) > SHORT_LABELS
+    lines = _graph_header(m, len(m.members))
     rank = layers(*_graph_of(m))
-    members: dict[str, list[str]] = {o: [] for o in orgs}
-    for sid in m.systems:
-        members[model.systems[sid].organization].append(sid)
-    for org_id in orgs:
+    for group, members in m.members.items():
+        org_id, _, kind = group.partition("/")
         org = model.organizations[org_id]
         caption, outside = org_caption(model, org_id)
-        top = max(members[org_id], key=lambda s: (m.score(s), s))
+        top = max(members, key=lambda s: (m.score(s), s))
         score = m.scores.get(top)
-        caption += f"\n{_plural(len(members[org_id]), 'system')}"
+        caption += f"\n{_plural(len(members), kind.replace('_', ' ') + ' system' if kind else 'system')}"
         if score:
             caption += f" · max score {score.total:g}"
-        targets = [f"organization:{org_id}", *(f"system:{s}" for s in members[org_id])]
+        targets = [f"organization:{org_id}", *(f"system:{s}" for s in members)]
         count = _count_line(m, targets)
         if count:
             caption += "\n" + count
-        worst = m.org_worst(org_id)
+        worst = m.group_worst(group)
         border = ROLE_STYLE[org.role][0]
         colour, width = FINDING_STYLE[worst] if worst else (border, 2.0 if outside else 1.2)
         tooltip = (
             org_tooltip(m, org_id)
-            + "\nsystems: "
-            + ", ".join(f"{s} (score {m.score(s):g})" for s in members[org_id])
+            + f"\n{kind.replace('_', ' ') + ' ' if kind else ''}systems: "
+            + ", ".join(f"{s} (score {m.score(s):g})" for s in members)
         )
         node = attrs(
-            id=f"organization-{org_id}",
+            id=f"group-{node_id(group)}" if kind else f"organization-{org_id}",
             **{
                 "class": _classes(
-                    "organization",
+                    "group" if kind else "organization",
                     f"role-{org.role}",
+                    f"type-{kind}" if kind else None,
                     f"score-{m.band(top)}",
                     "outside-eea" if outside else None,
                     _finding_class(worst),
@@ -923,7 +938,7 @@ def _collapsed(m: Map) -> list[str]:
             color=colour,
             penwidth=f"{width:g}",
         )
-        lines.append(f"  {quote('org:' + org_id)} {node};")
+        lines.append(f"  {quote('org:' + group)} {node};")
     for link in links:
         label = f"{_plural(len(link.flows), 'flow')}\n{_plural(len(link.fields), 'field')}"
         if short:
@@ -935,7 +950,7 @@ def _collapsed(m: Map) -> list[str]:
         if link.worst:
             tooltip += f"\nworst finding: {link.worst}"
         edge = {
-            "id": f"orgflow-{link.source}-TO-{link.target}",
+            "id": f"orgflow-{node_id(link.source)}-TO-{node_id(link.target)}",
             "class": _classes(
                 "orgflow",
                 f"form-{link.form}" if link.form else "form-none",
@@ -1011,9 +1026,10 @@ def _legend(m: Map) -> list[str]:
         + "</TD></TR>"
     )
     if m.collapsed:
+        what = "organization and system type" if m.by_type else "organization"
         text = (
-            "one box per organization,\nfilled by its highest score;\n"
-            "edges: flows and distinct fields\nbetween two organizations"
+            f"one box per {what},\nfilled by its highest score;\n"
+            "edges: flows and distinct fields\nbetween two boxes"
         )
     else:
         text = (
@@ -1141,13 +1157,11 @@ def render(m: Map, fmt: str = "svg", timeout: float = TIMEOUT) -> bytes:
         if m.collapsed or not any(sign in str(exc) for sign in ("signal", "trouble", "Assertion")):
             raise
         # dot 2.43 has layout bugs that crash on some clustered graphs: fall back to the collapsed view
-        import dataclasses
-
         m.notes.append(
             f"Graphviz could not lay out the system-level map ({exc}): "
             f"drawing one node per organization instead"
         )
-        data = run_dot(to_dot(dataclasses.replace(m, collapsed=True)), fmt, timeout)
+        data = run_dot(to_dot(collapse(m)), fmt, timeout)
     if fmt == "png" and max(png_size(data)) >= PNG_PIXELS:
         m.notes.append(
             f"the PNG is scaled down to {PNG_PIXELS:,} pixels on its longest side, "

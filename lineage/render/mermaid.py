@@ -24,8 +24,6 @@ configuration a diagram cannot change: at most :data:`MAX_EDGES` edges and
 
 from __future__ import annotations
 
-import dataclasses
-
 from lineage.findings import SEVERITY_RANK
 from lineage.model.places import EEA
 from lineage.render.dot import (
@@ -40,7 +38,7 @@ from lineage.render.dot import (
     own_country,
     place,
 )
-from lineage.render.view import Link, Map
+from lineage.render.view import Link, Map, collapse
 
 MAX_EDGES = 500
 MAX_CHARS = 50_000
@@ -205,36 +203,33 @@ def _systems(m: Map) -> str:
 
 
 def _org_nodes(m: Map) -> dict[str, tuple[str, str, list[str]]]:
-    """Return each organization's node id, line and classes, written once however often the map is drawn.
+    """Return each collapsed node's id, line and classes, written once however often the map is drawn.
 
-    Node ids (``org_<n>``) number the organizations of the whole map, so that a
-    node reads the same in every trimmed attempt of :func:`to_mermaid`.
+    A node is an organization, or its systems of one type (:meth:`Map.group`).
+    Node ids (``org_<n>``) number the nodes of the whole map, so that a node
+    reads the same in every trimmed attempt of :func:`to_mermaid`.
     """
-    model = m.model
-    members: dict[str, list[str]] = {o: [] for o in m.organizations}
-    for sid in m.systems:
-        members[model.systems[sid].organization].append(sid)
     nodes = {}
-    for n, org_id in enumerate(m.organizations):
-        org = model.organizations[org_id]
-        outside = org.country not in EEA
-        top = max(members[org_id], key=lambda s: (m.score(s), s))
-        worst = m.org_worst(org_id)
+    for n, (group, members) in enumerate(m.members.items()):
+        org_id, _, kind = group.partition("/")
+        org = m.model.organizations[org_id]
+        top = max(members, key=lambda s: (m.score(s), s))
+        worst = m.group_worst(group)
         alert = f"⚠ {worst}" if worst else None
-        size = f"{len(members[org_id])} systems"
+        size = f"{len(members)} {kind.replace('_', ' ') + ' ' if kind else ''}systems"
         if m.scores.get(top):
             size += f" · max score {m.score(top):g}"
         line = f"  org_{n}({label(org.name or org_id, f'{org.role} · {place(org.country)}', size, alert)})"
         classes = [f"band_{_cls(m.band(top))}"]
         classes += [f"finding_{worst}"] if worst else []
-        classes += ["outside_eea"] if outside else []
-        nodes[org_id] = (f"org_{n}", line, classes)
+        classes += ["outside_eea"] if org.country not in EEA else []
+        nodes[group] = (f"org_{n}", line, classes)
     return nodes
 
 
 def _link_edges(nodes: dict, links: list[Link]) -> dict[Link, tuple[str, str]]:
-    """Return each organization link's edge line and ``linkStyle``, written once."""
-    ids = {org_id: node[0] for org_id, node in nodes.items()}
+    """Return each link's edge line and ``linkStyle``, written once."""
+    ids = {group: node[0] for group, node in nodes.items()}
     edges = {}
     for link in links:
         flows = f"{len(link.flows)} flow{'' if len(link.flows) == 1 else 's'}"
@@ -247,14 +242,14 @@ def _link_edges(nodes: dict, links: list[Link]) -> dict[Link, tuple[str, str]]:
     return edges
 
 
-def _collapsed(m: Map, nodes: dict, edges: dict, orgs: list[str], links: list[Link], note: str | None) -> str:
-    """Assemble the collapsed diagram of `orgs` and `links` from :func:`_org_nodes` and :func:`_link_edges`."""
+def _collapsed(m: Map, nodes: dict, edges: dict, groups: list[str], links: list[Link], note: str | None) -> str:
+    """Assemble the collapsed diagram of `groups` and `links` from :func:`_org_nodes` and :func:`_link_edges`."""
     out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
     if note:
         out.append(f"  %% {_comment(note)}")
     classes: dict[str, list[str]] = {}
-    for org_id in orgs:
-        node_id, line, names = nodes[org_id]
+    for group in groups:
+        node_id, line, names = nodes[group]
         out.append(line)
         for name in names:
             classes.setdefault(name, []).append(node_id)
@@ -302,16 +297,16 @@ def to_mermaid(m: Map) -> str:
             f"GitHub's limits ({MAX_EDGES} edges, {MAX_CHARS:,} characters): drawing one node "
             f"per organization instead"
         )
-        m = dataclasses.replace(m, collapsed=True, notes=m.notes)
+        m = collapse(m)
         note = (
             "collapsed to one node per organization: the full map exceeds GitHub's Mermaid limits"
         )
     else:
         note = None
-    links, orgs = m.links(), m.organizations
+    links = m.links()
     nodes = _org_nodes(m)
     edges = _link_edges(nodes, links)
-    source = _collapsed(m, nodes, edges, orgs, links, note)
+    source = _collapsed(m, nodes, edges, list(m.members), links, note)
     if fits(source, len(links)):
         return source
 

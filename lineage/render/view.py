@@ -24,7 +24,9 @@ findings (``--min-severity SEV``)
 collapsed (``--group organization``)
     One node per organization of the view; one edge per pair of
     organizations, summarising the flows (count, fields, most identifying
-    form, worst finding).
+    form, worst finding). A view of fewer than :data:`MIN_ORGANIZATIONS`
+    organizations (a single controller's systems, say) would be a node or two:
+    it is drawn one node per organization and system type instead, with a note.
 
 Each system carries its RISK001 exposure score and band; each system, flow and
 organization the worst severity of its non-waived findings.
@@ -50,6 +52,9 @@ AUTO_COLLAPSE_FLOWS = 900
 SHORT_LABELS = 120
 #: An edge lists its fields when it carries at most this many; else "N fields".
 LABEL_FIELDS = 4
+#: A collapsed view of fewer organizations than this draws one node per
+#: organization and system type: one node with a loop tells nothing, two little.
+MIN_ORGANIZATIONS = 3
 
 BANDS = ("none", "low", "medium", "high", "very high")
 VIEWS = ("overview", "field", "system", "findings")
@@ -62,7 +67,7 @@ class ViewError(ValueError):
 
 @dataclass(frozen=True)
 class Link:
-    """Flows between two organizations, summarised for the collapsed view."""
+    """Flows between two nodes of the collapsed view (:meth:`Map.group`), summarised."""
 
     source: str
     target: str
@@ -81,6 +86,7 @@ class Map:
     systems: list[str]
     flows: list[str]
     collapsed: bool = False
+    by_type: bool = False  # collapsed: one node per organization and system type
     field: str | None = None
     focus: str | None = None
     depth: int | None = None
@@ -133,27 +139,37 @@ class Map:
             uses = [u for u in uses if u.field == self.field] or uses
         return most_identifying(u.form for u in uses)
 
-    def org_worst(self, org: str) -> str | None:
-        """Worst finding of an organization and of its systems drawn (collapsed view)."""
-        return worst_of([self.worst(f"organization:{org}"), self._systems_worst.get(org)])
+    def group(self, system: str) -> str:
+        """Return the node of the collapsed view a system is in: its organization, or ``<organization>/<type>``."""
+        s = self.model.systems[system]
+        return f"{s.organization}/{s.type}" if self.by_type else s.organization
 
     @cached_property
-    def _systems_worst(self) -> dict[str, str | None]:
-        """Organization -> worst finding of its systems drawn, in one pass over the systems."""
-        out: dict[str, str | None] = {}
+    def members(self) -> dict[str, list[str]]:
+        """Each node of the collapsed view (:meth:`group`), sorted, with its systems drawn."""
+        out: dict[str, list[str]] = {}
         for s in self.systems:
-            org = self.model.systems[s].organization
-            out[org] = worst_of([out.get(org), self.worst(f"system:{s}")])
-        return out
+            out.setdefault(self.group(s), []).append(s)
+        return dict(sorted(out.items()))
+
+    def group_worst(self, group: str) -> str | None:
+        """Worst finding of a node of the collapsed view: its organization's, its systems'."""
+        org = group.split("/")[0]
+        return worst_of([self.worst(f"organization:{org}"), *(self.worst(f"system:{s}") for s in self.members[group])])
+
+    def org_worst(self, org: str) -> str | None:
+        """Worst finding of an organization and of its systems drawn."""
+        if not self.by_type:
+            return self.group_worst(org)
+        return worst_of(self.group_worst(g) for g in self.members if g.split("/")[0] == org)
 
     def links(self) -> list[Link]:
-        """Return the flows drawn, summarised per pair of organizations, sorted."""
+        """Return the flows drawn, summarised per pair of nodes of the collapsed view, sorted."""
         model = self.model
         groups: dict[tuple[str, str], list[str]] = {}
         for fid in self.flows:
             flow = model.flows[fid]
-            key = (model.systems[flow.source].organization, model.systems[flow.target].organization)
-            groups.setdefault(key, []).append(fid)
+            groups.setdefault((self.group(flow.source), self.group(flow.target)), []).append(fid)
         out = []
         for (src, dst), fids in sorted(groups.items()):
             uses = [u for fid in fids for u in model.flows[fid].fields]
@@ -345,9 +361,7 @@ def select(
     if rule is not None:
         m.threshold = float(rule.params["threshold"])
 
-    m.collapsed = group == "organization"
-    if not m.collapsed and (len(m.systems) > max_systems or len(m.flows) > max_flows):
-        m.collapsed = True
+    if group is None and (len(m.systems) > max_systems or len(m.flows) > max_flows):
         what = (
             f"{len(m.systems)} systems" if len(m.systems) > max_systems else f"{len(m.flows)} flows"
         )
@@ -356,9 +370,30 @@ def select(
             f"{max_flows} flows): drawing one node per organization instead; use --field, --system "
             f"or --min-severity for a detailed view of a part"
         )
+        group = "organization"
     if not m.systems:
         m.notes.append("nothing to draw: the view holds no system")
-    return m
+    return collapse(m) if group == "organization" else m
+
+
+def collapse(m: Map) -> Map:
+    """Return `m` drawn collapsed: one node per organization, or per organization and system type.
+
+    The second when the view holds fewer than :data:`MIN_ORGANIZATIONS`
+    organizations and splitting them by type gives more nodes; a note in
+    ``m.notes`` (shared with the result) says so.
+    """
+    import dataclasses
+
+    orgs = m.organizations
+    types = {(m.model.systems[s].organization, m.model.systems[s].type) for s in m.systems}
+    by_type = len(orgs) < MIN_ORGANIZATIONS and len(types) > len(orgs)
+    if by_type:
+        m.notes.append(
+            f"one node per organization would give {len(orgs)} node{'' if len(orgs) == 1 else 's'}: "
+            f"drawing one node per organization and system type instead ({len(types)} nodes)"
+        )
+    return dataclasses.replace(m, collapsed=True, by_type=by_type)
 
 
 def _hint(word: str, ids) -> str:

@@ -170,3 +170,16 @@ def test_a_diff_map_out_of_time_names_the_options_of_diff(repo, tmp_path, monkey
     assert result.code == 2, result
     assert "did not finish within 60 s: compare a part of the model (--model SUB-FOLDER)" in result.stderr
     assert "--group" not in result.stderr and "--field" not in result.stderr
+
+
+def test_big_diff_map_of_one_organization_draws_a_node_per_system_type(tmp_path, monkeypatch):
+    from render.conftest import write_model
+
+    monkeypatch.setattr(diffmap, "AUTO_COLLAPSE", 100)
+    folder = write_model(tmp_path / "one", 120, systems_per_org=120)
+    notes: list[str] = []
+    source = diffmap.to_dot(differ.compare(str(folder), str(folder)), notes)
+    assert source.count('[id="group-o000--') == 10 and 'id="organization-' not in source
+    assert 'id="orgflow-o000--api-TO-o000--database"' in source
+    assert "\\n12 database systems: 12 unchanged" in source
+    assert notes[0].endswith("drawing one node per organization and system type instead")

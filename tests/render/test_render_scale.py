@@ -56,8 +56,33 @@ def test_a_dense_map_over_the_layout_budget_is_collapsed(synthetic):
     assert not m.collapsed
     assert dot.layout_cost(*dot._graph_of(m)) > dot.LAYOUT_BUDGET
     source = dot.to_dot(m)
-    assert 'id="system-' not in source and 'id="organization-o000"' in source
+    assert 'id="system-' not in source and 'id="group-o000--database"' in source
     assert "too dense to lay out" in m.notes[0]
+
+
+def test_a_collapsed_map_of_one_organization_has_a_node_per_system_type(synthetic):
+    _, analysis = synthetic(100, 8, systems_per_org=100)  # one organization, ten system types
+    m = select(analysis, group="organization")
+    assert m.by_type and len(m.members) == 10 and m.members["o000/database"] == [
+        f"s{i:04d}" for i in range(1, 100, 10)
+    ]
+    assert m.notes == [
+        "one node per organization would give 1 node: drawing one node per organization and "
+        "system type instead (10 nodes)"
+    ]
+    source = dot.to_dot(m)
+    assert source.count('[id="group-o000--') == 10 and 'id="organization-o000"' not in source
+    assert 'id="orgflow-o000--api-TO-o000--database"' in source
+    assert "\\n10 database systems · max score" in source
+    assert "grouped by organization and system type into 10 nodes" in source
+    text = mermaid.to_mermaid(select(analysis))  # over GitHub's 500 edges: the fallback splits too
+    assert len(re.findall(r"^  org_\d+\(", text, flags=re.MULTILINE)) == 10
+    assert "10 file share systems" in text
+
+
+def test_a_collapsed_map_of_enough_organizations_is_not_split(example):
+    m = select(example, group="organization")
+    assert not m.by_type and list(m.members) == m.organizations and m.notes == []
 
 
 def test_a_collapsed_map_over_the_budget_keeps_the_worst_organizations(synthetic):

@@ -103,7 +103,8 @@ def test_collapsed_view_summarises_flows_per_pair_of_organizations(example):
 def test_combined_field_and_collapsed(example):
     m = select(example, field="foreigner_id", group="organization")
     assert m.collapsed and m.field == "foreigner_id"
-    assert {k.source for k in m.links()} <= {"ofii", "trainer"}
+    assert m.organizations == ["ofii", "trainer"] and m.by_type  # two organizations: split by type
+    assert {k.source for k in m.links()} <= {"ofii/analytics", "ofii/application", "trainer/saas"}
 
 
 def test_styles_by_form_and_findings(example):
