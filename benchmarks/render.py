@@ -11,8 +11,9 @@ ten systems per organization by default), analysed once, then drawn:
   density, to show what the switches avoid (can take minutes).
 
 Columns: the layout cost estimate, seconds to analyse (load, lineage, rules),
-to build the view and its DOT text, to run ``dot -Tsvg`` (wall clock), and to
-write Mermaid; what was drawn, and the size of the SVG.
+to build the view and its DOT text, to run ``dot -Tsvg`` and ``dot -Tpng``
+(wall clock; the PNG is capped at :data:`lineage.render.dot.PNG_PIXELS` a
+side), and to write Mermaid; what was drawn, and the size of the SVG.
 
 Usage::
 
@@ -64,6 +65,7 @@ def measure(systems: int, flows_per_system: int, systems_per_org: int, full: boo
                 drawn, t_fit = _timed(dot.fit, m)
                 source, t_dot_text = _timed(dot.to_dot, drawn)
                 svg, t_layout = _timed(dot.run_dot, source, "svg", 3600)
+                _, t_png = _timed(dot.run_dot, source, "png", 3600)
                 _, t_mermaid = _timed(to_mermaid, select(analysis, **options))
             finally:
                 dot.LAYOUT_BUDGET = budget
@@ -72,18 +74,25 @@ def measure(systems: int, flows_per_system: int, systems_per_org: int, full: boo
                     "systems": systems,
                     "flows": len(analysis.model.flows),
                     "view": name,
-                    "drawn": "organizations" if drawn.collapsed else "systems",
-                    "nodes": len(drawn.organizations) if drawn.collapsed else len(drawn.systems),
+                    "drawn": _drawn(drawn),
+                    "nodes": len(drawn.members) if drawn.collapsed else len(drawn.systems),
                     "edges": len(drawn.links()) if drawn.collapsed else len(drawn.flows),
                     "cost": cost,
                     "analyse s": t_analyse,
                     "view+DOT s": t_select + t_fit + t_dot_text,
                     "dot -Tsvg s": t_layout,
+                    "dot -Tpng s": t_png,
                     "mermaid s": t_mermaid,
                     "SVG kB": len(svg) / 1024,
                 }
             )
     return rows
+
+
+def _drawn(m) -> str:
+    if m.by_type:
+        return "organization x type"
+    return "organizations" if m.collapsed else "systems"
 
 
 def main(argv=None) -> None:
@@ -107,6 +116,7 @@ def main(argv=None) -> None:
         "analyse s",
         "view+DOT s",
         "dot -Tsvg s",
+        "dot -Tpng s",
         "mermaid s",
         "SVG kB",
     )
