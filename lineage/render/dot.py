@@ -633,7 +633,8 @@ def fit(m: Map, budget: int | None = None) -> Map:
             f"organization instead; use --field, --system or --min-severity for details"
         )
         m = collapse(m)
-    if layout_cost(*_graph_of(m)) <= budget:
+    nodes, edges, _ = _graph_of(m)
+    if layout_cost(nodes, edges) <= budget:
         return m
     model = m.model
     flows_of: dict[str, int] = {}
@@ -666,7 +667,14 @@ def fit(m: Map, budget: int | None = None) -> Map:
         ]
         return dataclasses.replace(m, systems=systems, flows=flows)
 
-    lo = most_that_fit(len(orgs), lambda k: layout_cost(*_graph_of(keep(k))) <= budget)
+    org_of = {n: n.removeprefix("org:").split("/")[0] for n in nodes}  # node -> organization
+
+    def fits(k: int) -> bool:  # the graph of keep(k), from the collapsed graph made once
+        kept = set(orgs[:k])
+        inside = [n for n in nodes if org_of[n] in kept]
+        return layout_cost(inside, [(u, v) for u, v in edges if org_of[u] in kept and org_of[v] in kept]) <= budget
+
+    lo = most_that_fit(len(orgs), fits)
     m.notes.append(
         f"{len(orgs) - lo} of {len(orgs)} organizations left out so that dot can lay out the map "
         f"in a few seconds; kept: those with the worst findings, highest scores and most flows"

@@ -140,16 +140,22 @@ class Map:
         return most_identifying(u.form for u in uses)
 
     def group(self, system: str) -> str:
-        """Return the node of the collapsed view a system is in: its organization, or ``<organization>/<type>``."""
-        s = self.model.systems[system]
-        return f"{s.organization}/{s.type}" if self.by_type else s.organization
+        """Return the collapsed-view node of a system drawn: its organization, or ``<organization>/<type>``."""
+        return self._groups[system]
+
+    @cached_property
+    def _groups(self) -> dict[str, str]:
+        systems = self.model.systems
+        if self.by_type:
+            return {s: f"{systems[s].organization}/{systems[s].type}" for s in self.systems}
+        return {s: systems[s].organization for s in self.systems}
 
     @cached_property
     def members(self) -> dict[str, list[str]]:
         """Each node of the collapsed view (:meth:`group`), sorted, with its systems drawn."""
         out: dict[str, list[str]] = {}
-        for s in self.systems:
-            out.setdefault(self.group(s), []).append(s)
+        for s, group in self._groups.items():
+            out.setdefault(group, []).append(s)
         return dict(sorted(out.items()))
 
     def group_worst(self, group: str) -> str | None:
@@ -165,11 +171,15 @@ class Map:
 
     def links(self) -> list[Link]:
         """Return the flows drawn, summarised per pair of nodes of the collapsed view, sorted."""
-        model = self.model
+        return self._links
+
+    @cached_property
+    def _links(self) -> list[Link]:
+        model, group = self.model, self._groups
         groups: dict[tuple[str, str], list[str]] = {}
         for fid in self.flows:
             flow = model.flows[fid]
-            groups.setdefault((self.group(flow.source), self.group(flow.target)), []).append(fid)
+            groups.setdefault((group[flow.source], group[flow.target]), []).append(fid)
         out = []
         for (src, dst), fids in sorted(groups.items()):
             uses = [u for fid in fids for u in model.flows[fid].fields]
