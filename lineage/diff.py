@@ -381,6 +381,16 @@ class ModelDiff:
     threshold: float | None = None
     base: object = field(default=None, repr=False, compare=False)
     head: object = field(default=None, repr=False, compare=False)
+    _by_target: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def counterpart(self, finding, new: bool):
+        """Return the first finding of the other side (resolved for a `new` one) with its rule and target."""
+        if new not in self._by_target:  # indexed once: a big diff pairs thousands of findings
+            index: dict[tuple[str, str], object] = {}
+            for other in self.resolved_findings if new else self.new_findings:
+                index.setdefault((other.rule, other.target), other)
+            self._by_target[new] = index
+        return self._by_target[new].get((finding.rule, finding.target))
 
     def of(self, section: str, status: str | None = None) -> list[EntityDiff]:
         """Return the entity changes of `section` (e.g. ``"flows"``), optionally of one status."""
@@ -631,8 +641,7 @@ def counterpart_note(diff: ModelDiff, finding, new: bool) -> str:
     differ from base to head: ``replaces the base's finding: fields +phone``
     and ``replaced in head: fields +phone``; empty when there is no such pair.
     """
-    others = diff.resolved_findings if new else diff.new_findings
-    other = next((o for o in others if (o.rule, o.target) == (finding.rule, finding.target)), None)
+    other = diff.counterpart(finding, new)
     if other is None:
         return ""
     base, head = (other, finding) if new else (finding, other)
