@@ -514,8 +514,8 @@ def render(
 ) -> None:
     """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
 
-    Large maps (over 300 systems) are drawn one node per organization, with a
-    note on stderr. SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not.
+    Large maps (over 300 systems) are drawn one node per organization (and
+    system type, with fewer than three organizations), with a note on stderr. SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not.
     A PNG goes to stdout only when stdout is not a terminal.
     """
     from lineage.pipeline import analyse_folder
