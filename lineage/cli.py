@@ -515,8 +515,9 @@ def render(
     """Draw the lineage map (SVG, PNG, DOT or Mermaid): whole, one field, one neighbourhood or by organization.
 
     Large maps (over 300 systems) are drawn one node per organization (and
-    system type, with fewer than three organizations), with a note on stderr. SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not.
-    A PNG goes to stdout only when stdout is not a terminal.
+    system type, with fewer than three organizations), with a note on stderr.
+    SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not. A PNG goes to
+    stdout only when stdout is not a terminal.
     """
     from lineage.pipeline import analyse_folder
     from lineage.render import dot as graphviz_dot
