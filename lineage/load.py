@@ -369,7 +369,8 @@ def compose(source: Source, loader=None, prepare=None) -> Document:
     if builder.broken:
         raise InputErrors(builder.errors)
     if builder.aliases:
-        _place_aliases(text, builder.aliases, source.path)
+        if loader is None:  # another loader may rewrite the tree (merge keys, anchors defined again)
+            _place_aliases(text, builder.aliases, source.path)
         _check_expansion(root, builder.distinct, source.path)
     return Document(source.path, root, builder.errors)
 
@@ -407,11 +408,6 @@ class _Builder:
         self.aliases: list[Mapping | Sequence] = []  # in document order; see _place_aliases
         self.errors: list[LineageError] = []
         self.broken = False
-
-    @property
-    def reused(self) -> int:
-        """How many mappings and lists are reached again through an alias."""
-        return len(self.aliases)
 
     def drop(self, loc: Loc, message: str) -> None:
         """Report a key that the document loses."""

@@ -1071,3 +1071,15 @@ def test_render_example_is_valid_yaml():
         # a note
         flows: []
         """)
+
+
+@pytest.mark.parametrize("text", [
+    "base: &b {tags: [a], x: [y]}\none: {<<: *b}\nlist: [*b]\n",  # aliases the merge makes, not written
+    "a: &x {p: 1}\nb: &x foo\nc: *x\nd: &y [1]\ne: *y\n",  # an anchor defined again on a scalar
+])
+def test_aliases_in_foreign_yaml_never_crash_the_reader(tmp_path, text):
+    from lineage.importers import read_yaml
+
+    (tmp_path / "m.yaml").write_text(text)
+    data = read_yaml(tmp_path / "m.yaml")
+    assert isinstance(data, dict) and data

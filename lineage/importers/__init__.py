@@ -258,10 +258,7 @@ def read_yaml(path: Path) -> Any:
     document = compose(Source(shown, data), loader=_ForeignLoader, prepare=_expand_merges)
     if document.errors:
         raise InputErrors(document.errors)
-    if document.root is None:
-        return None
-    root = document.root
-    return _values(root, {})
+    return None if document.root is None else _values(document.root, {})
 
 
 def yaml_files(root: Path) -> list[Path]:
@@ -573,7 +570,6 @@ def check_output(files: dict[str, str], folder: str | Path) -> None:
     InputErrors
         When the converted model does not validate (a bug of the importer).
     """
-    from lineage.load import Source
     from lineage.model import load_model_sources
 
     root = Path(folder)
