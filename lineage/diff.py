@@ -282,6 +282,7 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
     """
     from lineage.model import load_model_sources
     from lineage.pipeline import analyse, load_ruleset
+    from lineage.rules.engine import waiver_errors
 
     errors: list[LineageError] = []
     if head is not None and Path(base).is_dir() and Path(head).is_dir():
@@ -298,6 +299,8 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
         errors.append(LineageError(Loc(display_path(Path(model or ".")), 0, 0),
                                    f"no model files (*.yaml, *.yml) here at {labels[0]} or at {labels[1]}"))
     models = [_collecting(errors, lambda s=s: load_model_sources(s)) if s is not None else None for s in sides]
+    if ruleset is not None:
+        errors += [e for m in models if m is not None for e in waiver_errors(m, ruleset)]
     if errors:
         raise InputErrors(errors)
     return diff_models(analyse(models[0], ruleset, today), analyse(models[1], ruleset, today), *labels)

@@ -157,6 +157,18 @@ def test_two_folders(tmp_path):
         **doc, "base": "old", "head": "new"}
 
 
+def test_a_waiver_of_an_unknown_rule_is_an_input_error(tmp_path):
+    for folder in ("old", "new"):
+        for name, text in MODEL.items():
+            (tmp_path / folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / folder / name).write_text(text, encoding="utf-8")
+    (tmp_path / "new/flows/waivers.yaml").write_text(
+        "waivers:\n  - {rule: MIN01, target: flow:a-to-m, reason: x, expires: 2099-01-01}\n")
+    result = run_cli("diff", "old/flows", "new/flows", cwd=tmp_path)
+    assert result.code == 2
+    assert "new/flows/waivers.yaml:2:6: error: waiver of unknown rule 'MIN01' (did you mean 'MIN001'?)" in result.stderr
+
+
 def test_json_is_stable(repo):
     for old, new in PIPE_NATIONALITY.items():
         repo.edit("flows/flows.yaml", old, new)
