@@ -37,7 +37,7 @@ import re
 from pathlib import Path
 
 from lineage.errors import InputErrors, LineageError, Loc
-from lineage.findings import Finding, KnownFindings
+from lineage.findings import Identity, KnownFindings
 
 VERSION = 1
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
@@ -158,8 +158,8 @@ def apply_baseline(analysis, path: str | Path) -> int:
     InputErrors
         As :func:`read_baseline`.
     """
-    listed = [Finding(e.get("rule"), "", "", e.get("target"), tuple(e.get("fields") or ()), "", Loc(str(path)), fp,
-                      key=e.get("key", "")) for fp, e in read_baseline(path).items()]
+    listed = [Identity(fp, e.get("rule"), e.get("target"), e.get("key", ""), tuple(e.get("fields") or ()))
+              for fp, e in read_baseline(path).items()]
     known = KnownFindings(listed)
     kept, dropped = [], []
     for f in analysis.findings:

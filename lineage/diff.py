@@ -25,6 +25,7 @@ waiver.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import subprocess
@@ -247,9 +248,10 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         (errors shown as ``REF:path:line:col``).
     """
     base = analyse_sources(_read_revision_of(ref, Path(model_path)), analysis.ruleset, today)
-    known = {f.fingerprint: f for f in base.findings}
+    in_base = {f.fingerprint for f in base.findings}
     accepted = KnownFindings(f for f in base.findings if not f.waived)
-    keep = [f for f in analysis.findings if _is_new(f, known) and (f.waived or f not in accepted)]
+    # an open finding is new unless the base has it open (or with more fields); a waived one, unless the base has it
+    keep = [f for f in analysis.findings if (f.fingerprint not in in_base if f.waived else f not in accepted)]
     analysis.preexisting = len(analysis.findings) - len(keep)
     now = KnownFindings(analysis.findings)
     analysis.resolved = sum(1 for f in base.findings if not f.waived and not now.holds_part_of(f))
@@ -384,16 +386,19 @@ class ModelDiff:
     threshold: float | None = None
     base: object = field(default=None, repr=False, compare=False)
     head: object = field(default=None, repr=False, compare=False)
-    _by_target: dict = field(default_factory=dict, repr=False, compare=False)
 
     def counterpart(self, finding, new: bool):
         """Return the first finding of the other side (resolved for a `new` one) with its rule and target."""
-        if new not in self._by_target:  # indexed once: a big diff pairs thousands of findings
-            index: dict[tuple[str, str], object] = {}
-            for other in self.resolved_findings if new else self.new_findings:
-                index.setdefault((other.rule, other.target), other)
-            self._by_target[new] = index
-        return self._by_target[new].get((finding.rule, finding.target))
+        index = self._resolved_by_target if new else self._new_by_target
+        return index.get((finding.rule, finding.target))
+
+    @functools.cached_property
+    def _resolved_by_target(self) -> dict:
+        return _first_by_target(self.resolved_findings)
+
+    @functools.cached_property
+    def _new_by_target(self) -> dict:
+        return _first_by_target(self.new_findings)
 
     def of(self, section: str, status: str | None = None) -> list[EntityDiff]:
         """Return the entity changes of `section` (e.g. ``"flows"``), optionally of one status."""
@@ -633,6 +638,14 @@ def entity_text(diff: ModelDiff, e: EntityDiff) -> str:
     """One line about an added, removed or changed entity (without its sign)."""
     detail = entity_detail(diff, e)
     return f"{e.id}: {detail}" if detail else e.id
+
+
+def _first_by_target(findings) -> dict:
+    """Index `findings` by rule and target, keeping the first of each (a big diff pairs thousands)."""
+    index: dict[tuple[str, str], object] = {}
+    for f in findings:
+        index.setdefault((f.rule, f.target), f)
+    return index
 
 
 def counterpart_note(diff: ModelDiff, finding, new: bool) -> str:

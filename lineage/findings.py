@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lineage.errors import Loc
 
@@ -99,6 +100,16 @@ def fingerprint(rule: str, target: str, fields, key: str = "") -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+class Identity(NamedTuple):
+    """What :class:`KnownFindings` reads of a finding (a :class:`Finding` has it all, so does a baseline entry)."""
+
+    fingerprint: str
+    rule: str
+    target: str
+    key: str
+    fields: tuple[str, ...]
+
+
 class KnownFindings:
     """Findings already accepted (a baseline, or the base revision of a pull request).
 
@@ -109,7 +120,7 @@ class KnownFindings:
 
     Parameters
     ----------
-    findings : iterable of Finding
+    findings : iterable of Finding or Identity
         Only their fingerprint, rule, target, key and fields are read.
     """
 
