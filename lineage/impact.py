@@ -365,7 +365,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         art33 = (False, "it holds no personal data" + unlikely)
     elif not personal:
         art33 = (False, "everything it holds is aggregated or anonymised" + unlikely)
-    elif people == NOBODY:
+    elif _nobody(imp):
         art33 = (False, "no identifiable person is concerned: the subjects whose data it holds number 0" + unlikely)
     elif sev["band"] == "low" and not special and not fragile:
         art33 = (False, f"{level}, no Art. 9/10 data and no vulnerable people or children" + unlikely)
@@ -434,11 +434,16 @@ def _unintelligible(level: str, personal: list[dict], readable_quasi: list[str])
             f"if {key}nothing else taken re-identifies them; otherwise tell them")
 
 
+def _nobody(imp: Impact) -> bool:
+    """Whether the subjects whose data the system holds are declared to number 0 people."""
+    return not imp.people and not imp.people_unknown and any(s["identifiable"] for s in imp.subjects)
+
+
 def _people(imp: Impact) -> str:
     """About N people, an unknown number, or nobody identifiable."""
+    if _nobody(imp):
+        return NOBODY
     if not imp.people and not imp.people_unknown:
-        if any(s["identifiable"] for s in imp.subjects):
-            return NOBODY
         if any(FORM_RANK[f["form"]] < NOT_PERSONAL for f in imp.fields):
             return "an unknown number of people (the model names no subject these fields were collected from)"
         return "no identifiable people"
