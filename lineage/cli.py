@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from lineage import __version__
-from lineage.errors import InputErrors, OutputError, write_output
+from lineage.errors import InputErrors, OutputError, forget_inputs, write_output
 
 COMMAND_ORDER = ("validate", "check", "render", "trace", "impact", "diff", "report", "ropa", "rules",
                  "import", "init", "schema")
@@ -200,25 +200,35 @@ def _main(
     ] = None,
 ) -> None:
     """Personal-data flow lineage analyzer."""
+    forget_inputs()  # a new command: what an earlier one read (in the same process) may be written
 
 
-def fail(errors: InputErrors, fmt: str = "text") -> None:
-    """Report input errors (all of them) and exit 2."""
-    if fmt == "json":
-        from lineage.outputs import render_errors
+def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
+         files: dict[str, Path] | None = None) -> None:
+    """Report input errors (all of them) and exit 2.
 
-        typer.echo(render_errors("json", errors.errors), nl=False)
-    else:
+    Text goes to stderr, JSON to stdout; ``check`` passes its `output` and
+    report `files` too, so that every report CI asked for says why.
+    """
+    from lineage import outputs
+
+    for extra_fmt, path in sorted((files or {}).items()):
+        _write(outputs.render_errors(extra_fmt, errors.errors), path, fmt)
+    if fmt != "json":
         for error in errors.errors:
             typer.echo(str(error), err=True)
+    if fmt != "text" or output is not None:
+        _write(outputs.render_errors(fmt, errors.errors), output, fmt)
     raise typer.Exit(2)
 
 
 def misuse(message: str, fmt: str = "text") -> None:
     """Report a usage error and exit 2 (as ``{"errors": [...]}`` with ``--format json``)."""
     if fmt == "json":
-        error = {"file": "", "line": 0, "column": 0, "message": message}
-        typer.echo(json.dumps({"errors": [error]}, indent=2))
+        from lineage.errors import LineageError, Loc
+        from lineage.outputs import render_errors
+
+        typer.echo(render_errors("json", [LineageError(Loc("", 0, 0), message)]), nl=False)
     else:
         typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -352,7 +362,7 @@ def check(
 
             apply_baseline(analysis, baseline)
     except InputErrors as exc:
-        _report_input_errors(exc, fmt or "text", output, given)
+        fail(exc, fmt or "text", output, given)
     if fail_on:
         analysis.ruleset.fail_on = fail_on
     if write_baseline is not None:
@@ -375,20 +385,6 @@ def check(
         _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
-
-
-def _report_input_errors(exc: InputErrors, fmt: str, output: Path | None, files: dict[str, Path]) -> None:
-    """``check`` on invalid input: every report asked for says why (CI uploads them), then exit 2."""
-    from lineage import outputs
-
-    for extra_fmt, path in sorted(files.items()):
-        _write(outputs.render_errors(extra_fmt, exc.errors), path, fmt)
-    if fmt != "json":
-        for error in exc.errors:
-            typer.echo(str(error), err=True)
-    if fmt != "text" or output is not None:
-        _write(outputs.render_errors(fmt, exc.errors), output, fmt)
-    raise typer.Exit(2)
 
 
 def _echo_text(report: str) -> None:

@@ -104,6 +104,11 @@ def read_input(path) -> bytes:
     return data
 
 
+def forget_inputs() -> None:
+    """Start a new run: the files read so far may be written again."""
+    _INPUTS.clear()
+
+
 def write_output(path, data: str | bytes) -> None:
     """Write `data` to `path` (text as UTF-8), creating missing parent folders.
 

@@ -205,6 +205,14 @@ def test_outputs_never_overwrite_an_input(tmp_path, args):
     assert {name: (tmp_path / name).read_text() for name in inputs} == inputs
 
 
+def test_each_command_starts_with_nothing_read(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "other/m.yaml": BASE})
+    assert run_cli("validate", "flows", cwd=tmp_path).code == 0  # reads flows/m.yaml, in this process
+    result = run_cli("render", "other", "-f", "dot", "-o", "flows/m.yaml", cwd=tmp_path)
+    assert result.code == 0, result  # what an earlier command read is not an input of this one
+    assert (tmp_path / "flows" / "m.yaml").read_text().startswith("digraph")
+
+
 def test_unwritable_output_with_json_format_prints_json_errors(tmp_path):
     write_files(tmp_path, {"flows/m.yaml": BASE})
     (tmp_path / "adir").mkdir()
