@@ -337,12 +337,13 @@ def line_hash(fingerprint: str) -> str:
 
 
 def _result(finding, rule_index: int, analysis, flows) -> dict:
+    item = field_item(finding, analysis.model)
     result = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": f"{finding.target}: {finding.message}"},
-        "locations": [_location(field_item(finding, analysis.model) or finding.loc)],
+        "locations": [_location(item or finding.loc)],
         "partialFingerprints": {
             FINGERPRINT_KEY: finding.fingerprint,
             "primaryLocationLineHash": line_hash(finding.fingerprint),
@@ -353,7 +354,7 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
             "fields": list(finding.fields),
         },
     }
-    related = _related(finding, analysis)
+    related = _related(finding, analysis, at_field=item is not None)
     if related:
         result["relatedLocations"] = related
     code_flows = flows.code_flows(finding)
@@ -370,12 +371,12 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
     return result
 
 
-def _related(finding, analysis) -> list[dict]:
+def _related(finding, analysis, at_field: bool) -> list[dict]:
     """Return the related locations: a flow's definition and purpose, or the organization running a system."""
     model = analysis.model
     kind, _, ident = finding.target.partition(":")
     out = []
-    if field_item(finding, model) is not None:
+    if at_field:  # the result points at a field of the flow: the flow's definition is related
         out.append((finding.loc, f"flow {ident}"))
     if kind == "flow" and ident in model.flows:
         purpose = model.flows[ident].purpose
