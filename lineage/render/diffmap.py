@@ -43,7 +43,7 @@ from lineage.render.dot import (
     node_id,
     quote,
 )
-from lineage.render.view import AUTO_COLLAPSE, AUTO_COLLAPSE_FLOWS, MIN_ORGANIZATIONS
+from lineage.render.view import AUTO_COLLAPSE, AUTO_COLLAPSE_FLOWS, split_by_type
 
 STYLES = {
     "added": {"color": "#2e7d32", "fillcolor": "#e8f5e9", "fontcolor": "#1b5e20", "penwidth": "2"},
@@ -152,7 +152,8 @@ def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], bool]
                          f"({len(kept)} systems, {len(inside)} flows)")
             return sorted(kept), inside, False
     why = f"so are its {len(changed)} changed systems" if changed else "no system changed"
-    union.by_type = len({union.org_of(s) for s in systems}) < MIN_ORGANIZATIONS  # as render's collapsed view
+    union.by_type = split_by_type(len({union.org_of(s) for s in systems}),
+                                  len({(union.org_of(s), union.systems[s].type) for s in systems}))
     per = "organization and system type" if union.by_type else "organization"
     notes.append(f"{size}, and {why}: drawing one node per {per} instead")
     return systems, flows, True

@@ -386,6 +386,17 @@ def select(
     return collapse(m) if group == "organization" else m
 
 
+def split_by_type(organizations: int, groups: int) -> bool:
+    """Whether a collapsed view of `organizations` is drawn per organization and system type (`groups` nodes).
+
+    Examples
+    --------
+    >>> split_by_type(1, 4), split_by_type(1, 1), split_by_type(5, 12)
+    (True, False, False)
+    """
+    return organizations < MIN_ORGANIZATIONS and groups > organizations
+
+
 def collapse(m: Map) -> Map:
     """Return `m` drawn collapsed: one node per organization, or per organization and system type.
 
@@ -397,7 +408,7 @@ def collapse(m: Map) -> Map:
 
     orgs = m.organizations
     types = {(m.model.systems[s].organization, m.model.systems[s].type) for s in m.systems}
-    by_type = len(orgs) < MIN_ORGANIZATIONS and len(types) > len(orgs)
+    by_type = split_by_type(len(orgs), len(types))
     if by_type:
         m.notes.append(
             f"one node per organization would give {len(orgs)} node{'' if len(orgs) == 1 else 's'}: "
