@@ -168,7 +168,7 @@ def read_folder(folder: str | Path) -> list[Source]:
         return [_read(root)]
     if not root.is_dir():
         raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder")])
-    paths, errors = _model_files(root)
+    paths, errors = yaml_files(root)
     if not paths and not errors:
         raise InputErrors(
             [LineageError(Loc(shown, 0, 0), "no model files (*.yaml, *.yml) in this folder")]
@@ -184,8 +184,12 @@ def read_folder(folder: str | Path) -> list[Source]:
     return sources
 
 
-def _model_files(root: Path) -> tuple[list[Path], list[LineageError]]:
-    """Return the model files under `root`, sorted, and the errors of the folders that cannot be read."""
+def yaml_files(root: Path) -> tuple[list[Path], list[LineageError]]:
+    """Return the ``*.yaml``/``*.yml`` files under the folder `root`, sorted, and the folders' read errors.
+
+    Hidden files and folders are skipped, links to folders followed (each
+    folder once), FIFOs skipped; a broken link is listed, for its reader to report.
+    """
     found, errors = [], []
     seen: set[tuple[int, int]] = set()  # (device, inode) of each folder read
     stack = [root]

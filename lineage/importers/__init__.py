@@ -261,17 +261,6 @@ def read_yaml(path: Path) -> Any:
     return None if document.root is None else _values(document.root, {})
 
 
-def yaml_files(root: Path) -> list[Path]:
-    """Return the ``*.yml``/``*.yaml`` files under `root` (or `root` itself), sorted, not hidden."""
-    if root.is_file():
-        return [root]
-    found = [p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
-    found = [
-        p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
 def text(value: Any) -> str:
     r"""Return a foreign value as one line of text (whitespace collapsed).
 

@@ -78,9 +78,9 @@ from lineage.importers import (
     read_yaml,
     render,
     text,
-    yaml_files,
 )
 from lineage.importers import fides_categories as fc
+from lineage.load import yaml_files
 from lineage.model.places import COUNTRIES
 from lineage.model.taxonomy import BUILTIN
 
@@ -351,7 +351,9 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
     root = Path(path)
     if not root.exists():
         raise problem(display(root), "no such file or folder")
-    files = yaml_files(root)
+    files, unlisted = ([root], []) if root.is_file() else yaml_files(root)
+    if unlisted:
+        raise InputErrors(unlisted)
     if not files:
         raise problem(display(root), "no Fides manifests (*.yml, *.yaml) here")
     errors = Errors()
