@@ -204,19 +204,18 @@ def _cumulative(by_rank: list[int]) -> list[int]:
 def _derive(masks: list[int], derivations) -> bool:
     """Add derived fields whose sources are all held; return whether anything changed.
 
-    A derived field is held in the least identifying form among its sources'
-    forms: raw when every source is held raw (SPEC section 2), masked when
-    it is computed from a masked name, and so on.
+    A derived field is a new value, computed where its sources are: it is
+    held raw, whatever form its sources are held in (SPEC section 2).
     """
     changed_any = False
     changed = bool(derivations)
     while changed:
         changed = False
         for target, sources in derivations:
-            for k in range(NFORMS):
-                if masks[k] & sources == sources and not masks[k] & target:
+            if masks[ANY] & sources == sources and not masks[0] & target:
+                for k in range(NFORMS):  # raw, so in every cumulative mask
                     masks[k] |= target
-                    changed = changed_any = True
+                changed = changed_any = True
     return changed_any
 
 
@@ -398,10 +397,8 @@ def origins(L: Lineage, system: str, field_id: str) -> list[Origin]:
         out.extend(Origin("flow", fid, use.form) for use in model.flows[fid].fields if use.field == field_id)
     f = model.fields[field_id]
     sources = L.mask(f.derived_from)
-    for k in range(NFORMS) if f.derived_from else ():
-        if L.held[system][k] & sources == sources:
-            out.append(Origin("derived", ", ".join(f.derived_from), FORMS[k]))
-            break
+    if f.derived_from and L.held[system][ANY] & sources == sources:
+        out.append(Origin("derived", ", ".join(f.derived_from), "raw"))
     return out
 
 

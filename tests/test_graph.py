@@ -79,11 +79,13 @@ def test_a_system_holding_only_derived_data_holds_data_of_their_subjects():
     assert subjects_held(lineage_of(model_text({"x": ["a"]}, [], derived=derived, systems=["y"])), "y") == []
 
 
-def test_derived_field_takes_the_least_identifying_form_of_its_sources():
+def test_a_derived_field_is_held_raw_whatever_the_form_of_its_sources():
     derived = {"c": ["a", "b"]}
-    L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "masked"), "b"])], derived=derived))
-    assert holdings(L, "y") == {"a": "masked", "b": "raw", "c": "masked"}
-    assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "masked")]
+    L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "masked"), "b"]),
+                                                  ("y-z", "y", "z", ["c"])], derived=derived))
+    assert holdings(L, "y") == {"a": "masked", "b": "raw", "c": "raw"}
+    assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "raw")]
+    assert broken(L) == []  # y sends c raw: it holds it raw (SPEC section 2)
 
 
 def test_derivation_chains_and_happens_downstream():
