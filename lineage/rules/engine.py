@@ -212,8 +212,18 @@ def _apply_settings(ruleset: RuleSet, node: Node, errors: list[LineageError]) ->
         elif key.text == "severity":
             for rule_id, severity in converted.items():
                 if _known(ruleset, rule_id, value.key_loc(rule_id), errors):
-                    ruleset.rules[rule_id].severity = severity
-                    ruleset.rules[rule_id].severity_fixed = True
+                    _set_severity(ruleset.rules[rule_id], severity, fixed=True)
+
+
+def _set_severity(rule: Rule, severity: str, fixed: bool) -> None:
+    """Override a rule's severity; `fixed` turns off its check's severity hook (tiers, outside the controller).
+
+    Restating the severity a rule already has changes nothing: a copy of the
+    built-in pack must not flatten MIN001's tiers or RISK001's critical.
+    """
+    if severity != rule.severity:
+        rule.severity = severity
+        rule.severity_fixed = fixed
 
 
 def _known(ruleset: RuleSet, rule_id: str, loc: Loc, errors: list[LineageError]) -> bool:
@@ -272,8 +282,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             continue
         try:
             if name == "severity":
-                rule.severity = Enum(SEVERITIES).convert(value, ctx)
-                rule.severity_fixed = not builtin
+                _set_severity(rule, Enum(SEVERITIES).convert(value, ctx), fixed=not builtin)
             elif name in ("name", "title", "rationale"):
                 setattr(rule, name, Text().convert(value, ctx))
             elif name == "disable":

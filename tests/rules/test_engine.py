@@ -62,6 +62,15 @@ def test_severity_override_replaces_the_tiered_severity(tmp_path):
     assert set(severities(a, "RISK002").values()) == {"info"}
 
 
+def test_restating_the_default_severity_keeps_the_tiers(tmp_path):
+    model = base(("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
+                  "fields: [full_name, email, nationality, {field: foreigner_id, form: pseudonymised}]"))
+    for rules in ("rules:\n  - {id: MIN001, severity: medium}\n", "settings: {severity: {MIN001: medium}}\n",
+                  (REPO / "rules" / "builtin.yaml").read_text()):  # a copy of the pack, as a team may start one
+        a = analyse(tmp_path, model=model, rules=rules)
+        assert severities(a, "MIN001") == {("flow:cases-to-crm", ("nationality",)): "high"}  # tier 3 still
+
+
 def test_params_merge_per_key(tmp_path):
     write_files(tmp_path, {
         "a/1.yaml": "rules:\n  - {id: RISK001, params: {threshold: 6}}\n",
