@@ -100,7 +100,8 @@ def score(ctx, system_id: str, params) -> Score:
 
 def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
     if not held:
-        return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, "no personal data held"),))
+        nothing = "nothing held in a form more identifying than aggregated"
+        return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, nothing),))
     model = ctx.model
     w = params["weights"]
     terms = []
