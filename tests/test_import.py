@@ -819,7 +819,7 @@ def test_broken_yaml_is_exit_2_with_file_line(tmp_path, kind, name, content):
         (
             "threagile",
             "technical_assets:\n  A:\n    id: a\n    data_assets_stored: {x: 1}\n",
-            "4:25: technical asset 'a': data_assets_stored must be a list of ids",
+            "4:25: technical asset 'a': data_assets_stored must be a list, not a mapping",
         ),
         (
             "threagile",
@@ -919,6 +919,67 @@ def test_threagile_errors_come_all_at_once_at_their_place(tmp_path):
         "technical_assets does not declare",
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "errors"),
+    [
+        (
+            "threagile",
+            """\
+            data_assets:
+              Email:
+                id: email
+            technical_assets:
+              Web:
+                id: web
+                data_assets_processed: [email, true, 12, null, {a: 1}]
+            trust_boundaries:
+              Zone:
+                id: zone
+                technical_assets_inside: [web, yes]
+            """,
+            [
+                "model.yaml:7:36: error: technical asset 'web': data_assets_processed must be a "
+                "list of ids, found bool",
+                "model.yaml:7:42: error: technical asset 'web': data_assets_processed must be a "
+                "list of ids, found int",
+                "model.yaml:7:46: error: technical asset 'web': data_assets_processed must be a "
+                "list of ids, found null",
+                "model.yaml:7:52: error: technical asset 'web': data_assets_processed must be a "
+                "list of ids, found a mapping",
+                "model.yaml:11:36: error: trust boundary 'zone': technical_assets_inside must be a "
+                "list of ids, found bool",
+            ],
+        ),
+        (
+            "fides",
+            """\
+            system:
+              - fides_key: a
+                privacy_declarations:
+                  - data_use: essential
+                    data_categories: [user.name, true, 12]
+                    egress: [~, {b: 1}]
+            """,
+            [
+                "model.yaml:5:38: error: system a: privacy declaration 1: data_categories must be "
+                "a list of ids, found bool",
+                "model.yaml:5:44: error: system a: privacy declaration 1: data_categories must be "
+                "a list of ids, found int",
+                "model.yaml:6:18: error: system a: privacy declaration 1: egress must be a list of "
+                "ids, found null",
+                "model.yaml:6:21: error: system a: privacy declaration 1: egress must be a list of "
+                "ids, found a mapping",
+            ],
+        ),
+    ],
+)
+def test_each_item_that_is_not_an_id_is_an_error_at_its_place(tmp_path, kind, content, errors):
+    write_files(tmp_path, {"model.yaml": content})
+    result = run_cli("import", kind, "model.yaml", "-o", "out", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert result.stderr.splitlines() == errors
 
 
 @pytest.mark.parametrize(

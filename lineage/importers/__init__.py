@@ -121,6 +121,88 @@ def loc_of(value: Any, default: Loc) -> Loc:
     return value.loc if isinstance(value, YamlMap | YamlList) else default
 
 
+def kind_of(value: Any) -> str:
+    """Name the YAML kind of a foreign value, for messages.
+
+    Examples
+    --------
+    >>> kind_of({}), kind_of([]), kind_of(None), kind_of(True), kind_of(12), kind_of("x")
+    ('a mapping', 'a list', 'null', 'bool', 'int', 'str')
+    """
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return "null" if value is None else type(value).__name__
+
+
+def nested(parent: YamlMap, key: str, shape: type[dict] | type[list], what: str, errors: Errors) -> Any:
+    """Return the mapping or the list under `key` of `parent`.
+
+    Parameters
+    ----------
+    parent : YamlMap
+        A foreign mapping.
+    key : str
+        The key whose value is read.
+    shape : {dict, list}
+        The kind of value expected there.
+    what : str
+        What the value is, for messages: ``"system a: egress"``.
+    errors : Errors
+        Where a value of another kind is recorded, at its file:line:col.
+
+    Returns
+    -------
+    YamlMap or YamlList
+        The value; an empty ``dict`` or ``list`` (as `shape` says) when it is
+        absent, null or of another kind.
+    """
+    value = parent.get(key)
+    if value is None:
+        return shape()
+    if not isinstance(value, shape):
+        errors.add(parent.at(key), f"{what} must be {kind_of(shape())}, not {kind_of(value)}")
+        return shape()
+    return value
+
+
+def located_keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[tuple[str, Loc]]:
+    """Return the ids listed under `key` of `parent`, each with where it is written.
+
+    Parameters
+    ----------
+    parent : YamlMap
+        A foreign mapping.
+    key : str
+        The key whose value is a list of ids (Fides keys, Threagile ids).
+    what : str
+        What the list is, for messages: ``"technical asset 'a': data_assets_stored"``.
+    errors : Errors
+        Where a value that is not a list, and each item that is not an id, is
+        recorded at its own file:line:col.
+
+    Returns
+    -------
+    list[tuple[str, Loc]]
+        The ids, in the order written, each with where it is written; [] when
+        the value is absent, null or not a list.
+
+    Notes
+    -----
+    An id is a string. Booleans, numbers, nulls, mappings and lists are not:
+    YAML 1.1 reads ``yes`` as True and ``012`` as 10, so their text is not
+    what is written (quoting them makes them ids). A bad item is left out and
+    the other items are kept, so that every bad item is reported in one run.
+    """
+    items = nested(parent, key, list, what, errors)
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            out.append((item, items.at(i)))
+        else:
+            errors.add(items.at(i), f"{what} must be a list of ids, found {kind_of(item)}")
+    return out
+
+
 class _ForeignLoader(KindResolver, yaml.SafeLoader):
     """A composer that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
 

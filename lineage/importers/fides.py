@@ -73,6 +73,8 @@ from lineage.importers import (
     display,
     header,
     loc_of,
+    located_keys,
+    nested,
     normalise_id,
     problem,
     read_yaml,
@@ -270,51 +272,19 @@ class _Field:
 
 @dataclass
 class _Declaration:
-    system: str
     name: str
     use: str | None
     categories: list[str]
     subjects: list[str]
+    data: dict
+    refs: list[str]  # its dataset_references, else its system's
+    links: list[tuple[str, str, str, Loc]]  # its egress and ingress: (source, target, what, loc)
     fields: list[str] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
-
-
-def _kind(value: Any) -> str:
-    """Name the YAML kind of a value, for messages."""
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return "null" if value is None else type(value).__name__
-
-
-def _as_list(parent: YamlMap, key: str, what: str, errors: Errors) -> list:
-    """Return the list under `key` of `parent` ([] when absent; an error when not a list)."""
-    value = parent.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        errors.add(parent.at(key), f"{what} must be a list, not {_kind(value)}")
-        return []
-    return value
-
-
-def _located_keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[tuple[str, Loc]]:
-    """Return the Fides keys listed under `key` of `parent`, each with where it is written.
-
-    Anything but a list of strings or numbers is an error.
-    """
-    items = _as_list(parent, key, what, errors)
-    out = []
-    for i, item in enumerate(items):
-        if not isinstance(item, str | int | float) or isinstance(item, bool):
-            errors.add(items.at(i), f"{what} must be a list of keys, found {_kind(item)}")
-            continue
-        out.append((str(item), items.at(i)))
-    return out
 
 
 def _keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[str]:
-    """Return the Fides keys listed under `key` of `parent` (see :func:`_located_keys`)."""
-    return [k for k, _ in _located_keys(parent, key, what, errors)]
+    """Return the Fides keys listed under `key` of `parent` (see :func:`~lineage.importers.located_keys`)."""
+    return [k for k, _ in located_keys(parent, key, what, errors)]
 
 
 def _covers(declared: str, category: str) -> bool:
@@ -398,7 +368,7 @@ def _read(
             continue
         for kind in doc:
             if kind in SKIPPED:
-                for item in _as_list(doc, kind, kind, errors):
+                for item in nested(doc, kind, list, kind, errors):
                     skipped.setdefault(kind, []).append(
                         text(item.get("fides_key")) if isinstance(item, dict) else "?"
                     )
@@ -410,7 +380,7 @@ def _read(
                     f"(expected {', '.join(RESOURCES + SKIPPED)})",
                 )
                 continue
-            items = _as_list(doc, kind, kind, errors)
+            items = nested(doc, kind, list, kind, errors)
             for i, item in enumerate(items):
                 if not isinstance(item, dict) or not isinstance(item.get("fides_key"), str | int):
                     errors.add(items.at(i), f"every {kind} must be a mapping with a fides_key")
@@ -456,7 +426,7 @@ class _Converter:
         self.dataset_fields: dict[str, list[str]] = {}  # dataset key -> field ids
         self.not_personal: dict[str, list[str]] = {}  # dataset -> "collection.field" not imported
         self.category_fields: dict[str, str] = {}  # fides category -> field id
-        self.declarations: list[_Declaration] = []
+        self.by_system: dict[str, list[_Declaration]] = {}  # system -> its privacy declarations
         self.missing_datasets: set[str] = set()
         self.outside: dict[
             str, list[str]
@@ -501,7 +471,7 @@ class _Converter:
             ds = res.data
             out: list[str] = []
             ds_cats = _keys(ds, "data_categories", f"dataset {key}: data_categories", self.errors)
-            collections = _as_list(ds, "collections", f"dataset {key}: collections", self.errors)
+            collections = nested(ds, "collections", list, f"dataset {key}: collections", self.errors)
             for coll in sorted(
                 (c for c in collections if isinstance(c, dict)), key=lambda c: text(c.get("name"))
             ):
@@ -527,7 +497,7 @@ class _Converter:
         for f in sorted(
             (
                 f
-                for f in _as_list(parent, "fields", f"{where}: fields", self.errors)
+                for f in nested(parent, "fields", list, f"{where}: fields", self.errors)
                 if isinstance(f, dict)
             ),
             key=lambda f: text(f.get("name")),
@@ -571,40 +541,53 @@ class _Converter:
             sys_refs = _keys(
                 res.data, "dataset_references", f"system {key}: dataset_references", self.errors
             )
-            all_refs = set(sys_refs)
-            for i, d in self.declarations_of(key):
-                where = f"system {key}: privacy declaration {i}"
-                cats = _keys(d, "data_categories", f"{where}: data_categories", self.errors)
-                own_refs = _keys(d, "dataset_references", f"{where}: dataset_references", self.errors)
-                all_refs.update(own_refs)
-                refs = own_refs or sys_refs
-                decl = _Declaration(
-                    key,
-                    text(d.get("name")),
-                    text(d.get("data_use")) or None,
-                    cats,
-                    _keys(d, "data_subjects", f"{where}: data_subjects", self.errors),
-                    data=d,
-                )
-                self.missing_datasets.update(r for r in refs if r not in self.dataset_fields)
-                available = sorted({f for r in refs for f in self.dataset_fields.get(r, [])})
-                chosen: set[str] = set()
-                for c in self.personal(cats):
-                    covered = [
-                        f
-                        for f in available
-                        if any(_covers(c, k) for k in self.fields[f].categories)
-                    ]
-                    chosen.update(covered or [self.category_field(c)])
-                decl.fields = sorted(chosen)
-                self.declarations.append(decl)
-            declared = [c for d in self.declarations if d.system == key for c in d.categories]
+            decls = self.by_system[key] = [
+                self.declaration(key, i, d, sys_refs) for i, d in self.declarations_of(key)
+            ]
+            declared = [c for d in decls for c in d.categories]
             self.outside[key] = sorted(
                 f
-                for r in all_refs
+                for r in set(sys_refs).union(*(d.refs for d in decls))
                 for f in self.dataset_fields.get(r, [])
                 if not any(_covers(c, k) for c in declared for k in self.fields[f].categories)
             )
+
+    def declaration(self, key: str, i: int, d: YamlMap, sys_refs: list[str]) -> _Declaration:
+        """Read privacy declaration `i` of system `key` once: its keys, links and fields."""
+        where = f"system {key}: privacy declaration {i}"
+        cats = _keys(d, "data_categories", f"{where}: data_categories", self.errors)
+        refs = (
+            _keys(d, "dataset_references", f"{where}: dataset_references", self.errors) or sys_refs
+        )
+        links = [
+            (*self.ends(key, other, direction), f"{where}: {direction}", loc)
+            for direction in ("egress", "ingress")
+            for other, loc in located_keys(d, direction, f"{where}: {direction}", self.errors)
+        ]
+        decl = _Declaration(
+            text(d.get("name")),
+            text(d.get("data_use")) or None,
+            cats,
+            _keys(d, "data_subjects", f"{where}: data_subjects", self.errors),
+            d,
+            refs,
+            links,
+        )
+        self.missing_datasets.update(r for r in refs if r not in self.dataset_fields)
+        available = sorted({f for r in refs for f in self.dataset_fields.get(r, [])})
+        chosen: set[str] = set()
+        for c in self.personal(cats):
+            covered = [
+                f for f in available if any(_covers(c, k) for k in self.fields[f].categories)
+            ]
+            chosen.update(covered or [self.category_field(c)])
+        decl.fields = sorted(chosen)
+        return decl
+
+    @property
+    def declarations(self) -> list[_Declaration]:
+        """Every privacy declaration read, system by system (in key order)."""
+        return [d for decls in self.by_system.values() for d in decls]
 
     def declarations_of(self, key: str) -> list[tuple[int, YamlMap]]:
         """Return the privacy declarations of system `key` that are mappings, numbered from 1.
@@ -612,8 +595,8 @@ class _Converter:
         The others are recorded as errors.
         """
         res = self.r["system"][key]
-        decls = _as_list(
-            res.data, "privacy_declarations", f"system {key}: privacy_declarations", self.errors
+        decls = nested(
+            res.data, "privacy_declarations", list, f"system {key}: privacy_declarations", self.errors
         )
         for i, d in enumerate(decls):
             if not isinstance(d, dict):
@@ -623,7 +606,7 @@ class _Converter:
         return [(i + 1, d) for i, d in enumerate(decls) if isinstance(d, dict)]
 
     def held(self, system: str) -> list[str]:
-        return sorted({f for d in self.declarations if d.system == system for f in d.fields})
+        return sorted({f for d in self.by_system[system] for f in d.fields})
 
     # ------------------------------------------------------------------ flows
 
@@ -651,7 +634,7 @@ class _Converter:
         for key in sorted(systems):
             res = systems[key]
             for direction in ("egress", "ingress"):
-                entries = _as_list(res.data, direction, f"system {key}: {direction}", self.errors)
+                entries = nested(res.data, direction, list, f"system {key}: {direction}", self.errors)
                 for i, flow in enumerate(entries):
                     where = f"system {key}: {direction} {i + 1}"
                     if isinstance(flow, str):  # a bare key: a system
@@ -670,14 +653,9 @@ class _Converter:
                     )
                     ends = self.ends(key, text(flow["fides_key"]), direction)
                     add(*ends, cats, None, where, flow.at("fides_key"))
-            for i, d in self.declarations_of(key):
-                place = f"system {key}: privacy declaration {i}"
-                cats = _keys(d, "data_categories", f"{place}: data_categories", self.errors) or None
-                for direction in ("egress", "ingress"):
-                    where = f"{place}: {direction}"
-                    for other, loc in _located_keys(d, direction, where, self.errors):
-                        ends = self.ends(key, other, direction)
-                        add(*ends, cats, text(d.get("data_use")) or None, where, loc)
+            for d in self.by_system[key]:
+                for src, dst, where, loc in d.links:
+                    add(src, dst, d.categories or None, d.use, where, loc)
         return edges
 
     @staticmethod
@@ -696,7 +674,7 @@ class _Converter:
         out = []
         for (src, dst), specs in sorted(self.edges().items()):
             held = self.held(src)
-            target = [d for d in self.declarations if d.system == dst]
+            target = self.by_system[dst]
             by_use: dict[str | None, set[str]] = {}
             for cats, use in specs:
                 if use is not None:  # a privacy declaration says it: its data use and categories
@@ -1204,7 +1182,7 @@ class _Converter:
                     )
                 )
             collects = []
-            for d in (d for d in self.declarations if d.system == key):
+            for d in self.by_system[key]:
                 if not d.fields:
                     continue
                 subjects = d.subjects or ["data-subjects"]

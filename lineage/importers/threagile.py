@@ -67,6 +67,8 @@ from lineage.importers import (
     display,
     header,
     loc_of,
+    located_keys,
+    nested,
     normalise_id,
     problem,
     read_yaml,
@@ -501,31 +503,9 @@ def import_threagile(
 # --------------------------------------------------------------------------- parsing
 
 
-def _mapping(parent: YamlMap, key: str, errors: Errors) -> dict:
-    """Return the mapping under `key` of `parent` ({} when absent or not a mapping)."""
-    value = parent.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        errors.add(parent.at(key), f"{key} must be a mapping")
-        return {}
-    return value
-
-
-def _ids(spec: YamlMap, key: str, what: str, errors: Errors) -> list[tuple[str, Loc]]:
-    """Return the ids listed under `key` of `spec`, each with where it is written."""
-    value = spec.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or any(isinstance(v, dict | list) or v is None for v in value):
-        errors.add(spec.at(key), f"{what}: {key} must be a list of ids")
-        return []
-    return [(str(v), value.at(i)) for i, v in enumerate(value)]
-
-
 def _assets(doc: YamlMap, key: str, what: str, errors: Errors) -> dict[str, _Asset]:
     out: dict[str, _Asset] = {}
-    section = _mapping(doc, key, errors)
+    section = nested(doc, key, dict, key, errors)
     for title, spec in section.items():
         if (
             not isinstance(spec, dict)
@@ -579,10 +559,8 @@ def _links(asset: _Asset, tech: dict, known, errors: Errors) -> list[_Link]:
             continue
         key = "target" if spec.get("target") else "target_id"
         target = text(spec.get(key))
-        sent = known(_ids(spec, "data_assets_sent", lplace, errors), f"{lplace}: data_assets_sent")
-        received = known(
-            _ids(spec, "data_assets_received", lplace, errors), f"{lplace}: data_assets_received"
-        )
+        sent = known(spec, "data_assets_sent", lplace)
+        received = known(spec, "data_assets_received", lplace)
         if target not in tech:
             errors.add(spec.at(key), f"{lplace}: target '{target}' is not a technical asset")
             continue
@@ -607,10 +585,14 @@ def _parse(doc: Any, shown: str) -> _Model:
     tech = _assets(doc, "technical_assets", "technical asset", errors)
     boundaries = _assets(doc, "trust_boundaries", "trust boundary", errors)
 
-    def known_data(ids: list[tuple[str, Loc]], place: str) -> list[str]:
+    def known_data(spec: YamlMap, key: str, place: str) -> list[str]:
+        """Return the data assets listed under `key` of `spec`; unknown ones are errors."""
+        ids = located_keys(spec, key, f"{place}: {key}", errors)
         for d, loc in ids:
             if d not in data:
-                errors.add(loc, f"{place} names data asset '{d}', which data_assets does not declare")
+                errors.add(
+                    loc, f"{place}: {key} names data asset '{d}', which data_assets does not declare"
+                )
         return [d for d, _ in ids if d in data]
 
     links: list[_Link] = []
@@ -618,7 +600,7 @@ def _parse(doc: Any, shown: str) -> _Model:
         asset = tech[aid]
         place = f"technical asset '{aid}'"
         asset.processed, asset.stored = (
-            known_data(_ids(asset.spec, key, place, errors), f"{place}: {key}")
+            known_data(asset.spec, key, place)
             for key in ("data_assets_processed", "data_assets_stored")
         )
         links += _links(asset, tech, known_data, errors)
@@ -627,14 +609,20 @@ def _parse(doc: Any, shown: str) -> _Model:
     for bid in sorted(boundaries):
         spec = boundaries[bid].spec
         place = f"trust boundary '{bid}'"
-        for aid, loc in _ids(spec, "technical_assets_inside", place, errors):
+        inside = located_keys(
+            spec, "technical_assets_inside", f"{place}: technical_assets_inside", errors
+        )
+        for aid, loc in inside:
             if aid not in tech:
                 errors.add(
                     loc, f"{place} names technical asset '{aid}', which technical_assets does not declare"
                 )
             boundary_of.setdefault(aid, bid)
-        for nested, _ in _ids(spec, "trust_boundaries_nested", place, errors):
-            parent.setdefault(nested, bid)
+        inner = located_keys(
+            spec, "trust_boundaries_nested", f"{place}: trust_boundaries_nested", errors
+        )
+        for child, _ in inner:
+            parent.setdefault(child, bid)
     errors.raise_any()
     model = _Model(text(doc.get("title")), data, tech, links, boundary_of, boundaries, parent, doc)
     return _leave_out_non_personal(model)
