@@ -21,6 +21,18 @@ def project(tmp_path):
     return tmp_path
 
 
+MAILBOX_FIELDS = "    fields: [full_name, phone, nationality, foreigner_id]\n"
+
+
+def edit_after_baseline(project, old: str, new: str) -> None:
+    """Write the baseline b.json of the example, then replace `old` (once in flows.yaml) by `new`."""
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    flows = project / "flows" / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    flows.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def test_write_then_apply_reports_nothing(project):
     written = run_cli("check", *TODAY, "--write-baseline", "lineage-baseline.json", cwd=project)
     assert written.code == 1, written  # writing a baseline does not change the verdict
@@ -37,12 +49,8 @@ def test_write_then_apply_reports_nothing(project):
 
 
 def test_a_new_excess_field_is_the_only_finding(project):
-    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
-    flows = project / "flows" / "flows.yaml"
-    text = flows.read_text(encoding="utf-8")
     anchor = "      - preferred_language        # waived, see waivers.yaml\n"
-    assert text.count(anchor) == 1
-    flows.write_text(text.replace(anchor, anchor + "      - nationality\n"), encoding="utf-8")
+    edit_after_baseline(project, anchor, anchor + "      - nationality\n")
     result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
     assert result.code == 1, result
     open_ = [f for f in json.loads(result.stdout)["findings"] if not f["waived"]]
@@ -52,11 +60,7 @@ def test_a_new_excess_field_is_the_only_finding(project):
 
 
 def test_a_partial_fix_is_no_new_finding(project):
-    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
-    flows = project / "flows" / "flows.yaml"
-    text = flows.read_text(encoding="utf-8")
-    before = "    fields: [full_name, phone, nationality, foreigner_id]\n"
-    flows.write_text(text.replace(before, "    fields: [full_name, phone, foreigner_id]\n"), encoding="utf-8")
+    edit_after_baseline(project, MAILBOX_FIELDS, "    fields: [full_name, phone, foreigner_id]\n")
     now = json.loads(run_cli("check", *TODAY, "--format", "json", cwd=project).stdout)["findings"]
     assert ("SEC001", ["foreigner_id"]) in [(f["rule"], f["fields"]) for f in now]  # one field of two left
     result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
@@ -67,12 +71,7 @@ def test_a_partial_fix_is_no_new_finding(project):
 
 
 def test_a_finding_with_a_field_more_is_new(project):
-    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
-    flows = project / "flows" / "flows.yaml"
-    text = flows.read_text(encoding="utf-8")
-    before = "    fields: [full_name, phone, nationality, foreigner_id]\n"
-    flows.write_text(text.replace(before, "    fields: [full_name, phone, nationality, foreigner_id, "
-                                          "residence_permit_type]\n"), encoding="utf-8")
+    edit_after_baseline(project, MAILBOX_FIELDS, MAILBOX_FIELDS.replace("]", ", residence_permit_type]"))
     result = run_cli("check", *TODAY, "--baseline", "b.json", "--format", "json", cwd=project)
     assert result.code == 1, result
     new = {(f["rule"], tuple(f["fields"])) for f in json.loads(result.stdout)["findings"] if not f["waived"]}
