@@ -31,6 +31,8 @@ normalised).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lineage.render.dot import (
     INSTALL,
     LAYOUT_BUDGET,
@@ -72,7 +74,6 @@ class _Union:
         self.holdings = {d.owner: d for d in diff.holdings}
         self.scores = {s.system: s for s in diff.exposure}
         self.flow_fields = {d.owner: d for d in diff.flow_fields}
-        self.by_type = False  # grouped view: one node per organization and system type
 
     def status(self, kind: str, ident: str) -> str:
         """Return ``added``, ``removed``, ``changed`` or ``unchanged`` (a system: also holdings, score)."""
@@ -86,10 +87,10 @@ class _Union:
     def org_of(self, sid: str) -> str:
         return self.systems[sid].organization
 
-    def group(self, sid: str) -> str:
-        """Return the node of the grouped view a system is in: its organization, or ``<organization>/<type>``."""
+    def by_org_and_type(self, sid: str) -> str:
+        """Return the node of the view per organization and system type a system is in: ``<organization>/<type>``."""
         system = self.systems[sid]
-        return f"{system.organization}/{system.type}" if self.by_type else system.organization
+        return f"{system.organization}/{system.type}"
 
     def ends(self, fid: str) -> tuple[str, str]:
         return self.flows[fid].source, self.flows[fid].target
@@ -112,8 +113,8 @@ def to_dot(diff, notes: list[str] | None = None) -> str:
         union of both models; see the module docstring.
     """
     union = _Union(diff)
-    systems, flows, grouped = _scope(union, [] if notes is None else notes)
-    nodes = len({union.group(s) for s in systems}) if grouped else len(systems)
+    systems, flows, node_of = _scope(union, [] if notes is None else notes)
+    nodes = len({node_of(s) for s in systems}) if node_of else len(systems)
     graph = attrs(**layout_attrs(nodes), rankdir="LR", fontname="Helvetica", fontsize="11",
                   nodesep="0.35", ranksep="0.9", id="lineage-diff",
                   label=f"lineage diff: {diff.base_label} -> {diff.head_label}", labelloc="t")
@@ -123,7 +124,7 @@ def to_dot(diff, notes: list[str] | None = None) -> str:
         "  node " + attrs(shape="box", fontname="Helvetica", fontsize="10") + ";",
         "  edge " + attrs(fontname="Helvetica", fontsize="9") + ";",
     ]
-    lines += _organizations(union, systems, flows) if grouped else _systems(union, systems, flows)
+    lines += _organizations(union, systems, flows, node_of) if node_of else _systems(union, systems, flows)
     lines += _legend()
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -136,11 +137,15 @@ def _fits(union: _Union, systems, flows) -> bool:
     return layout_cost(sorted(systems), [union.ends(f) for f in flows]) <= LAYOUT_BUDGET
 
 
-def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], bool]:
-    """Return the systems and flows to draw, and whether to draw them one node per organization."""
+def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], Callable[[str], str] | None]:
+    """Return the systems and flows to draw and, when they are drawn grouped, the node of each system.
+
+    The node is the system's organization, or its organization and type
+    when there are too few organizations for the grouped view to say much.
+    """
     systems, flows = sorted(union.systems), sorted(union.flows)
     if _fits(union, systems, flows):
-        return systems, flows, False
+        return systems, flows, None
     changed = {s for s in systems if union.status("system", s) != "unchanged"}
     changed |= {end for f in flows if union.status("flow", f) != "unchanged" for end in union.ends(f)}
     near = changed | {end for f in flows if set(union.ends(f)) & changed for end in union.ends(f)}
@@ -150,13 +155,13 @@ def _scope(union: _Union, notes: list[str]) -> tuple[list[str], list[str], bool]
         if kept and _fits(union, kept, inside):
             notes.append(f"{size}: drawing the {len(changed)} changed systems {what} "
                          f"({len(kept)} systems, {len(inside)} flows)")
-            return sorted(kept), inside, False
+            return sorted(kept), inside, None
     why = f"so are its {len(changed)} changed systems" if changed else "no system changed"
-    union.by_type = split_by_type(len({union.org_of(s) for s in systems}),
-                                  len({(union.org_of(s), union.systems[s].type) for s in systems}))
-    per = "organization and system type" if union.by_type else "organization"
+    by_type = split_by_type(len({union.org_of(s) for s in systems}),
+                            len({union.by_org_and_type(s) for s in systems}))
+    per = "organization and system type" if by_type else "organization"
     notes.append(f"{size}, and {why}: drawing one node per {per} instead")
-    return systems, flows, True
+    return systems, flows, union.by_org_and_type if by_type else union.org_of
 
 
 def _systems(union: _Union, systems: list[str], flows: list[str]) -> list[str]:
@@ -239,7 +244,7 @@ def _overall(statuses) -> str:
     return found.pop() if len(found) == 1 else "changed"
 
 
-def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[str]:
+def _organizations(union: _Union, systems: list[str], flows: list[str], node_of: Callable[[str], str]) -> list[str]:
     """One node per organization (or per organization and system type), one edge per pair.
 
     Nodes count their systems and the flows inside by status, edges their
@@ -248,11 +253,11 @@ def _organizations(union: _Union, systems: list[str], flows: list[str]) -> list[
     """
     members: dict[str, list[str]] = {}
     for sid in systems:
-        members.setdefault(union.group(sid), []).append(sid)
+        members.setdefault(node_of(sid), []).append(sid)
     inside: dict[str, list[str]] = {o: [] for o in members}
     between: dict[tuple[str, str], list[str]] = {}
     for fid in flows:
-        pair = tuple(union.group(end) for end in union.ends(fid))
+        pair = tuple(node_of(end) for end in union.ends(fid))
         if pair[0] == pair[1]:
             inside[pair[0]].append(fid)
         else:
