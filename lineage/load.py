@@ -109,10 +109,15 @@ Node = Scalar | Mapping | Sequence
 
 @dataclass(frozen=True)
 class Source:
-    """One model file's bytes and the path to show for it."""
+    """One model file's bytes and the path to show for it.
+
+    A file or folder that could not be read is a source with no bytes and
+    the `problem`, so that composing reports it with every other error.
+    """
 
     path: str
     data: bytes
+    problem: str | None = None
 
 
 @dataclass
@@ -156,11 +161,13 @@ def read_folder(folder: str | Path) -> list[Source]:
     loop ends). FIFOs and other special files are skipped, as they could
     block.
 
+    A folder or file that cannot be read (a broken link included) is a
+    source with its `problem`, reported when the sources are composed.
+
     Raises
     ------
     InputErrors
-        When the folder does not exist or holds no model file, and with every
-        folder or file that cannot be read (a broken link included).
+        When the folder does not exist or holds no model file.
     """
     root = Path(folder)
     shown = display_path(root)
@@ -168,24 +175,16 @@ def read_folder(folder: str | Path) -> list[Source]:
         return [_read(root)]
     if not root.is_dir():
         raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder")])
-    paths, errors = yaml_files(root)
-    if not paths and not errors:
+    paths, unreadable = yaml_files(root)
+    if not paths and not unreadable:
         raise InputErrors(
             [LineageError(Loc(shown, 0, 0), "no model files (*.yaml, *.yml) in this folder")]
         )
-    sources = []
-    for path in paths:
-        try:
-            sources.append(_read(path))
-        except InputErrors as exc:  # noqa: PERF203
-            errors.extend(exc.errors)
-    if errors:
-        raise InputErrors(errors)
-    return sources
+    return sorted([_read(path) for path in paths] + unreadable, key=lambda s: s.path)
 
 
-def yaml_files(root: Path) -> tuple[list[Path], list[LineageError]]:
-    """Return the ``*.yaml``/``*.yml`` files under the folder `root`, sorted, and the folders' read errors.
+def yaml_files(root: Path) -> tuple[list[Path], list[Source]]:
+    """Return the ``*.yaml``/``*.yml`` files under the folder `root`, sorted, and the folders it cannot read.
 
     Hidden files and folders are skipped, links to folders followed (each
     folder once), FIFOs skipped; a broken link is listed, for its reader to report.
@@ -203,8 +202,7 @@ def yaml_files(root: Path) -> tuple[list[Path], list[LineageError]]:
             with os.scandir(folder) as listing:
                 entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
         except OSError as exc:
-            errors.append(LineageError(Loc(display_path(folder), 0, 0),
-                                       f"cannot read this folder: {exc.strerror or exc}"))
+            errors.append(Source(display_path(folder), b"", f"cannot read this folder: {exc.strerror or exc}"))
             continue
         subfolders = []
         for entry in entries:
@@ -230,18 +228,15 @@ def _kind(entry: os.DirEntry) -> str | None:
     return "broken" if entry.is_symlink() and not os.path.exists(entry.path) else None
 
 
-def _broken(path: Path) -> list[LineageError]:
-    return [LineageError(Loc(display_path(path), 0, 0), "cannot read: a broken symbolic link")]
-
-
 def _read(path: Path) -> Source:
+    """Read one file; one that cannot be read is a source with its problem."""
     shown = display_path(path)
     if not path.exists():
-        raise InputErrors(_broken(path))
+        return Source(shown, b"", "cannot read: a broken symbolic link")
     try:
         return Source(shown, read_input(path))
     except OSError as exc:
-        raise InputErrors([LineageError(Loc(shown, 0, 0), f"cannot read: {exc.strerror or exc}")]) from None
+        return Source(shown, b"", f"cannot read: {exc.strerror or exc}")
 
 
 @contextmanager
@@ -308,6 +303,8 @@ def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
 
 
 def _decode(source: Source) -> str:
+    if source.problem:
+        raise InputErrors([LineageError(Loc(source.path, 0, 0), source.problem)])
     try:
         return source.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -247,12 +247,13 @@ def test_linked_subfolders_are_read_once_and_link_loops_end(tmp_path):
     assert [f.split("flows/")[1] for f in model.files] == ["again/more.yaml", "m.yaml"]
 
 
-def test_an_unreadable_subfolder_is_an_error(tmp_path, monkeypatch):
+def test_unreadable_files_and_folders_are_reported_with_the_other_errors(tmp_path, monkeypatch):
     import os
 
     from lineage import load
 
-    write_files(tmp_path / "flows", {"m.yaml": BASE, "secret/s.yaml": "fields: []\n", "loop.yaml": ""})
+    write_files(tmp_path / "flows", {"m.yaml": BASE, "secret/s.yaml": "fields: []\n", "loop.yaml": "",
+                                     "z.yaml": "fields: [{id: x, category: nationality, colour: red}]\n"})
     (tmp_path / "flows" / "loop.yaml").unlink()
     (tmp_path / "flows" / "loop.yaml").symlink_to(tmp_path / "flows" / "loop.yaml")
     scandir = os.scandir
@@ -266,7 +267,8 @@ def test_an_unreadable_subfolder_is_an_error(tmp_path, monkeypatch):
     result = run_cli("validate", "flows", cwd=tmp_path)
     assert result.code == 2, result
     assert result.stderr.splitlines() == ["flows/loop.yaml: error: cannot read: a broken symbolic link",
-                                          "flows/secret: error: cannot read this folder: Permission denied"]
+                                          "flows/secret: error: cannot read this folder: Permission denied",
+                                          "flows/z.yaml:1:41: error: unknown key 'colour'"]
 
 
 def test_a_duplicate_made_by_an_alias_is_named_at_the_alias(tmp_path):

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import InputErrors, Loc
+from lineage.errors import InputErrors, LineageError, Loc
 from lineage.importers import (
     DEFAULT_COUNTRY,
     Comment,
@@ -323,7 +323,7 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
         raise problem(display(root), "no such file or folder")
     files, unlisted = ([root], []) if root.is_file() else yaml_files(root)
     if unlisted:
-        raise InputErrors(unlisted)
+        raise InputErrors([LineageError(Loc(folder.path, 0, 0), folder.problem) for folder in unlisted])
     if not files:
         raise problem(display(root), "no Fides manifests (*.yml, *.yaml) here")
     errors = Errors()
