@@ -92,6 +92,16 @@ WriteBaselineOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--write-baseline", help="Write the current findings as a baseline file."),
 ]
+OnlyRulesOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--check", metavar="RULES",
+                 help="Run only these rules: ids, names or globs (MIN*), comma-separated, repeatable."),
+]
+SkipRulesOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--skip-check", metavar="RULES",
+                 help="Leave these rules out of this run: ids, names or globs, comma-separated, repeatable."),
+]
 DiffBaseOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--diff-base", help="Git revision: fail only on findings it does not have."),
@@ -327,6 +337,8 @@ def check(
     fail_on: FailOnOpt = None,
     soft_fail: SoftFailOpt = False,
     explain: ExplainOpt = False,
+    only: OnlyRulesOpt = None,
+    skip: SkipRulesOpt = None,
     output_json: OutputJsonOpt = None,
     output_sarif: OutputSarifOpt = None,
     output_junit: OutputJunitOpt = None,
@@ -339,7 +351,7 @@ def check(
     """Validate, build the lineage graph, run the rules and report findings (exit 1 on failures)."""
     from lineage import outputs
     from lineage.outputs.text import summary_line
-    from lineage.pipeline import analyse_folder
+    from lineage.pipeline import analyse, load_inputs
     from lineage.progress import for_terminal
     from lineage.rules.engine import failing
 
@@ -351,7 +363,11 @@ def check(
     given = {fmt_: path for fmt_, path in given.items() if path is not None}
     try:
         with for_terminal() as progress:
-            analysis = analyse_folder(model, rules, day, progress)
+            loaded, ruleset = load_inputs(model, rules, progress)
+            unknown = ruleset.select(_patterns(only), _patterns(skip))
+            if unknown:
+                misuse("; ".join(unknown), fmt or ruleset.format or "text")
+            analysis = analyse(loaded, ruleset, day, progress)
         fmt = fmt or analysis.ruleset.format or "text"
         if diff_base is not None:
             from lineage.diff import only_new_findings
@@ -385,6 +401,11 @@ def check(
         _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
+
+
+def _patterns(values: list[str] | None) -> list[str]:
+    """Split repeated, comma-separated option values into patterns."""
+    return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
 
 
 def _echo_text(report: str) -> None:

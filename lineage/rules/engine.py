@@ -58,6 +58,7 @@ class Rule:
     loc: Loc
     severity_fixed: bool = False  # set by an override: the check's severity hook is skipped
     enabled: bool = True
+    skipped: bool = False  # left out of this run (``check --check/--skip-check``), not disabled
 
     @property
     def module(self):
@@ -81,7 +82,28 @@ class RuleSet:
 
     def enabled(self) -> list[Rule]:
         """Return the rules that run, by id."""
-        return [r for _, r in sorted(self.rules.items()) if r.enabled]
+        return [r for _, r in sorted(self.rules.items()) if r.enabled and not r.skipped]
+
+    def select(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[str]:
+        """Leave out of this run the rules that `only` does not name (when given) and those `skip` names.
+
+        A pattern is a rule id or name, or a glob over them (``MIN*``), in
+        any case. Returns a message for each pattern that names no rule.
+        """
+        import fnmatch
+
+        def named(pattern: str) -> set[str]:
+            pattern = pattern.lower()
+            return {r.id for r in self.rules.values()
+                    if fnmatch.fnmatchcase(r.id.lower(), pattern) or fnmatch.fnmatchcase(r.name.lower(), pattern)}
+
+        only, skip = list(only), list(skip)
+        unknown = [f"no rule is named '{p}'{did_you_mean(p, self.rules)}" for p in only + skip if not named(p)]
+        chosen = set().union(*map(named, only)) if only else set(self.rules)
+        chosen -= set().union(*map(named, skip))
+        for rule in self.rules.values():
+            rule.skipped = rule.id not in chosen
+        return unknown
 
 
 @dataclasses.dataclass
@@ -98,7 +120,7 @@ class RunContext:
     today: dt.date
     findings: list[Finding] = dataclasses.field(default_factory=list)
     waiver_matches: dict[int, int] = dataclasses.field(default_factory=dict)
-    rules: dict[str, bool] = dataclasses.field(default_factory=dict)  # rule id -> enabled
+    rules: dict[str, Rule] = dataclasses.field(default_factory=dict)  # by id, disabled and skipped ones too
 
 
 
@@ -399,8 +421,7 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, t
     list[Finding]
         Sorted by file, line, column, rule, target and fields.
     """
-    ctx = RunContext(model, lineage, today or dt.date.today(),
-                     rules={rule_id: rule.enabled for rule_id, rule in ruleset.rules.items()})
+    ctx = RunContext(model, lineage, today or dt.date.today(), rules=ruleset.rules)
     late = []
     findings: list[Finding] = []
     for rule in ruleset.enabled():

@@ -6,6 +6,7 @@ Fix     Delete the waiver, or correct its rule, target or fields.
 Params  none.
 Fails   waiver for MIN001 on flow:x while flow:x has no MIN001 finding -> flow:x
         waiver for a disabled rule -> flow:x
+Passes  waiver of a rule left out of this run (check --skip-check, --check)
 
 The message says when the waiver's rule is disabled. A waiver naming no rule
 of the pack is an input error (exit 2), like any dangling reference.
@@ -21,8 +22,9 @@ AFTER_WAIVERS = True
 def check(ctx, params):
     """Yield a hit per unexpired waiver that matched no finding."""
     for index, waiver in enumerate(ctx.model.waivers):
-        if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
-            why = f" (rule {waiver.rule} is disabled)" if ctx.rules.get(waiver.rule) is False else ""
+        rule = ctx.rules[waiver.rule]
+        if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index) and not rule.skipped:
+            why = "" if rule.enabled else f" (rule {waiver.rule} is disabled)"
             yield Hit(waiver.target, waiver.fields,
                       f"the waiver of {waiver.rule} matches no finding{why}: delete it or correct its "
                       "rule, target or fields", loc=waiver.loc, key=waiver.rule)

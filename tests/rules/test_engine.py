@@ -96,6 +96,36 @@ def test_disable(tmp_path):
     assert not a.ruleset.rules["RISK002"].enabled
 
 
+@pytest.mark.parametrize(("only", "skip", "runs"), [
+    (["MIN001"], [], {"MIN001"}),
+    (["min00*"], ["MIN003", "missing-retention"], {"MIN001", "MIN002", "MIN005"}),
+    (["excess-*"], [], {"MIN001", "MIN005"}),
+    ([], ["*"], set()),
+])
+def test_select_runs_only_the_rules_named(only, skip, runs):
+    ruleset = load_rules()
+    assert ruleset.select(only, skip) == []
+    assert {r.id for r in ruleset.enabled()} == runs
+    assert all(r.enabled for r in ruleset.rules.values())  # left out of this run, not disabled
+
+
+def test_select_names_each_pattern_that_matches_nothing():
+    assert load_rules().select(["MIN01", "MIN001"], ["nothing-*"]) == [
+        "no rule is named 'MIN01' (did you mean 'MIN001'?)", "no rule is named 'nothing-*'"]
+
+
+def test_check_and_skip_check_options(tmp_path):
+    project(tmp_path, {"settings.yaml": "settings: {fail_on: medium}\n"})
+    full = run_cli("check", "--format", "json", cwd=tmp_path)
+    assert {f["rule"] for f in json.loads(full.stdout)["findings"]} == {"MIN004", "RISK002"}
+    only = run_cli("check", "--format", "json", "--check", "RISK002,LIN*", cwd=tmp_path)
+    assert {f["rule"] for f in json.loads(only.stdout)["findings"]} == {"RISK002"}
+    skipped = run_cli("check", "--skip-check", "toxic-combination", "--skip-check", "MIN004", cwd=tmp_path)
+    assert skipped.code == 0 and skipped.stdout == ""
+    wrong = run_cli("check", "--check", "MIN04", cwd=tmp_path)
+    assert wrong.code == 2 and errors(wrong) == ["error: no rule is named 'MIN04' (did you mean 'MIN004'?)"]
+
+
 def test_settings_may_name_a_rule_of_a_later_file(tmp_path):
     project(tmp_path, {
         "0-settings.yaml": "settings: {disable: [ORG-ANY], severity: {ORG-ANY: low}}\n",

@@ -46,6 +46,16 @@ def test_waiver_of_a_disabled_rule(tmp_path):
     assert "(rule MIN001 is disabled)" in finding.message
 
 
+def test_waiver_of_a_rule_left_out_of_the_run_is_not_stale(tmp_path):
+    from lineage.graph import build
+    from lineage.rules.engine import run
+
+    a = analyse(tmp_path, waiver(), model=EXCESS)
+    assert found(a, "WAIV002") == []
+    a.ruleset.select(skip=["MIN001"])
+    assert "WAIV002" not in {f.rule for f in run(a.model, build(a.model), a.ruleset, TODAY)}
+
+
 def test_waiver_of_an_unknown_rule_is_an_input_error(tmp_path):
     with pytest.raises(InputErrors) as caught:
         analyse(tmp_path, waiver(rule="min001"), model=EXCESS)
