@@ -4,7 +4,7 @@ PYTHON ?= python3
 B := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench graphviz docs
+.PHONY: run test lint bench graphviz mermaid docs
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -24,6 +24,16 @@ graphviz:
 		     "(Debian/Ubuntu), 'brew install graphviz' (macOS) or from graphviz.org" >&2; \
 	fi
 
+# The real Mermaid parser, for the tests of Mermaid output: installed with npm when npm is there
+# (the tests that need it are skipped otherwise).
+MERMAID := $(VENV)/mermaid/node_modules/mermaid/package.json
+mermaid: $(STAMP)
+	@if [ -f $(MERMAID) ] || ! command -v npm >/dev/null 2>&1; then :; else \
+		echo "installing the Mermaid parser for the tests (npm install mermaid jsdom)"; \
+		npm install --prefix $(VENV)/mermaid --no-audit --no-fund --silent mermaid@11.17.2 jsdom@29.1.1 >/dev/null \
+		|| echo "could not install the Mermaid parser: the tests that need it are skipped" >&2; \
+	fi
+
 # Check and render the example model; `check` exits 1 because the example has findings on purpose.
 run: $(STAMP) graphviz
 	$(B)/lineage validate flows
@@ -31,7 +41,7 @@ run: $(STAMP) graphviz
 	$(B)/lineage render flows -o map.svg
 	@echo "map written to map.svg"
 
-test: $(STAMP) graphviz
+test: $(STAMP) graphviz mermaid
 	$(B)/ruff check lineage tests benchmarks
 	$(B)/pytest -q $(if $(T),-x -k $(T))
 

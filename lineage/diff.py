@@ -817,6 +817,7 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
         return rows
 
     header = ["Severity", "Rule", "Target", "Fields", "Message", "Where"]
+    out += _changes_map(diff) if cap is None else []
     out += _table("New findings", header, finding_rows(new, True), cap)
     out += _table("Resolved findings", header, finding_rows(diff.resolved_findings, False), cap)
     out += _table("Flows", ["", "Flow", "Change"],
@@ -839,6 +840,17 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
         out += _table(section.capitalize(), ["", kind, "Change"],
                       [[STATUS_MD[e.status], _code(e.id), _cell(entity_detail(diff, e))] for e in items], cap)
     return "\n".join(out) + "\n"
+
+
+def _changes_map(diff: ModelDiff) -> list[str]:
+    """Return a Mermaid map of the changed systems and flows, folded, when it is small enough to draw inline."""
+    from lineage.render.diffmap import to_mermaid
+
+    chart = to_mermaid(diff)
+    if chart is None:
+        return []
+    return ["", "<details open><summary>Map of the changes (green added, red dashed removed, amber changed)</summary>",
+            "", "```mermaid", chart.rstrip("\n"), "```", "", "</details>"]
 
 
 #: Output formats of ``lineage diff``: name -> renderer.

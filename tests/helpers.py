@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lineage.cli import app
@@ -112,3 +114,24 @@ flows:
     retention: P1Y
     fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]
 """
+
+
+MERMAID_MODULES = Path(sys.prefix) / "mermaid" / "node_modules"  # installed by `make test` when npm is there
+needs_mermaid = pytest.mark.skipif(
+    shutil.which("node") is None or not (MERMAID_MODULES / "mermaid").is_dir(),
+    reason="the Mermaid parser is not installed (make mermaid, with npm)",
+)
+
+
+def mermaid_failures(charts: dict[str, str], folder: Path) -> list[str]:
+    """Parse each chart with the real Mermaid parser (tests/mermaid_parse.mjs); return a line per failure."""
+    files = []
+    for name, chart in sorted(charts.items()):
+        files.append(folder / f"{name}.mmd")
+        files[-1].write_text(chart, encoding="utf-8")
+    script = Path(__file__).with_name("mermaid_parse.mjs")
+    done = subprocess.run(["node", str(script), str(MERMAID_MODULES), *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(files), done.stderr
+    return [line for line in lines if not line.startswith("ok ")]

@@ -326,6 +326,56 @@ def _legend() -> list[str]:
             "  }"]
 
 
+#: An inline map of the changes, in a PR comment, draws at most this many flows.
+MERMAID_FLOWS = 60
+
+
+def to_mermaid(diff) -> str | None:
+    """Return a Mermaid flowchart of what changed, for the Markdown of ``lineage diff``; None when nothing did.
+
+    It draws the changed systems and the ends of the changed flows, with
+    every flow between them (the unchanged ones grey, for context): colours
+    and dashes as in the SVG. Over :data:`MERMAID_FLOWS` flows the unchanged
+    ones are left out, and over that again the map says to use ``--render``.
+    """
+    from lineage.diff import delta_text
+    from lineage.render.mermaid import SHAPES, label
+
+    union = _Union(diff)
+    flows = sorted(union.flows)
+    moved = [f for f in flows if union.status("flow", f) != "unchanged"]
+    shown = {s for s in union.systems if union.status("system", s) != "unchanged"}
+    shown |= {end for f in moved for end in union.ends(f)}
+    if not shown:
+        return None
+    drawn = [f for f in flows if set(union.ends(f)) <= shown]
+    if len(drawn) > MERMAID_FLOWS:
+        drawn = moved
+    if len(drawn) > MERMAID_FLOWS:
+        return None
+    ids = {sid: f"sys_{n}" for n, sid in enumerate(sorted(shown))}
+    lines = ["flowchart LR"]
+    for status, style in STYLES.items():
+        dash = ",stroke-dasharray:6 4" if status == "removed" else ""
+        lines.append(f"  classDef {status} fill:{style['fillcolor']},stroke:{style['color']},"
+                     f"color:{style['fontcolor']},stroke-width:{style['penwidth']}px{dash}")
+    for sid in sorted(shown):
+        status = union.status("system", sid)
+        delta = union.holdings.get(sid)
+        opening, closing = SHAPES[union.systems[sid].type]
+        lines.append(f"  {ids[sid]}{opening}{label(sid, f'holds {delta_text(delta)}' if delta else '')}{closing}"
+                     f":::{status}")
+    for n, fid in enumerate(drawn):
+        source, target = union.ends(fid)
+        status = union.status("flow", fid)
+        delta = union.flow_fields.get(fid)
+        arrow = "-.->" if status == "removed" else "-->"
+        lines.append(f"  {ids[source]} {arrow}|{label(fid, delta_text(delta) if delta else '')}| {ids[target]}")
+        style = STYLES[status]
+        lines.append(f"  linkStyle {n} stroke:{style['color']},stroke-width:{style['penwidth']}px")
+    return "\n".join(lines) + "\n"
+
+
 def render_svg(diff, notes: list[str] | None = None) -> str:
     """Lay out :func:`to_dot` with Graphviz and return the SVG text.
 

@@ -8,7 +8,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from helpers import run_cli
+from helpers import mermaid_failures, needs_mermaid, run_cli
 
 from lineage import diff as differ
 from lineage.render import diffmap, dot
@@ -183,3 +183,45 @@ def test_big_diff_map_of_one_organization_draws_a_node_per_system_type(tmp_path,
     assert 'id="orgflow-o000--api-TO-o000--database"' in source
     assert "\\n12 database systems: 12 unchanged" in source
     assert notes[0].endswith("drawing one node per organization and system type instead")
+
+
+def mermaid_block(markdown: str) -> str:
+    (block,) = re.findall(r"```mermaid\n(.*?)```", markdown, re.S)
+    return block
+
+
+def test_markdown_draws_the_changes_as_mermaid(repo):
+    change_everything(repo)
+    result = repo.run("diff", repo.base, "--format", "markdown")
+    assert result.code == 0, result
+    chart = mermaid_block(result.stdout)
+    statuses = dict(re.findall(r'"(\w+)(?:<br>[^"]*)?"\W*:::(\w+)$', chart, re.M))
+    assert statuses == {"a": "unchanged", "b": "changed", "c": "removed", "d": "added", "m": "changed"}
+    assert '"b<br>holds +nationality"' in chart
+    edges = re.findall(r"^  sys_\d+ (\S+?)\|\"([\w-]+)", chart, re.M)
+    assert sorted(edges) == [("-->", "a-to-b"), ("-->", "a-to-m"), ("-->", "b-to-d"), ("-.->", "b-to-c")]
+    assert "a-to-b<br>+nationality" in chart
+    assert chart.count("linkStyle") == len(edges)
+
+
+@needs_mermaid
+def test_the_map_of_the_changes_parses(repo, tmp_path):
+    change_everything(repo)
+    chart = mermaid_block(repo.run("diff", repo.base, "--format", "markdown").stdout)
+    assert mermaid_failures({"diff": chart}, tmp_path) == []
+
+
+def test_markdown_has_no_map_when_only_findings_or_nothing_changed(repo):
+    assert "```mermaid" not in repo.run("diff", repo.base, "--format", "markdown").stdout
+
+
+def test_a_map_with_too_many_changed_flows_is_left_out(repo, monkeypatch):
+    change_everything(repo)
+    monkeypatch.chdir(repo.root)
+    changes = differ.compare(repo.base)
+    assert diffmap.to_mermaid(changes).count("linkStyle") == 4
+    monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 3)  # the three changed flows, not the unchanged a-to-m
+    assert diffmap.to_mermaid(changes).count("linkStyle") == 3
+    monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 2)
+    assert diffmap.to_mermaid(changes) is None
+    assert "```mermaid" not in differ.render(changes, "markdown")

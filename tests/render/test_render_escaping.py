@@ -26,7 +26,7 @@ HOSTILE = (
 
 
 def _model(text: str = HOSTILE):
-    q = json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+    q = json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
     return model_from_text(
         textwrap.dedent(f"""\
         fields:
