@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -94,7 +95,20 @@ class Lineage:
     held: dict[str, list[int]]
     sourced: dict[str, list[int]]
     broken: list[Broken] = field(default_factory=list)
-    subject_fields: dict[str, int] = field(default_factory=dict)
+    derivations: list[tuple[int, int]] = field(default_factory=list)  # (derived field's bit, its sources' bits)
+
+    @cached_property
+    def subject_reach(self) -> dict[str, int]:
+        """Per system, the fields of each subject that reach it (computed on first use).
+
+        Subject ``i`` (in id order) has the bits ``i * len(field_ids)`` and up.
+        A subject's fields start where they are collected from that subject,
+        and go only where a flow carries them on from a system that has them
+        of that subject, so two subjects sharing a field id (``email``) do not
+        share their systems. A field derived from a subject's fields is about
+        that subject too.
+        """
+        return _subject_reach(self)
 
     def mask(self, field_ids) -> int:
         """Return the bitset of `field_ids`."""
@@ -173,20 +187,7 @@ def _build(model: Model) -> Lineage:
     derivations = [(1 << bit[f.id], sum(1 << bit[s] for s in set(f.derived_from)))
                    for f in model.fields.values() if f.derived_from]
 
-    subject_fields: dict[str, int] = dict.fromkeys(model.subjects, 0)
-    for system in model.systems.values():
-        for collect in system.collects:
-            for f in collect.fields:
-                subject_fields[collect.subject] |= 1 << bit[f]
-    for subject, mask in subject_fields.items():  # a field derived from a subject's data is about them too
-        grown = True
-        while grown:  # derivations chain (age band from date of birth from ...), never in a cycle
-            before = mask
-            mask |= sum(target for target, sources in derivations if mask & sources)
-            grown = mask != before
-        subject_fields[subject] = mask
-
-    L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={}, subject_fields=subject_fields)
+    L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={}, derivations=derivations)
     L.sourced = _sourced(G, seed, declared, derivations)
     L.held = _delivered(G, seed, declared, derivations)
     L.broken = _broken(L)
@@ -201,22 +202,38 @@ def _cumulative(by_rank: list[int]) -> list[int]:
     return out
 
 
+#: Rank of ``aggregated``: data held only in this form or a less identifying one are statistics.
+STATISTICS = FORM_RANK["aggregated"]
+
+
 def _derive(masks: list[int], derivations) -> bool:
     """Add derived fields whose sources are all held; return whether anything changed.
 
     A derived field is a new value, computed where its sources are: it is
-    held raw, whatever form its sources are held in (SPEC section 2).
+    held raw, whatever form its sources are held in (SPEC section 2), except
+    when every source is held only aggregated or anonymised: what is computed
+    from statistics is statistics, held in the most identifying of their forms.
     """
     changed_any = False
     changed = bool(derivations)
     while changed:
         changed = False
         for target, sources in derivations:
-            if masks[ANY] & sources == sources and not masks[0] & target:
-                for k in range(NFORMS):  # raw, so in every cumulative mask
+            rank = _derived_rank(masks, sources)
+            if rank < NFORMS and not masks[rank] & target:
+                for k in range(rank, NFORMS):  # cumulative masks
                     masks[k] |= target
                 changed = changed_any = True
     return changed_any
+
+
+def _derived_rank(masks: list[int], sources: int) -> int:
+    """Rank of the form of a field derived from `sources` (see :func:`_derive`); NFORMS when not all are held."""
+    if masks[ANY] & sources != sources:
+        return NFORMS
+    if masks[STATISTICS - 1] & sources:
+        return 0
+    return STATISTICS if masks[STATISTICS] & sources else ANY
 
 
 def _sourced(G, seed, declared, derivations) -> dict[str, list[int]]:
@@ -251,6 +268,47 @@ def _scc_order(G):
     C = nx.condensation(G)
     return [C.nodes[c]["members"] for c in nx.lexicographical_topological_sort(
         C, key=lambda c: min(C.nodes[c]["members"]))]
+
+
+def _subject_reach(L: Lineage) -> dict[str, int]:
+    """Propagate each subject's fields from their collection, all subjects in one bitset (see Lineage.subject_reach)."""
+    model, width = L.model, len(L.field_ids)
+    shift = {s: i * width for i, s in enumerate(sorted(model.subjects))}
+    reach = dict.fromkeys(model.systems, 0)
+    for sid, system in model.systems.items():
+        for collect in system.collects:
+            for f in collect.fields:
+                reach[sid] |= 1 << (L.bit[f] + shift[collect.subject])
+    every_subject = sum(1 << offset for offset in shift.values())
+    carried = {fid: masks[ANY] * every_subject for fid, masks in L.declared.items()}  # a copy per subject
+
+    def derive(sid: str) -> None:
+        grown = True
+        while grown:  # derivations chain (age band from date of birth from ...)
+            before = reach[sid]
+            for offset in shift.values():
+                own = reach[sid] >> offset
+                for target, sources in L.derivations:
+                    if own & sources == sources:
+                        reach[sid] |= target << offset
+            grown = reach[sid] != before
+
+    for sid in reach:
+        derive(sid)
+    order = [s for scc in _scc_order(L.G) for s in sorted(scc)]
+    queue, queued = deque(order), set(order)
+    while queue:
+        u = queue.popleft()
+        queued.discard(u)
+        for _, v, fid in L.G.out_edges(u, keys=True):
+            new = carried[fid] & reach[u] & ~reach[v]
+            if new:
+                reach[v] |= new
+                derive(v)
+                if v not in queued:
+                    queue.append(v)
+                    queued.add(v)
+    return reach
 
 
 def _delivered(G, seed, declared, derivations) -> dict[str, list[int]]:
@@ -396,9 +454,9 @@ def origins(L: Lineage, system: str, field_id: str) -> list[Origin]:
     for _, _, fid in sorted(L.G.in_edges(system, keys=True), key=lambda e: e[2]):
         out.extend(Origin("flow", fid, use.form) for use in model.flows[fid].fields if use.field == field_id)
     f = model.fields[field_id]
-    sources = L.mask(f.derived_from)
-    if f.derived_from and L.held[system][ANY] & sources == sources:
-        out.append(Origin("derived", ", ".join(f.derived_from), "raw"))
+    rank = _derived_rank(L.held[system], L.mask(f.derived_from)) if f.derived_from else NFORMS
+    if rank < NFORMS:
+        out.append(Origin("derived", ", ".join(f.derived_from), FORMS[rank]))
     return out
 
 
@@ -464,6 +522,11 @@ def neighbourhood(L: Lineage, system: str, depth: int = 1) -> set[str]:
 
 
 def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str]:
-    """Return the subjects some of whose fields (collected, or derived from them) `system` holds, in `form` or above."""
-    held = L.held_mask(system, form)
-    return [s for s, m in sorted(L.subject_fields.items()) if m & held]
+    """Return the subjects some of whose fields `system` holds, in `form` or above.
+
+    A subject counts when some of the fields collected from them (or derived
+    from these) reach `system` by flows from where they were collected: a
+    field id that other subjects share does not bring those people along.
+    """
+    held, reach, width = L.held_mask(system, form), L.subject_reach[system], len(L.field_ids)
+    return [s for i, s in enumerate(sorted(L.model.subjects)) if reach >> (i * width) & held]

@@ -79,6 +79,36 @@ def test_a_system_holding_only_derived_data_holds_data_of_their_subjects():
     assert subjects_held(lineage_of(model_text({"x": ["a"]}, [], derived=derived, systems=["y"])), "y") == []
 
 
+def two_subjects(flows) -> str:
+    """A shop collects a from people; an NGO collects a and b from refugees (vulnerable)."""
+    text = model_text({"shop": ["a"], "ngo": ["a", "b"]}, flows)
+    text = text.replace("subjects: [{id: people}]", "subjects: [{id: people}, {id: refugees, vulnerable: true}]")
+    return text.replace("{id: ngo, organization: org, collects: [{subject: people",
+                        "{id: ngo, organization: org, collects: [{subject: refugees")
+
+
+def test_subjects_follow_their_own_data_not_a_shared_field_id():
+    flows = [("shop-mail", "shop", "mailer", ["a"]), ("ngo-files", "ngo", "files", ["a", "b"])]
+    L = lineage_of(two_subjects(flows))
+    assert subjects_held(L, "shop") == ["people"]
+    assert subjects_held(L, "files") == ["refugees"]
+    assert subjects_held(L, "mailer") == ["people"]  # it holds a, as the NGO's files do: only the shop's a
+    L = lineage_of(two_subjects([*flows, ("files-mail", "files", "mailer", ["b"])]))
+    assert subjects_held(L, "mailer") == ["people", "refugees"]  # b came from the refugees' files
+
+
+def test_a_field_derived_from_statistics_is_statistics():
+    derived = {"c": ["a", "b"], "d": ["a"]}
+    L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "aggregated"), ("b", "anonymised")]),
+                                                  ("x-z", "x", "z", [("a", "anonymised")]),
+                                                  ("x-w", "x", "w", [("a", "generalised"), ("b", "anonymised")])],
+                              derived=derived))
+    assert holdings(L, "y") == {"a": "aggregated", "b": "anonymised", "c": "aggregated", "d": "aggregated"}
+    assert holdings(L, "z") == {"a": "anonymised", "d": "anonymised"}
+    assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "aggregated")]
+    assert holdings(L, "w")["c"] == "raw"  # generalised data are still about someone
+
+
 def test_a_derived_field_is_held_raw_whatever_the_form_of_its_sources():
     derived = {"c": ["a", "b"]}
     L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "masked"), "b"]),
