@@ -50,7 +50,8 @@ RulesOpt = Annotated[
 ]
 TodayOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--today", help="Judge waivers as of this date (YYYY-MM-DD).", hidden=True),
+    typer.Option("--today", metavar="YYYY-MM-DD", show_default=False,
+                 help="Judge waivers as of this date (default: today); pins a committed map or report."),
 ]
 
 # lineage check
@@ -263,7 +264,7 @@ def validate(model: ModelArg = Path("flows"), rules: RulesOpt = None, fmt: Forma
     if fmt == "json":
         typer.echo(json.dumps({"errors": [], "counts": counts}, indent=2))
     else:
-        typer.echo(f"{model}: valid ({', '.join(f'{n} {k}' for k, n in counts.items())})")
+        typer.echo(f"{model}: valid ({', '.join(f'{n} {k[:-1] if n == 1 else k}' for k, n in counts.items())})")
 
 
 def _counts(m) -> dict[str, int]:
@@ -772,7 +773,7 @@ def rules_list(
 
 @rules_app.command("explain")
 def rules_explain(
-    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id, e.g. MIN001.")],
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id or name, e.g. MIN001 or excess-field.")],
     rules: RulesOpt = None,
 ) -> None:
     """Show a rule's documentation: why, how to fix, params, examples."""
@@ -783,9 +784,11 @@ def rules_explain(
         ruleset = load_ruleset(rules)
     except InputErrors as exc:
         fail(exc)
-    rule = ruleset.rules.get(rule_id) or ruleset.rules.get(rule_id.upper())
+    by_name = {r.name: r for r in ruleset.rules.values()}
+    rule = ruleset.rules.get(rule_id) or ruleset.rules.get(rule_id.upper()) or by_name.get(rule_id.lower())
     if rule is None:
-        misuse(f"no rule '{rule_id}'{did_you_mean(rule_id, ruleset.rules)}; see `lineage rules list`")
+        hint = did_you_mean(rule_id, [*ruleset.rules, *by_name])
+        misuse(f"no rule '{rule_id}'{hint}; see `lineage rules list`")
     typer.echo(f"{rule.id} {rule.name} ({rule.severity}{'' if rule.enabled else ', disabled'})")
     typer.echo(rule.title)
     if rule.rationale:

@@ -174,7 +174,7 @@ def read_folder(folder: str | Path) -> list[Source]:
     if root.is_file():
         return [_read(root)]
     if not root.is_dir():
-        raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder")])
+        raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder (lineage init starts one)")])
     paths, unreadable = yaml_files(root)
     if not paths and not unreadable:
         raise InputErrors(

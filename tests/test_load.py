@@ -135,7 +135,7 @@ def test_empty_model_folder(tmp_path):
 
 def test_missing_model_folder(tmp_path):
     result = run_cli("validate", "nowhere", cwd=tmp_path)
-    assert result.code == 2 and result.stderr == "nowhere: error: no such model folder\n"
+    assert result.code == 2 and result.stderr == "nowhere: error: no such model folder (lineage init starts one)\n"
 
 
 def test_all_errors_of_all_files_at_once(tmp_path):

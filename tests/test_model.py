@@ -47,6 +47,9 @@ def test_enumerations_and_countries():
     assert any("'procesor' is not one of controller" in m and "(did you mean 'processor'?)" in m for m in found)
     assert any("'fr' is not an ISO 3166-1 alpha-2 country code (did you mean 'FR'?)" in m for m in found)
     assert any("'pigeon' is not one of api, sftp" in m for m in found)
+    for written, meant in (("UK", "GB"), ("el", "GR")):
+        assert any(f"'{written}' is not an ISO 3166-1 alpha-2 country code (did you mean '{meant}'?)" in m
+                   for m in messages(BASE.replace("country: FR}", f"country: {written}}}")))
 
 
 def test_id_syntax():

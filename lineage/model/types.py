@@ -249,6 +249,10 @@ class Enum(Type):
         return {"type": "string", "enum": list(self.values)}
 
 
+#: Codes written for countries that ISO 3166-1 spells otherwise (EU documents write Greece EL).
+_COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Country(Type):
     """An ISO 3166-1 alpha-2 code; ``NO`` is Norway."""
@@ -257,7 +261,8 @@ class Country(Type):
         # NO is Norway, not YAML 1.1's false; no is taken as written, for the hint 'NO' below
         value = _text(node, "a country code", accept=lambda text: text.upper() in COUNTRIES)
         if value not in COUNTRIES:
-            hint = f" (did you mean {value.upper()!r}?)" if value.upper() in COUNTRIES else ""
+            meant = _COUNTRY_ALIASES.get(value.upper(), value.upper())
+            hint = f" (did you mean {meant!r}?)" if meant in COUNTRIES else ""
             raise Invalid(node.loc, f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}")
         return value
 

@@ -334,8 +334,14 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
 
 def waiver_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
     """Report each waiver naming a rule that the merged pack does not define (a dangling reference)."""
-    return [LineageError(waiver.at("rule"), f"waiver of unknown rule '{waiver.rule}'"
-                                            f"{did_you_mean(waiver.rule, ruleset.rules)}")
+    by_name = {r.name: r.id for r in ruleset.rules.values()}
+
+    def hint(rule: str) -> str:
+        if rule.lower() in by_name:
+            return f" (a waiver names the rule by id: {by_name[rule.lower()]!r})"
+        return did_you_mean(rule, ruleset.rules)
+
+    return [LineageError(waiver.at("rule"), f"waiver of unknown rule '{waiver.rule}'{hint(waiver.rule)}")
             for waiver in model.waivers if waiver.rule not in ruleset.rules]
 
 

@@ -544,6 +544,7 @@ def test_rules_explain():
     for section in ("Why", "Fix", "Params", "Fails"):
         assert re.search(rf"^{section} ", result.stdout, re.MULTILINE)
     assert run_cli("rules", "explain", "min001").code == 0
+    assert run_cli("rules", "explain", "Excess-Field").stdout == result.stdout
 
 
 def test_rules_explain_unknown():
@@ -551,6 +552,7 @@ def test_rules_explain_unknown():
     assert result.code == 2
     assert "NOPE" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "(did you mean 'excess-field'?)" in run_cli("rules", "explain", "excess-fild").stderr
 
 
 def test_empty_rules_folder_adds_nothing(tmp_path):

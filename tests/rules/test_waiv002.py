@@ -61,6 +61,10 @@ def test_waiver_of_an_unknown_rule_is_an_input_error(tmp_path):
         analyse(tmp_path, waiver(rule="min001"), model=EXCESS)
     assert [str(e).split("flows/")[-1] for e in caught.value.errors] == [
         "extra.yaml:2:5: error: waiver of unknown rule 'min001' (did you mean 'MIN001'?)"]
+    with pytest.raises(InputErrors) as caught:
+        analyse(tmp_path, waiver(rule="excess-field"), model=EXCESS)
+    assert str(caught.value.errors[0]).endswith(
+        "waiver of unknown rule 'excess-field' (a waiver names the rule by id: 'MIN001')")
 
 
 def test_near_miss_waiver_in_use(tmp_path):
