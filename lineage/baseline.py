@@ -54,13 +54,10 @@ def document(findings) -> dict:
     return {"tool": "lineage", "version": VERSION, "findings": dict(sorted(entries.items()))}
 
 
-def dumps(findings) -> str:
-    """Return the baseline of `findings` as sorted, indented JSON text ending in a newline."""
-    return json.dumps(document(findings), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_baseline(analysis, path: str | Path) -> None:
-    """Write the open findings of `analysis` to `path` as a baseline.
+def write_baseline(analysis, path: str | Path) -> int:
+    """Write the open findings of `analysis` to `path` as a baseline; return how many it holds.
 
     Findings that :func:`apply_baseline` dropped in the same run are written
     too, so ``--baseline B --write-baseline B`` refreshes a baseline: it keeps
@@ -69,8 +66,10 @@ def write_baseline(analysis, path: str | Path) -> None:
     """
     from lineage.errors import write_output
 
-    findings = [*analysis.findings, *analysis.extra.get("baseline_findings", ())]
-    write_output(path, dumps(findings))  # OutputError when it cannot be written
+    baseline = document([*analysis.findings, *analysis.extra.get("baseline_findings", ())])
+    text = json.dumps(baseline, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_output(path, text)  # OutputError when it cannot be written
+    return len(baseline["findings"])
 
 
 def read_baseline(path: str | Path) -> dict[str, dict]:

@@ -57,7 +57,8 @@ TodayOpt = Annotated[
 # lineage check
 CheckFormatOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github (default: settings, else text)."),
+    typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github "
+                 "(default: the -o suffix .json .sarif .xml .md, else settings, else text)."),
 ]
 CheckOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
@@ -91,7 +92,7 @@ BaselineOpt = Annotated[
 ]
 WriteBaselineOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--write-baseline", help="Write the current findings as a baseline file."),
+    typer.Option("--write-baseline", help="Write the current findings as a baseline file (exit code unchanged)."),
 ]
 OnlyRulesOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
@@ -117,7 +118,9 @@ HeadArg = Annotated[
 DiffModelOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
-        "--model", help="Model folder (default flows); with two folders, a sub-folder of each.", show_default=False
+        "--model", show_default=False,
+        help="Model folder in each revision (default flows); with two folders, a sub-folder of each "
+             "(default: the two folders themselves)."
     ),
 ]
 DiffFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")]
@@ -358,6 +361,7 @@ def check(
 
     if fmt is not None:
         _check_format(fmt, tuple(outputs.FORMATS))
+    fmt = fmt or _report_format(output)
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
@@ -386,9 +390,10 @@ def check(
         from lineage.baseline import write_baseline as write
 
         try:
-            write(analysis, write_baseline)
+            count = write(analysis, write_baseline)
         except OutputError as exc:
             misuse(str(exc), fmt)
+        typer.echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     extra_outputs.update(given)
     for extra_fmt, path in sorted(extra_outputs.items()):
@@ -402,6 +407,12 @@ def check(
         _write(report, output, fmt)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
+
+
+def _report_format(output: Path | None) -> str | None:
+    """Return the report format an output file's suffix names (``-o lineage.sarif``), if it names one."""
+    suffixes = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown"}
+    return suffixes.get(output.suffix.lower()) if output is not None else None
 
 
 def _patterns(values: list[str] | None) -> list[str]:
@@ -438,6 +449,8 @@ def diff(
     from lineage import diff as differ
 
     _check_format(fmt, tuple(differ.FORMATS))
+    if render is not None and render.suffix.lower() != ".svg":
+        misuse(f"--render draws an SVG: name the file .svg, not {render.as_posix()}")
     day = _today(today)
     try:
         result = differ.compare(base, head, model, rules, day)

@@ -247,7 +247,10 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         When `ref` is not a revision, or the model at `ref` is invalid
         (errors shown as ``REF:path:line:col``).
     """
-    base = analyse_sources(_read_revision_of(ref, Path(model_path)), analysis.ruleset, today)
+    sources = _read_revision_of(ref, Path(model_path))
+    if not sources:  # a new or renamed model folder: say why everything is new
+        analysis.extra["base_without_model"] = ref
+    base = analyse_sources(sources, analysis.ruleset, today)
     in_base = {f.fingerprint for f in base.findings}
     accepted = KnownFindings(f for f in base.findings if not f.waived)
     # an open finding is new unless the base has it open (or with more fields); a waived one, unless the base has it

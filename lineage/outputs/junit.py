@@ -2,7 +2,8 @@
 
 ``testsuites`` > one ``testsuite`` per model file > one ``testcase`` per
 finding, named ``[SEVERITY][RULE] name target fields``, with ``classname``
-and ``file`` set to the file and ``line`` to the target's line. An open
+and ``file`` set to the file (relative to the repository root, as in SARIF,
+so that CI test reports find it) and ``line`` to the target's line. An open
 finding is a ``<failure>`` (message, then a body with file:line:col, the rule
 and its documentation URL); a waived one is ``<skipped>`` with the waiver's
 reason. Each enabled rule that found nothing is one passing testcase in a
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from lineage.outputs import repo_path
 from lineage.outputs.sarif import help_uri
 
 SUITE_OF_PASSES = "lineage rules"
@@ -39,11 +41,11 @@ def render(analysis, passed: bool = True) -> str:
     root = ET.Element("testsuites", name="lineage")
     by_file: dict[str, list] = {}
     for f in analysis.findings:
-        by_file.setdefault(f.loc.file, []).append(f)
+        by_file.setdefault(repo_path(f.loc.file), []).append(f)
     for file in sorted(by_file):
         suite = ET.SubElement(root, "testsuite", name=_clean(file))
         for f in by_file[file]:
-            _testcase(suite, f, analysis.ruleset)
+            _testcase(suite, file, f, analysis.ruleset)
         _count(suite)
     if passed:
         found = {f.rule for f in analysis.findings}
@@ -68,8 +70,9 @@ def render_errors(errors) -> str:
     root = ET.Element("testsuites", name="lineage")
     suite = ET.SubElement(root, "testsuite", name="lineage input")
     for e in errors:
-        case = ET.SubElement(suite, "testcase", classname=_clean(e.loc.file), name=_clean(str(e.loc)),
-                             file=_clean(e.loc.file), line=str(e.loc.line))
+        file = _clean(repo_path(e.loc.file) if e.loc.file else e.loc.file)
+        case = ET.SubElement(suite, "testcase", classname=file, name=_clean(str(e.loc)), file=file,
+                             line=str(e.loc.line))
         ET.SubElement(case, "error", type="invalid-input", message=_clean(e.message)).text = _clean(str(e))
     _count(suite)
     _count(root)
@@ -83,8 +86,8 @@ def testcase_name(finding) -> str:
     return f"{name} {', '.join(finding.fields)}" if finding.fields else name
 
 
-def _testcase(suite, finding, ruleset) -> None:
-    file = _clean(finding.loc.file)
+def _testcase(suite, file: str, finding, ruleset) -> None:
+    file = _clean(file)
     case = ET.SubElement(
         suite,
         "testcase",

@@ -46,6 +46,8 @@ def context_notes(analysis) -> list[str]:
         if counts.get(key)]
     if analysis.extra.get("baseline"):
         notes.append(f"{analysis.extra['baseline']} in the baseline")
+    if analysis.extra.get("base_without_model"):
+        notes.append(f"{analysis.extra['base_without_model']} has no model files there, so every finding is new")
     stale = analysis.extra.get("baseline_stale")
     if stale:
         notes.append(f"{stale} baseline entr{'y matches' if stale == 1 else 'ies match'} nothing "

@@ -93,6 +93,7 @@ def test_model_absent_at_base_makes_every_finding_new(repo):
     result = repo.run("check", "--diff-base", empty, "-f", "json")
     assert {(r, t) for r, t, _ in findings(result)} == BASE_FINDINGS
     assert json.loads(result.stdout)["summary"]["preexisting"] == 0
+    assert f"{empty} has no model files there, so every finding is new" in result.stderr
 
 
 def test_unknown_ref_exits_2(repo):

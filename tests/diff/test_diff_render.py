@@ -225,3 +225,9 @@ def test_a_map_with_too_many_changed_flows_is_left_out(repo, monkeypatch):
     monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 2)
     assert diffmap.to_mermaid(changes) is None
     assert "```mermaid" not in differ.render(changes, "markdown")
+
+
+def test_the_diff_map_is_an_svg_file(repo, tmp_path):
+    result = repo.run("diff", repo.base, "--render", str(tmp_path / "diff.png"))
+    assert result.code == 2 and "--render draws an SVG: name the file .svg" in result.stderr
+    assert not (tmp_path / "diff.png").exists()

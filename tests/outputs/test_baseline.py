@@ -36,6 +36,7 @@ def edit_after_baseline(project, old: str, new: str) -> None:
 def test_write_then_apply_reports_nothing(project):
     written = run_cli("check", *TODAY, "--write-baseline", "lineage-baseline.json", cwd=project)
     assert written.code == 1, written  # writing a baseline does not change the verdict
+    assert "wrote baseline lineage-baseline.json: 21 findings" in written.stderr
     result = run_cli(
         "check", *TODAY, "--baseline", "lineage-baseline.json", "--format", "json", cwd=project
     )

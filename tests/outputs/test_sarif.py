@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
@@ -233,6 +234,9 @@ def test_paths_and_category_are_relative_to_the_repository_wherever_lineage_runs
     assert "flows/systems/trainer.yaml" in uris and all(u.startswith("flows/") for u in uris)
     annotations = run_cli("check", "..", "--format", "github", cwd=repo / "flows" / "systems").stdout
     assert "::error file=flows/systems/trainer.yaml,line=" in annotations
+    junit = ET.fromstring(run_cli("check", "..", "--format", "junit", cwd=repo / "flows" / "systems").stdout)
+    files = {case.get("file") for case in junit.iter("testcase") if case.get("file")}
+    assert "flows/systems/trainer.yaml" in files and all(f.startswith("flows/") for f in files)
 
 
 def test_a_custom_match_rule_is_described(tmp_path):

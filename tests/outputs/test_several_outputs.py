@@ -82,3 +82,12 @@ def test_invalid_input_still_gives_every_report_asked_for(tmp_path):
     root = ET.parse(paths["junit"]).getroot()
     assert int(root.get("errors")) == len(notes) == len(json.loads(paths["json"].read_text())["errors"])
     assert "**The model could not be checked**" in paths["markdown"].read_text()
+
+
+def test_the_output_suffix_names_the_format_unless_format_is_given(tmp_path):
+    for name, start in (("r.sarif", '{\n  "$schema"'), ("r.json", '{\n  "tool"'), ("r.xml", "<?xml"),
+                        ("r.md", "<!-- lineage-report -->"), ("r.txt", "flows/flows.yaml:")):
+        assert run_cli("check", "flows", "-o", tmp_path / name, cwd=REPO).code == 1
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    assert run_cli("check", "flows", "-f", "json", "-o", tmp_path / "j.txt", cwd=REPO).code == 1
+    assert (tmp_path / "j.txt").read_text(encoding="utf-8").startswith('{\n  "tool"')
