@@ -4,7 +4,8 @@
 high findings are errors, medium ones warnings, low and info ones notices.
 GitHub shows only about 10 annotations of each level per step, so at most
 :data:`PER_LEVEL` of each are written, most severe first, and a last line
-counts what was not annotated (waived findings never are). The job summary
+counts every finding (and what was not annotated; waived findings never are),
+always as a ``::notice``, so that the summary shows on the run's page. The job summary
 (``--output-markdown "$GITHUB_STEP_SUMMARY"``) and SARIF hold the full list.
 """
 
@@ -77,8 +78,8 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
     Returns
     -------
     str
-        The annotation lines, most severe first, then one summary line:
-        a ``::notice`` when some findings were not annotated, else plain text.
+        The annotation lines, most severe first, then one ``::notice`` summary
+        line (with what was not annotated, if anything).
     """
     open_ = sorted(
         (f for f in analysis.findings if not f.waived),
@@ -106,7 +107,5 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
             f"; {len(skipped)} not annotated ({detail}): see the job summary or the code scanning "
             "alerts for the full list"
         )
-        lines.append(f"::notice title=lineage summary::{escape_data(text)}")
-    else:
-        lines.append(text)
+    lines.append(f"::notice title=lineage summary::{escape_data(text)}")
     return "\n".join(lines) + "\n"

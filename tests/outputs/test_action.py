@@ -132,7 +132,7 @@ def test_check_step_passes_on_a_compliant_model(tmp_path):
     shutil.copytree(REPO / "tests" / "data" / "compliant" / "flows", project / "flows")
     result = run_step(project, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "lineage: 0 findings\n"
+    assert result.stdout == "::notice title=lineage summary::lineage: 0 findings\n"
 
 
 @needs_tools

@@ -56,10 +56,17 @@ def test_at_most_ten_per_level(synthetic):
     assert "2970 not annotated (740 critical, 750 high, 740 medium, 740 low)" in lines[-1]
 
 
-def test_no_findings_gives_a_plain_summary():
+def test_the_summary_is_always_a_notice():
     result = run_cli("check", "tests/data/compliant/flows", "--format", "github", cwd=REPO)
     assert result.code == 0, result
-    assert result.stdout == "lineage: 0 findings\n"
+    assert result.stdout == "::notice title=lineage summary::lineage: 0 findings\n"
+
+
+def test_a_summary_with_every_finding_annotated_is_a_notice_too(example):
+    lines = github.render(example, per_level=20).splitlines()
+    assert all(line.startswith(("::error ", "::warning ")) for line in lines[:-1])
+    assert lines[-1].startswith("::notice title=lineage summary::lineage: 21 findings (")
+    assert "not annotated" not in lines[-1] and "1 waived" in lines[-1]
 
 
 def test_a_flow_finding_is_annotated_at_its_field(example):
