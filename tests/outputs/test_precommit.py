@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -97,12 +98,14 @@ def test_manifest(hook):
         ("flows/systems/crm.yml", True),
         ("rules/org.yaml", True),
         ("lineage.yaml", True),
+        ("lineage-baseline.json", True),
         ("flows/notes.md", False),
         ("README.md", False),
         ("docs/flows/a.yaml", False),
         ("tests/data/flows/a.yaml", False),
         ("lineage.yaml.bak", False),
         ("rules.yaml", False),
+        ("docs/lineage-baseline.json", False),
     ],
 )
 def test_files_pattern_selects_the_model_rules_and_settings(hook, path, selected):
@@ -127,6 +130,54 @@ def test_entry_with_the_installed_console_script(hook, tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert NEW_FINDING in result.stdout
+
+
+def readme_hook_example() -> dict:
+    """The ``lineage-check`` hook of the README's .pre-commit-config.yaml example."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^( *)```yaml\n(.*?)^\1```", readme, re.M | re.S)
+    configs = [yaml.safe_load(textwrap.dedent(body)) for _, body in blocks if "id: lineage-check" in body]
+    assert len(configs) == 1, "the README shows one pre-commit config with lineage-check"
+    [repo] = configs[0]["repos"]
+    [hook] = repo["hooks"]
+    assert hook["id"] == "lineage-check"
+    return hook
+
+
+@pytest.mark.parametrize(
+    ("path", "selected"),
+    [
+        ("model/flows.yaml", True),
+        ("model/sub/crm.yml", True),
+        ("rules/org.yaml", True),
+        ("lineage.yaml", True),
+        ("lineage-baseline.json", True),
+        ("flows/flows.yaml", False),
+        ("model/notes.md", False),
+    ],
+)
+def test_readme_hook_example_files_pattern(path, selected):
+    assert bool(re.search(readme_hook_example()["files"], path)) is selected
+
+
+@needs_git
+def test_readme_hook_example_with_a_baseline(hook, tmp_path):
+    script = Path(sys.executable).parent / "lineage"
+    if not script.exists():
+        pytest.skip("the lineage console script is not installed next to this Python")
+    example = readme_hook_example()
+    command = [str(script), *shlex.split(hook["entry"])[1:], *example["args"]]
+    baseline = example["args"][example["args"].index("--baseline") + 1]
+    files = {name.replace("flows/", "model/", 1): text for name, text in FAILING.items()}
+    repo = git_repo(tmp_path / "user-repo", files)
+    result = subprocess.run(command, cwd=repo, check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "baseline" in result.stderr  # no baseline file yet
+    written = subprocess.run([str(script), "check", "model", "--write-baseline", baseline], cwd=repo,
+                             check=False, capture_output=True, text=True, timeout=60)
+    assert written.returncode == 1, written.stderr
+    result = subprocess.run(command, cwd=repo, check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr  # the finding is accepted
+    assert NEW_FINDING not in result.stdout
 
 
 @needs_git
