@@ -19,7 +19,9 @@ RISK001's tiers: the highest :func:`enisa_dpc` among the fields held in a
 personal form, its base score, or its score raised in context when the data
 concern vulnerable people or children, who then also add RISK001's
 ``vulnerable_uplift`` weight (from the merged pack's RISK001 params), capped
-at 4. EI is RISK001's ease of identification from the identifiers held
+at 4. A field held pseudonymised or generalised counts one lower (at least
+1), as in RISK001: a token is not the identity number it stands for. EI is
+RISK001's ease of identification from the identifiers held
 (:func:`lineage.rules.risk001_high_risk_node.score`). CB is that of the
 breach, not RISK001's design-time circumstances: loss of confidentiality
 (0.5 unknown recipients, 0.25 known recipients, 0 no evidence of further
@@ -71,6 +73,8 @@ MALICIOUS = 0.5
 BANDS = ((2.0, "low"), (3.0, "medium"), (4.0, "high"))
 #: Forms in which a field can still be read, or recovered, by whoever holds the data.
 READABLE = FORM_RANK["masked"]
+#: Forms whose fields count one lower in DPC, as in RISK001 (pseudonymised, generalised).
+LOWERED = FORM_RANK["pseudonymised"]
 #: Forms that RISK001 counts as personal (up to generalised): subjects are identifiable.
 PERSONAL = "generalised"
 NOT_PERSONAL = FORM_RANK["aggregated"]
@@ -215,6 +219,8 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     for fid, form in held.items():
         info = model.field_info(fid)
         base, raised, source = enisa_dpc(model, fid)
+        if FORM_RANK[form] >= LOWERED:
+            base, raised, source = max(1, base - 1), max(1, raised - 1), f"{source} held {form}, one lower"
         fields.append({"field": fid, "form": form, "category": model.fields[fid].category, "tier": info.tier,
                        "identifier": info.identifier, "special": info.special,
                        "readable": FORM_RANK[form] <= READABLE,

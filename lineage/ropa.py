@@ -47,7 +47,7 @@ import io
 from dataclasses import dataclass
 
 from lineage.model import Model
-from lineage.model.entities import FORM_RANK, FORMS
+from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS
 from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
 
 EXAMPLE = """
@@ -120,7 +120,6 @@ LABELS = {
 
 ARTICLE = {"controller": "Art. 30(1)", "processor": "Art. 30(2)"}
 MISSING = "MISSING: "
-CONTROLLER_ROLES = ("controller", "joint_controller")
 PROCESSOR_ROLES = ("processor", "subprocessor")
 ART6 = {
     "consent": "a",

@@ -92,9 +92,10 @@ def test_controller_record_recipients_transfers_and_retention():
         "flow crm-rosters-to-mailbox (email): not encrypted in transit"
         in language["security_measures"]
     )
-    statistics = next(
-        r for r in example_csv("--view", "controller") if r["purpose"] == "statistics"
-    )
+    records = {(r["organization"], r["purpose"]): r for r in example_csv("--view", "controller")}
+    statistics = records[("ofii", "statistics")]
+    # dgef, a public authority, is the controller of what it receives: a record of its own
+    assert records[("dgef", "statistics")]["recipients"] == "none"
     assert (
         statistics["recipients"]
         == "Direction générale des étrangers en France (dgef): authority, FR"
@@ -141,9 +142,9 @@ def test_csv_has_the_same_columns_on_every_row(tmp_path):
     assert data.count("\r\n") == data.count("\n") and data.endswith("\r\n")  # RFC 4180 line ends
     table = list(csv.reader(io.StringIO(data, newline="")))
     assert tuple(table[0]) == COLUMNS
-    assert len(table) == 1 + 5 + 2
+    assert len(table) == 1 + 6 + 2
     assert {len(row) for row in table} == {len(COLUMNS)}
-    assert [(r[0], r[1]) for r in table[1:]] == [("controller", "ofii")] * 5 + [
+    assert [(r[0], r[1]) for r in table[1:]] == [("controller", "dgef")] + [("controller", "ofii")] * 5 + [
         ("processor", "learnhub"),
         ("processor", "trainer"),
     ]

@@ -108,12 +108,13 @@ def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
 
 def test_impact_of_the_statistics_warehouse_does_not_call_for_telling_the_people():
     doc = cli_json("impact", "ofii_stats_dwh")
-    sev = doc["severity"]  # pseudonymised foreigner_id (gov_id 1 raised to 3) + 1; age band and region: EI 0.75
-    assert (sev["dpc"], sev["ei"], sev["se"], sev["band"]) == (4.0, 0.75, 4.0, "very high")
+    # pseudonymised foreigner_id: gov_id 1 raised to 3, one lower, + 1 vulnerable; age band and region: EI 0.75
+    sev = doc["severity"]
+    assert (sev["dpc"], sev["ei"], sev["se"], sev["band"]) == (3.0, 0.75, 3.25, "high")
     art34 = doc["notification"]["art34"]
     assert art34["likely"] is False
     assert art34["reason"] == (
-        "severity very high (SE 4 = DPC 4 x EI 0.75 + CB 1) is the harm if the data were read (ENISA judges "
+        "severity high (SE 3.25 = DPC 3 x EI 0.75 + CB 1) is the harm if the data were read (ENISA judges "
         "unintelligibility after the score, not in it); but they would be unintelligible to whoever took them, who "
         "could not tell whom they are about, so Art. 34(3)(a) spares telling the people: no direct identifier is "
         "readable (foreigner_id pseudonymised); no quasi-identifier above tier 1 is readable; the coarse ones "

@@ -39,6 +39,9 @@ LEGAL_BASES = ("consent", "contract", "legal_obligation", "vital_interests", "pu
                "legitimate_interests")
 SPECIAL_CONDITIONS = ("none", *"abcdefghij", "art10")
 ROLES = ("controller", "joint_controller", "processor", "subprocessor", "recipient", "authority")
+#: Roles that decide purposes and means themselves: a public authority is the controller of its own
+#: processing (Art. 4(7)); processors work for one of these, and "outside the controller" is any other.
+CONTROLLER_ROLES = ("controller", "joint_controller", "authority")
 SUBPROCESSING = ("none", "specific", "general")
 SAFEGUARDS = ("adequacy", "scc", "bcr", "derogation", "none")
 SYSTEM_TYPES = ("application", "database", "saas", "file_share", "spreadsheet", "mailbox", "api",

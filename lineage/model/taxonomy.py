@@ -39,7 +39,7 @@ location.precise       3 quasi  none
 location.coarse        1 quasi  none
 financial              3 quasi  none
 credentials            3 none   none
-device_online_id       2 direct none
+device_online_id       2 quasi  none
 behavioural            2 none   none
 communications         3 none   none
 employment_hr          3 none   none

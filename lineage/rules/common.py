@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lineage.model.entities import FORM_RANK
+from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK
 
 TIER_SEVERITY = {1: "low", 2: "medium", 3: "high", 4: "critical"}
-CONTROLLER_ROLES = ("controller", "joint_controller")
 #: The least identifying form that is still personal data: anonymised data are not
 #: (GDPR Recital 26), so rules about "personal data" ignore fields held or sent anonymised.
 PERSONAL = "aggregated"
@@ -45,7 +44,7 @@ def flows_with_needs(ctx):
 
 
 def outside_controller(ctx, system_id: str) -> bool:
-    """Whether a system belongs to an organization that is not a (joint) controller."""
+    """Whether a system belongs to an organization that is not a (joint) controller or an authority."""
     org = ctx.model.organizations[ctx.model.systems[system_id].organization]
     return org.role not in CONTROLLER_ROLES
 

@@ -1,8 +1,10 @@
 """MIN001 excess-field: a flow carries a field that its purpose's `needs` does not list.
 
-Why     GDPR Art. 5(1)(c), data minimisation: only what the purpose needs. The
-        January 2026 OFII leak came from a training operator that received permit
-        types and entry dates it did not need.
+Why     GDPR Art. 5(1)(c), data minimisation: only what the purpose needs. A field
+        a recipient does not need is exposed for nothing when it leaks: in the
+        January 2026 leak reported at a training subcontractor of the French
+        immigration office, fields such as permit types were reportedly held by a
+        party whose job did not need them.
 Fix     Drop the field from the flow, or add it to the purpose's `needs` if the
         purpose truly requires it.
 Params  ignore_categories: list of category patterns never reported, default [].

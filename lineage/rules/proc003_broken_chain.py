@@ -7,10 +7,11 @@ Fix     Set `processor_for`: a processor names its controller, a subprocessor it
 Params  none.
 Fails   processor trainer without processor_for -> organization:trainer
         subprocessor lms with processor_for: ofii (a controller, not a processor)
+Passes  processor for an authority (a public body is the controller of its own processing)
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import CONTROLLER_ROLES
+from lineage.model.entities import CONTROLLER_ROLES
 
 ID, NAME, TARGET = "PROC003", "broken-chain", "organization"
 PARAMS: dict = {}

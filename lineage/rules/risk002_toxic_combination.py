@@ -2,7 +2,9 @@
 
 Why     Some fields are harmless apart and dangerous together: name + contact +
         nationality + immigration status enables targeting and extortion of migrants
-        (the OFII pattern); name + date of birth + government id enables identity theft.
+        (the pattern of the leak reported in January 2026 at a subcontractor of the
+        French immigration office); name + date of birth + government id enables
+        identity theft.
         GDPR Art. 32, WP248 criterion 6, EDPB 01/2025 on pseudonymisation.
 Fix     Split the combination: drop a member the system does not need, or hold it
         pseudonymised, generalised or aggregated.

@@ -31,6 +31,8 @@ def test_other_roles_need_a_contract(tmp_path, role):
         """
     a = analyse(tmp_path, extra)
     assert found(a, "PROC001") == [("PROC001", "organization:other", ("email",))]
+    (finding,) = [f for f in a.findings if f.rule == "PROC001"]
+    assert ("data-sharing agreement" in finding.message) is (role == "recipient")
 
 
 @pytest.mark.parametrize("role", ["controller", "joint_controller", "authority"])

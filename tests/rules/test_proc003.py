@@ -42,6 +42,16 @@ def test_near_miss_whole_chain(tmp_path):
     assert found(a, "PROC003") == []
 
 
+def test_near_miss_processor_for_an_authority(tmp_path):
+    extra = """\
+        organizations:
+          - {id: ministry, role: authority, country: FR}
+          - {id: host, role: processor, processor_for: ministry, country: FR}
+        """
+    a = analyse(tmp_path, extra)
+    assert found(a, "PROC003") == []
+
+
 def test_disabled(tmp_path):
     a = analyse(tmp_path, CHAIN % "office", rules=disable("PROC003"))
     assert found(a, "PROC003") == []

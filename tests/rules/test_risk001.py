@@ -88,6 +88,16 @@ def test_inside_the_controller_is_high(tmp_path):
     assert severities(a, "RISK001") == {("system:cases", fields): "high"}
 
 
+def test_an_authority_is_the_controller_of_its_own_systems(tmp_path):
+    secured = "    security: {encryption_at_rest: true, mfa: true, access_logging: true}\n"
+    model = base(("    organization: office\n    retention: P5Y\n" + secured,
+                  "    organization: office\n    retention: P5Y\n    exposure: internet\n"),
+                 ("{id: office, role: controller", "{id: office, role: authority"))
+    a = analyse(tmp_path, model=model)
+    fields = ("email", "foreigner_id", "full_name", "nationality", "permit_type")
+    assert severities(a, "RISK001") == {("system:cases", fields): "high"}
+
+
 def test_not_vulnerable_scores_lower(tmp_path):
     a = analyse(tmp_path, EXTRA, model=base(("vulnerable: true", "vulnerable: false")))
     assert found(a, "RISK001") == []
