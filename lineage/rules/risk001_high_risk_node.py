@@ -118,7 +118,8 @@ def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
     if fragile:
         uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc
         dpc += uplift
-        terms.append(Term("DPC vulnerable subjects", uplift, ", ".join(fragile)))
+        capped = " (capped at 4)" if uplift < w["vulnerable_uplift"] else ""
+        terms.append(Term("DPC vulnerable subjects", uplift, ", ".join(fragile) + capped))
 
     ei, ei_why = _ease_of_identification(model, held)
     terms.append(Term("EI", ei, ei_why))

@@ -270,7 +270,7 @@ def test_fail_on_comes_from_the_settings_when_the_input_is_empty(project, tmp_pa
     (project / "lineage.yaml").write_text("settings:\n  fail_on: critical\n", encoding="utf-8")
     (project / "rules").mkdir()
     (project / "rules" / "org.yaml").write_text(
-        "settings:\n  disable: [PROC002, RISK001, RISK002]\n", encoding="utf-8"
+        "settings:\n  disable: [MIN001, PROC002, RISK001, RISK002]\n", encoding="utf-8"
     )  # the rules of the example's critical findings
     result = run_step(project, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

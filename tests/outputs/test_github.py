@@ -40,7 +40,7 @@ def test_levels_order_and_summary_of_the_example():
     lines = result.stdout.splitlines()
     levels = [line.split(" ", 1)[0] for line in lines[:-1]]
     assert levels == ["::error"] * 10 + ["::warning"] * 4  # 17 critical/high, 10 shown
-    assert lines[0].startswith("::error file=flows/organizations.yaml,line=21,col=5,title=PROC002 ")
+    assert lines[0].startswith("::error file=flows/flows.yaml,line=22,col=9,title=MIN001 ")  # critical: tier 4
     assert lines[-1].startswith("::notice title=lineage summary::lineage: 21 findings")
     assert "7 not annotated (7 high)" in lines[-1] and "1 waived" in lines[-1]
 

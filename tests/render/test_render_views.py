@@ -78,7 +78,7 @@ def test_min_severity_keeps_findings_and_what_connects_them(example):
         if hot(f"flow:{f}"):
             expected |= {model.flows[f].source, model.flows[f].target}
     assert set(m.systems) == expected
-    assert "trainer_crm" in m.systems and "cir_platform" not in m.systems
+    assert "trainer_crm" in m.systems and "ofii_stats_dwh" not in m.systems
     assert set(m.flows) == {
         f for f, flow in model.flows.items() if flow.source in expected and flow.target in expected
     }
@@ -94,7 +94,7 @@ def test_collapsed_view_summarises_flows_per_pair_of_organizations(example):
     ofii_trainer = links[("ofii", "trainer")]
     assert set(ofii_trainer.flows) == {"cir-to-trainer-civic", "cir-to-trainer-language"}
     assert ofii_trainer.form == "raw"
-    assert ofii_trainer.worst == "high"
+    assert ofii_trainer.worst == "critical"  # MIN001 on residence_permit_ground, tier 4
     source = dot.to_dot(m)
     assert 'id="orgflow-ofii-TO-trainer"' in source and 'label="2 flows\\n11 fields"' in source
     assert 'id="organization-learnhub"' in source and "outside-eea" in source

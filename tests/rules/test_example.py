@@ -28,7 +28,7 @@ def test_excess_fields_to_the_training_operator(example):
     assert got == {
         ("MIN001", LANGUAGE, ("nationality",)): "high",
         ("MIN001", LANGUAGE, ("residence_permit_type",)): "high",
-        ("MIN001", LANGUAGE, ("residence_permit_ground",)): "high",
+        ("MIN001", LANGUAGE, ("residence_permit_ground",)): "critical",  # immigration.asylum, tier 4
         ("MIN001", LANGUAGE, ("entry_date",)): "high",
         ("MIN001", LANGUAGE, ("date_of_birth",)): "medium",
     }
