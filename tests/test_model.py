@@ -260,6 +260,17 @@ def test_a_built_in_category_cannot_be_redefined():
         "sub-category ('identity.name.<name>') or set tier or identifier on the fields"]
 
 
+def test_a_sub_category_keeps_art9_and_art10_status():
+    text = BASE.replace("fields:\n", "categories:\n  - {id: health.sick_leave, special: none}\n"
+                                     "  - {id: criminal.fines, tier: 1, special: art10}\n"
+                                     "  - {id: health.sick_leave.long, special: art10}\nfields:\n", 1)
+    assert messages(text) == [
+        "model.yaml:2:29: error: category 'health.sick_leave' is under 'health', art9 data: its special must "
+        "be art9 too (or leave it out)",
+        "model.yaml:4:34: error: category 'health.sick_leave.long' is under 'health.sick_leave', art9 data: its "
+        "special must be art9 too (or leave it out)"]
+
+
 def test_messages_say_what_the_fix_is():
     text = ("organizations:\n"
             "  - {id: o, role: recipient, country: no}\n"

@@ -191,6 +191,8 @@ def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, 
 
     A built-in category cannot be declared again: the taxonomy only grows
     (a lower tier for ``identity.name`` would hide risk in every model rule).
+    Nor can a sub-category of Art. 9 or Art. 10 data drop that status
+    (sick leave is health data).
     """
     info = dict(BUILTIN)
     for cid in sorted(custom, key=lambda c: (c.count("."), c)):
@@ -206,10 +208,16 @@ def _resolve_categories(custom: dict[str, Category], ctx: Context) -> dict[str, 
                 ctx.report(Invalid(cat.loc, f"category {cid!r} needs a tier (1..4): it has no parent category "
                                             "to inherit one from", dangling=parent(cid) is not None))
             continue
+        special = cat.special or (base.special if base else "none")
+        if base and base.special != "none" and special != base.special:
+            ctx.errors.append(LineageError(cat.at("special"), f"category {cid!r} is under {parent(cid)!r}, "
+                                                              f"{base.special} data: its special must be "
+                                                              f"{base.special} too (or leave it out)"))
+            special = base.special
         info[cid] = CategoryInfo(
             cat.tier or base.tier,
             cat.identifier or (base.identifier if base else "none"),
-            cat.special or (base.special if base else "none"),
+            special,
         )
     return info
 
