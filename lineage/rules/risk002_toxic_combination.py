@@ -7,7 +7,9 @@ Why     Some fields are harmless apart and dangerous together: name + contact +
         identity theft.
         GDPR Art. 32, WP248 criterion 6, EDPB 01/2025 on pseudonymisation.
 Fix     Split the combination: drop a member the system does not need, or hold it
-        pseudonymised, generalised or aggregated.
+        pseudonymised, generalised or aggregated. When the purposes of its data need
+        every member (the controller's system of record), protect it and assess it in
+        a DPIA, or split the work across systems; the message says which applies.
 Params  forms: forms that count as identifying, default [raw, encrypted, hashed].
         combinations: list of {name, members}; each member is a selector that a held
         field matches by any of `fields` (ids), `categories` (patterns; a category also
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
 from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
-from lineage.rules.common import category_matches, critical_outside_controller
+from lineage.rules.common import category_matches, critical_outside_controller, needs
 
 ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
 SEVERITY_NOTE = "critical outside the controller"
@@ -85,7 +87,27 @@ def check(ctx, params):
                 fields = tuple(L.fields_in(picked))
                 yield Hit(f"system:{sid}", fields,
                           f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
-                          f"form: drop a member it does not need, or pseudonymise it", key=combo.name, identity=())
+                          f"form: {_fix(ctx, sid, [held & m for m in members], worst)}", key=combo.name,
+                          identity=())
+
+
+def _fix(ctx, sid: str, members: list[int], worst: int) -> str:
+    """Say what to do: drop or pseudonymise the members its purposes do not need, else protect what they do."""
+    L, needed = ctx.lineage, 0
+    for purpose in _purposes(ctx, sid):
+        needed |= L.mask(f for f, rank in needs(ctx.model.purposes[purpose]).items() if rank <= worst)
+    spare = [f for m in members if not m & needed for f in L.fields_in(m)]
+    if spare:
+        return f"drop a member its purposes do not need ({', '.join(spare)}), or pseudonymise it"
+    return ("its purposes need every member: protect the system (access control, encryption, logging) "
+            "and assess it in a DPIA, or split the work so that no one system holds them all")
+
+
+def _purposes(ctx, sid: str) -> set[str]:
+    """Return the purposes a system holds data for: of its collections and of its inbound flows."""
+    out = {c.purpose for c in ctx.model.systems[sid].collects}
+    out |= {ctx.model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(sid, keys=True)}
+    return out - {None}
 
 
 def _distinct(candidates: list[list[str]]) -> bool:

@@ -26,6 +26,16 @@ def test_outside_the_controller_is_critical(tmp_path):
     assert severities(a, "RISK002")[("system:crm", OFII)] == "critical"
 
 
+def test_the_fix_depends_on_what_the_purposes_need(tmp_path):
+    a = analyse(tmp_path, model=crm_gets("nationality", "permit_type"))
+    messages = {f.target: f.message for f in a.findings if f.rule == "RISK002"}
+    assert messages["system:cases"].endswith("its purposes need every member: protect the system (access "
+                                             "control, encryption, logging) and assess it in a DPIA, or split "
+                                             "the work so that no one system holds them all")
+    assert messages["system:crm"].endswith(  # its flow's purpose, training, needs name and email only
+        "drop a member its purposes do not need (nationality, permit_type), or pseudonymise it")
+
+
 @pytest.mark.parametrize("form", ["encrypted", "hashed"])
 def test_reversible_forms_count(tmp_path, form):
     a = analyse(tmp_path, model=crm_gets(f"{{field: nationality, form: {form}}}", "permit_type"))
