@@ -251,10 +251,10 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     if not sources:  # a new or renamed model folder: say why everything is new
         analysis.extra["base_without_model"] = ref
     base = analyse_sources(sources, analysis.ruleset, today)
-    in_base = {f.fingerprint for f in base.findings}
     accepted = KnownFindings(f for f in base.findings if not f.waived)
-    # an open finding is new unless the base has it open (or with more fields); a waived one, unless the base has it
-    keep = [f for f in analysis.findings if (f.fingerprint not in in_base if f.waived else f not in accepted)]
+    # an open finding is new unless the base has it open (or with more fields); a waived one is listed, as
+    # waived, as without --diff-base and --baseline: it never counts, and is never "already in the base"
+    keep = [f for f in analysis.findings if f.waived or f not in accepted]
     analysis.preexisting = len(analysis.findings) - len(keep)
     now = KnownFindings(analysis.findings)
     analysis.resolved = sum(1 for f in base.findings if not f.waived and not now.holds_part_of(f))
