@@ -181,20 +181,93 @@ ORGANIZATION_KEYS = (
 CONTACTS = ("controller", "data_protection_officer", "representative")
 
 
+#: US state, district and territory codes (USPS).
+US_STATES = frozenset((
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+))
+#: Canadian province and territory codes (Canada Post).
+CA_PROVINCES = frozenset(("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"))
+_US_ZIP = re.compile(r"(?P<region>[A-Z]{2})?\s*\d{5}(?:-\d{4})?")
+_CA_POSTCODE = re.compile(r"(?P<region>[A-Z]{2})?\s*[A-Z]\d[A-Z] ?\d[A-Z]\d")
+#: A first address part in the North American order: house number, then street and its suffix.
+_NA_STREET = re.compile(
+    r"\d+[A-Za-z]?\s+.*\b(?:st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|ln|lane|way|"
+    r"pkwy|parkway|hwy|highway|ct|court|pl|place|sq|square|suite|ste)\.?(?:\s+#?\w+)?",
+    re.IGNORECASE,
+)
+
+
+def _region_country(region: str | None) -> str | None:
+    """Return US or CA for a US state or Canadian province code (or None: either or neither)."""
+    if region is None:
+        return None
+    us, ca = region in US_STATES, region in CA_PROVINCES
+    return "US" if us and not ca else "CA" if ca and not us else None
+
+
 def country_of(address: str) -> str | None:
     """Return the ISO code of the country that ends a postal address, or None.
+
+    The last comma-separated part decides: a country name, a state or
+    province with its ZIP or postal code (``CA 94105``, ``ON K1A 0B6``), or a
+    two-letter code. A code that is both a US state or Canadian province and a
+    country (CA, DE, IN, GA, MA, PE ...) is the state when the address starts
+    with a North American street (``1 Market St``), the country when a postcode
+    comes before the city (``10115 Berlin``), and unclear (None) otherwise: see
+    :func:`unclear_country`.
 
     Examples
     --------
     >>> country_of("123 demo street, New York, NY, USA"), country_of("1 Quai, 75001 Paris, FR")
     ('US', 'FR')
-    >>> country_of("Somewhere") is None
+    >>> country_of("1 Market St, San Francisco, CA"), country_of("Wilmington, DE 19801")
+    ('US', 'US')
+    >>> country_of("Hauptstr. 1, 10115 Berlin, DE"), country_of("Toronto, ON M5V 2T6")
+    ('DE', 'CA')
+    >>> country_of("Wilmington, DE") is None, country_of("Somewhere") is None
+    (True, True)
+    """
+    parts = [p.strip() for p in address.rstrip(". ").split(",")]
+    last = parts[-1]
+    if last.lower() in COUNTRY_NAMES:
+        return COUNTRY_NAMES[last.lower()]
+    for shape, country in ((_US_ZIP, "US"), (_CA_POSTCODE, "CA")):
+        match = shape.fullmatch(last)
+        region = match and (match["region"] or (parts[-2] if len(parts) > 1 else None))
+        if region and _region_country(region) == country:
+            return country
+    if not re.fullmatch(r"[A-Z]{2}", last):
+        return None
+    region = _region_country(last)
+    if last not in COUNTRIES:
+        return region
+    if last not in US_STATES | CA_PROVINCES:
+        return last
+    if _NA_STREET.fullmatch(parts[0]):
+        return region or "US"
+    if any(re.match(r"\d{4,5}\s+[^\d\s]", p) for p in parts[1:-1]):
+        return last
+    return None
+
+
+def unclear_country(address: str) -> str | None:
+    """Say why the country of `address` is unclear, or None when it is not.
+
+    Examples
+    --------
+    >>> unclear_country("Wilmington, DE")
+    "'DE' may be a US state or a country"
+    >>> unclear_country("Somewhere") is None
     True
     """
     last = address.rstrip(". ").rsplit(",", 1)[-1].strip()
-    return COUNTRY_NAMES.get(last.lower()) or (
-        last if re.fullmatch(r"[A-Z]{2}", last) and last in COUNTRIES else None
-    )
+    if country_of(address) is None and last in COUNTRIES and last in US_STATES | CA_PROVINCES:
+        kind = "US state" if last in US_STATES else "Canadian province"
+        return f"'{last}' may be a {kind} or a country"
+    return None
 
 
 def security_controls(practices: str) -> dict[str, bool]:
@@ -853,17 +926,12 @@ class _Converter:
             entry += items
             if role == "controller":
                 controllers.add(key)
-            found = next(
-                (
-                    (code, address)
-                    for who in CONTACTS
-                    if isinstance(data.get(who), dict)
-                    and (address := text(data[who].get("address")))
-                    and (code := country_of(address))
-                ),
-                None,
-            ) or self.legal_country(systems)
-            entry.append(self.country_item(oid, found, "the address"))
+            addresses = [
+                address
+                for who in CONTACTS
+                if isinstance(data.get(who), dict) and (address := text(data[who].get("address")))
+            ] + self.legal_addresses(systems)
+            entry.append(self.country_item(oid, addresses, "the address"))
             entry += self.transfers(systems)
             if text(data.get("description")):
                 entry.append(("description", text(data["description"])))
@@ -889,7 +957,7 @@ class _Converter:
         oid = self.org_ids.get(key, name)
         entry = Map([("id", oid), ("name", name)])
         entry += self.role(systems, controller)[1]
-        entry.append(self.country_item(oid, self.legal_country(systems), "the Fides legal_address"))
+        entry.append(self.country_item(oid, self.legal_addresses(systems), "the Fides legal_address"))
         entry += self.transfers(systems)
         entry.append(
             (
@@ -922,20 +990,23 @@ class _Converter:
             out.append((Comment(f"TODO: processor_for: Fides does not say for which {whose}"), None))
         return role, out
 
-    def country_item(self, oid: str, found: tuple[str, str] | None, source: str) -> tuple[str, Note]:
-        """Return the ``country`` item of organization `oid` from (country, address) found, or the TODO default."""
+    def country_item(self, oid: str, addresses: list[str], source: str) -> tuple[str, Note]:
+        """Return the ``country`` item of `oid`: from the first of `addresses` naming one, else the TODO default.
+
+        The default's TODO names the addresses whose country is unclear
+        (``Wilmington, DE``: Delaware or Germany).
+        """
+        found = next(((code, a) for a in addresses if (code := country_of(a))), None)
         self.org_country[oid] = found[0] if found else self.country
         if found:
             return "country", Note(found[0], f"from {source}: {found[1]}")
-        return "country", Note(self.country, "TODO: Fides does not say; assumed")
+        unclear = [f"{a} ({why})" for a in addresses if (why := unclear_country(a))]
+        why = f"unclear from {'; '.join(unclear)}" if unclear else "Fides does not say"
+        return "country", Note(self.country, f"TODO: {why}; assumed")
 
-    def legal_country(self, systems: list[str]) -> tuple[str, str] | None:
-        """Return (country, address) from the first system's ``legal_address`` naming a country."""
-        for s in systems:
-            address = text(self.r["system"][s].data.get("legal_address"))
-            if address and country_of(address):
-                return country_of(address), address
-        return None
+    def legal_addresses(self, systems: list[str]) -> list[str]:
+        """Return the ``legal_address`` of each of `systems` that has one, in order."""
+        return [a for s in systems if (a := text(self.r["system"][s].data.get("legal_address")))]
 
     def transfers(self, systems: list[str]) -> list:
         """Return the ``transfer_safeguard`` item (or a TODO) from the systems' Fides transfer facts."""
@@ -1214,7 +1285,9 @@ class _Converter:
         code = country_of(address)
         if code and code != org_country:
             return [("country", Note(code, f"from the Fides legal_address: {address}"))]
-        return [(Comment(f"Fides legal_address: {address}"), None)]
+        why = unclear_country(address)
+        todo = f" (TODO: country: {why}; the organization's is assumed)" if why else ""
+        return [(Comment(f"Fides legal_address: {address}{todo}"), None)]
 
     @staticmethod
     def security(data: dict) -> list:
