@@ -394,6 +394,10 @@ def _place_aliases(text: str, aliases: list[Mapping | Sequence], path: str) -> N
         node.loc = Loc(path, mark.line + 1, mark.column + 1)
 
 
+_SCALAR = yaml.ScalarNode
+_new_tuple = tuple.__new__
+
+
 class _Builder:
     """Turn PyYAML nodes into ours once each (an alias shares the children of what it names).
 
@@ -444,10 +448,10 @@ class _Builder:
 
     def _node(self, node, stack: list) -> Node:
         """Make our node for `node`; push its children onto `stack` to be built next, in order."""
-        if node.__class__ is yaml.ScalarNode:  # most nodes: no memo, aliases to a leaf cost nothing
+        if node.__class__ is _SCALAR:  # most nodes: no memo, aliases to a leaf cost nothing
             self.distinct += 1
             mark = node.start_mark
-            loc = Loc(self.path, mark.line + 1, mark.column + 1)
+            loc = _new_tuple(Loc, (self.path, mark.line + 1, mark.column + 1))  # Loc(...) without its wrapper
             if node.tag in _RESOLVED:
                 return Scalar(node.value, node.tag, not node.style, loc)
             return self._tagged(node, loc)
@@ -464,7 +468,13 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             seq = Sequence([None] * len(node.value), loc)
             self.memo[id(node)] = seq
-            stack.extend((child, seq.items, i, None) for i, child in reversed(list(enumerate(node.value))))
+            items = seq.items
+            for i in range(len(node.value) - 1, -1, -1):
+                child = node.value[i]
+                if child.__class__ is _SCALAR:  # a leaf: built now, not pushed and popped
+                    items[i] = self._node(child, stack)
+                else:
+                    stack.append((child, items, i, None))
             return seq
         mapping = Mapping([], loc)
         self.memo[id(node)] = mapping
@@ -473,7 +483,7 @@ class _Builder:
             if key_node.tag == "merge":
                 self.drop(self.loc(key_node.start_mark), "merge keys ('<<') are not supported; write the keys out")
                 continue
-            if key_node.__class__ is not yaml.ScalarNode:
+            if key_node.__class__ is not _SCALAR:
                 self.distinct += 1
                 self.drop(self.loc(key_node.start_mark), "a mapping key must be a plain word")
                 continue
@@ -484,6 +494,9 @@ class _Builder:
                 self.drop(key.loc, f"duplicate key {key.text!r} (first at line {was.line}, column {was.column})")
                 continue
             mapping._index[key.text] = len(mapping.items)
+            if value_node.__class__ is _SCALAR:  # a leaf: built now, not pushed and popped
+                mapping.items.append((key, self._node(value_node, stack)))
+                continue
             pending.append((value_node, mapping.items, len(mapping.items), key))
             mapping.items.append((key, None))
         stack.extend(reversed(pending))
