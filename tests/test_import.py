@@ -1197,3 +1197,31 @@ def test_fides_country_of_addresses(address, country):
     from lineage.importers.fides import country_of
 
     assert country_of(address) == country
+
+
+def _threagile_chain(n: int) -> str:
+    """A Threagile model of `n` services in a ring, each sending data it does not process."""
+    out = ["title: Ring", "data_assets:"]
+    for d in range(20):
+        out += [f"  Customer Data {d}:", f"    id: cust-{d}", "    usage: business"]
+    out.append("technical_assets:")
+    for i in range(n):
+        sent = ", ".join(f"cust-{(i + k) % 20}" for k in range(2))
+        out += [
+            f"  Service {i}:", f"    id: svc-{i:04d}", "    type: process",
+            f"    data_assets_processed: [cust-{(i * 7) % 20}]",
+            "    communication_links:",
+            "      Link:", f"        target: svc-{(i * 37 + 1) % n:04d}",
+            f"        data_assets_sent: [{sent}]", "        data_assets_received: [cust-1]",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def test_threagile_origins_spread_once_not_once_per_missing_asset(tmp_path):
+    import time
+
+    (tmp_path / "m.yaml").write_text(_threagile_chain(600))
+    start = time.perf_counter()
+    files = import_threagile(tmp_path / "m.yaml")
+    assert time.perf_counter() - start < 10  # was ~80 s: one fixed point per missing data asset
+    assert files["systems.yaml"].count("\n  - id: svc-") == 600

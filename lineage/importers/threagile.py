@@ -699,6 +699,15 @@ def _model_notes(model: _Model) -> list[str]:
 # --------------------------------------------------------------------------- converting
 
 
+def _spread(held: set[str], todo: list[str], onward: dict[str, list[str]]) -> None:
+    """Add to `held` every asset reached from `todo` along `onward` (asset -> assets it sends to)."""
+    while todo:
+        for b in onward.get(todo.pop(), ()):
+            if b not in held:
+                held.add(b)
+                todo.append(b)
+
+
 class _Converter:
     def __init__(self, model: _Model, country: str, organizations: str):
         self.m = model
@@ -901,38 +910,31 @@ class _Converter:
         """Return the data assets each technical asset must collect: it sends them and no link brings them.
 
         Holding starts from what assets process or store and spreads along the
-        links (a fixed point). While some asset sends a data asset it does not
-        hold, the first such asset (by id) is taken to collect it, and holding
-        spreads again: in a loop where nobody is said to hold the data, one
-        asset becomes its origin, not every one.
+        links that carry the data. While some asset sends a data asset it does
+        not hold, the first such asset (by its link's ends) is taken to collect
+        it, and holding spreads from there: in a loop where nobody is said to
+        hold the data, one asset becomes its origin, not every one.
+
+        Each data asset spreads on its own, once along each link that carries
+        it: the time is linear in the links' data assets.
         """
-        moves = self.moves()
-        base = {
-            a: set(t.processed) | set(t.stored)
-            for a, t in self.m.tech.items()
-        }
+        carried: dict[str, list[tuple[str, str]]] = {}  # data asset -> moves carrying it, sorted
+        for a, b, assets in sorted(self.moves(), key=lambda m: m[:2]):
+            for d in dict.fromkeys(assets):
+                carried.setdefault(d, []).append((a, b))
         extra: dict[str, set[str]] = {a: set() for a in self.m.tech}
-        while True:
-            held = {a: base[a] | extra[a] for a in self.m.tech}
-            changed = True
-            while changed:
-                changed = False
-                for a, b, assets in moves:
-                    new = (held[a] & set(assets)) - held[b]
-                    if new:
-                        held[b] |= new
-                        changed = True
-            missing = next(
-                (
-                    (a, set(assets) - held[a])
-                    for a, _, assets in sorted(moves, key=lambda m: m[:2])
-                    if set(assets) - held[a]
-                ),
-                None,
-            )
-            if missing is None:
-                return extra
-            extra[missing[0]] |= missing[1]
+        for d, moves in carried.items():
+            onward: dict[str, list[str]] = {}
+            for a, b in moves:
+                onward.setdefault(a, []).append(b)
+            held = {a for a, t in self.m.tech.items() if d in t.processed or d in t.stored}
+            _spread(held, list(held), onward)
+            for a, _ in moves:
+                if a not in held:
+                    extra[a].add(d)
+                    held.add(a)
+                    _spread(held, [a], onward)
+        return extra
 
     def usage(self, spec: dict) -> str:
         """Return the purpose id of a data asset's or link's ``usage`` (Threagile's default: business)."""
