@@ -350,6 +350,9 @@ def compose(source: Source, loader=None, prepare=None) -> Document:
         raise InputErrors([LineageError(Loc(source.path), "YAML nested too deeply")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.index >= len(text.rstrip()):
+            # the file ended: show what was left open
+            mark = exc.context_mark
         where = Loc(source.path, mark.line + 1, mark.column + 1) if mark else Loc(source.path)
         message = " ".join(p for p in (exc.context, exc.problem) if p)
         raise InputErrors([LineageError(where, f"YAML syntax: {message}")]) from None

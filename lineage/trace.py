@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
-from lineage.graph import Lineage, build, holders, origins
+from lineage.graph import ANY, Lineage, build, holders, origins
 from lineage.model.entities import FORM_RANK
 
 #: At most this many chains, the shortest, are listed; the holders' origins always list every flow.
@@ -63,6 +63,7 @@ class Holding:
     system: str
     form: str
     origins: tuple[dict, ...]  # {kind, ref, form}; for flows also {source}
+    sourced: bool = True  # False: it gets there only through flows that break lineage (LIN001)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ def trace(L: Lineage, field_id: str, where: str = "model", max_chains: int = MAX
             if o.kind == "flow":
                 item["source"] = model.flows[o.ref].source
             items.append(item)
-        holdings.append(Holding(sid, form, tuple(items)))
+        sourced = bool(L.sourced[sid][ANY] >> L.bit[field_id] & 1)
+        holdings.append(Holding(sid, form, tuple(items), sourced))
         kinds = [o.kind for o in found if o.kind != "flow"]
         if kinds:
             entries[sid] = kinds[0]
@@ -260,7 +262,8 @@ def as_dict(t: Trace) -> dict:
     return {
         "field": {"id": t.field, "category": t.category, "tier": t.tier, "identifier": t.identifier,
                   "special": t.special, "derived_from": list(t.derived_from)},
-        "holders": [{"system": h.system, "form": h.form, "origins": list(h.origins)} for h in t.holders],
+        "holders": [{"system": h.system, "form": h.form, "origins": list(h.origins), "sourced": h.sourced}
+                    for h in t.holders],
         "entries": t.entries,
         "chains": [{"start": c.start, "entry": c.entry, "to": c.end, "path": c.text(),
                     "hops": [{"flow": h.flow, "from": h.source, "to": h.target, "form": h.form,
@@ -303,6 +306,8 @@ def format_trace(t: Trace, fmt: str = "text") -> str:
             lead = f"  {h.system:<{width}}  {h.form:<{form_width}}  "
             for i, o in enumerate(h.origins):
                 lines.append((lead if i == 0 else " " * len(lead)) + _origin_text(o))
+            if not h.sourced:
+                lines.append(" " * len(lead) + "but no one upstream holds it: only flows that break lineage bring it")
     if t.chains:
         lines.append("paths from where it enters (collection or derivation):")
         text_width = max(len(c.text()) for c in t.chains)

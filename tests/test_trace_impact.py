@@ -565,3 +565,12 @@ def test_trace_takes_rules_like_every_command(tmp_path):
     write_files(tmp_path, {"bad/r.yaml": "rules:\n  - id: NOPE\n"})
     result = run_cli("trace", "nationality", str(REPO / "flows"), "--rules", str(tmp_path / "bad"))
     assert result.code == 2 and "r.yaml:2:9: error: no check named 'NOPE'" in result.stderr
+
+
+def test_trace_marks_holders_reached_only_by_broken_flows():
+    loop = CHAIN.replace("flows:\n", "flows:\n  - {id: crm-to-lms-permit, from: crm, to: lms, fields: [permit_type]}\n"
+                                     "  - {id: lms-to-crm-permit, from: lms, to: crm, fields: [permit_type]}\n", 1)
+    t = trace(lineage_of(loop), "permit_type")
+    assert {h.system: h.sourced for h in t.holders} == {"cases": True, "crm": False, "lms": False}
+    assert {b["flow"] for b in t.broken} == {"crm-to-lms-permit", "lms-to-crm-permit"}
+    assert trace(lineage_of(loop), "full_name").holders[0].sourced

@@ -10,7 +10,9 @@ Fails   purpose max_retention P2Y; flow retention P5Y -> flow:ID.
 A flow is checked against its purpose. A system is checked against the
 longest `max_retention` of the purposes it holds data for (through
 `collects` and inbound flows); when one of them sets no maximum, there is
-no limit to check.
+no limit to check. Durations compare in days: a year is 365.25 days and a
+month a twelfth of a year, so P24M equals P2Y, P31D exceeds P1M and P366D
+exceeds P1Y.
 """
 
 from lineage.findings import Hit

@@ -31,8 +31,8 @@ def check(ctx, params):
         unsafe = flow.encrypted is False or flow.channel in UNSAFE_CHANNELS
         if not unsafe:
             continue
-        fields = tuple(u.field for u in flow.fields
-                       if u.form == "raw" and model.field_info(u.field).tier >= params["min_tier"])
+        fields = tuple(sorted(u.field for u in flow.fields
+                              if u.form == "raw" and model.field_info(u.field).tier >= params["min_tier"]))
         if fields:
             how = f"over {flow.channel}" if flow.channel in UNSAFE_CHANNELS else "unencrypted"
             yield Hit(f"flow:{flow.id}", fields,
