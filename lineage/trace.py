@@ -101,7 +101,7 @@ def unknown(kind: str, ident: str, known, where: str) -> InputErrors:
     >>> str(unknown("field", "natonality", ["nationality", "email"], "flows").errors[0])
     "flows: error: no field 'natonality' in the model (did you mean 'nationality'?)"
     """
-    return InputErrors([LineageError(Loc(str(where), 0), f"no {kind} '{ident}' in the model"
+    return InputErrors([LineageError(Loc(str(where), 0, 0), f"no {kind} '{ident}' in the model"
                                                          f"{did_you_mean(ident, known)}")])
 
 
