@@ -939,17 +939,17 @@ def test_threagile_errors_come_all_at_once_at_their_place(tmp_path):
                 id: zone
                 technical_assets_inside: [web, yes]
             """,
-            [
-                "model.yaml:7:36: error: technical asset 'web': data_assets_processed must be a "
-                "list of ids, found bool",
-                "model.yaml:7:42: error: technical asset 'web': data_assets_processed must be a "
-                "list of ids, found int",
+            [  # Threagile (yaml.v3) reads true, 12 and yes into its lists of ids as text
+                "model.yaml:7:36: error: technical asset 'web': data_assets_processed names data "
+                "asset 'true', which data_assets does not declare",
+                "model.yaml:7:42: error: technical asset 'web': data_assets_processed names data "
+                "asset '12', which data_assets does not declare",
                 "model.yaml:7:46: error: technical asset 'web': data_assets_processed must be a "
                 "list of ids, found null",
                 "model.yaml:7:52: error: technical asset 'web': data_assets_processed must be a "
                 "list of ids, found a mapping",
-                "model.yaml:11:36: error: trust boundary 'zone': technical_assets_inside must be a "
-                "list of ids, found bool",
+                "model.yaml:11:36: error: trust boundary 'zone' names technical asset 'yes', "
+                "which technical_assets does not declare",
             ],
         ),
         (
@@ -1225,3 +1225,27 @@ def test_threagile_origins_spread_once_not_once_per_missing_asset(tmp_path):
     files = import_threagile(tmp_path / "m.yaml")
     assert time.perf_counter() - start < 10  # was ~80 s: one fixed point per missing data asset
     assert files["systems.yaml"].count("\n  - id: svc-") == 600
+
+
+def test_threagile_strings_are_read_as_written_as_yaml_v3_does(tmp_path):
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        data_assets:
+          Customer: {id: on, description: customer email addresses}
+          Phone: {id: 0123, description: user phone numbers}
+        technical_assets:
+          Web:
+            id: web
+            owner: NO
+            internet: yes
+            data_assets_processed: [on, 0123]
+            communication_links:
+              Sync: {target: db, protocol: https, data_assets_sent: [on], vpn: false}
+          DB: {id: db, owner: Norway AS, type: datastore, data_assets_stored: [on]}
+        """))
+    out = imported(tmp_path, "threagile", tmp_path / "m.yaml")
+    model = load_model(out)
+    assert set(model.fields) == {"on", "0123"}
+    assert {o.name for o in model.organizations.values()} == {"NO", "Norway AS"}
+    web = model.systems["web"]
+    assert web.exposure == "internet"
+    assert {f for c in web.collects for f in c.fields} == {"on", "0123"}

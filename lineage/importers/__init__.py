@@ -14,8 +14,9 @@ aliases are handled once, there), with two allowances foreign YAML needs: an
 anchor may be defined again and merge keys (``<<: *base``) are expanded, as
 Go's yaml.v3 does for Threagile models (libyaml composes the file; only one
 that defines an anchor again is composed again by the slower pure-Python
-composer). Scalars then take their YAML 1.1
-values (``true`` is a bool, ``12`` an int), as the source tools read them. The
+composer). Scalars then take their YAML 1.1 values (``true`` is a bool, ``12``
+an int), as PyYAML reads Fides manifests, or stay text as written (``NO``,
+``0123``), as Go's yaml.v3 reads the strings of a Threagile model. The
 result is plain dicts and lists (:class:`YamlMap`, :class:`YamlList`) that
 remember where each value is written, so that an importer reports every
 problem as ``file:line:col: error: message``, all at once.
@@ -312,29 +313,44 @@ def _scalar(node: Scalar) -> Any:
         return node.text
 
 
-def _values(node: Node, memo: dict[int, Any]) -> Any:
+def _as_written(node: Scalar) -> str | None:
+    """Return the text of a scalar as written (YAML 1.2 as Go's yaml.v3 reads into a string), None for null."""
+    return None if node.kind == "null" else node.text
+
+
+def _values(node: Node, memo: dict[int, Any], scalar_value=_scalar) -> Any:
     """Return `node` as plain values: :class:`YamlMap`, :class:`YamlList` or a scalar value."""
     if isinstance(node, Scalar):
-        return _scalar(node)
+        return scalar_value(node)
     done = memo.get(id(node))
     if done is not None:
         return done
     if isinstance(node, Sequence):
         out = memo[id(node)] = YamlList(node.loc)
         for item in node.items:
-            out.append(_values(item, memo))
+            out.append(_values(item, memo, scalar_value))
             out.locs.append(item.loc)
         return out
     out = memo[id(node)] = YamlMap(node.loc)
     for key, value in node.items:
-        out[key.text] = _values(value, memo)
+        out[key.text] = _values(value, memo, scalar_value)
         out.locs[key.text] = value.loc
         out.key_locs[key.text] = key.loc
     return out
 
 
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, as_written: bool = False) -> Any:
     """Read one foreign YAML file, keeping where each value is written.
+
+    Parameters
+    ----------
+    path : Path
+    as_written : bool
+        Whether scalars stay text as written (null aside), as Go's yaml.v3
+        reads them into the strings of a Threagile model (``owner: NO`` is
+        "NO", ``id: 0123`` is "0123"); the importer then reads its booleans
+        from the text. Else scalars take their YAML 1.1 values, as PyYAML
+        (Fides) reads them.
 
     Returns
     -------
@@ -359,7 +375,8 @@ def read_yaml(path: Path) -> Any:
     document = _compose_foreign(Source(shown, data))
     if document.errors:
         raise InputErrors(document.errors)
-    return None if document.root is None else _values(document.root, {})
+    scalar_value = _as_written if as_written else _scalar
+    return None if document.root is None else _values(document.root, {}, scalar_value)
 
 
 def text(value: Any) -> str:

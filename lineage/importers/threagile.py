@@ -39,6 +39,12 @@ decide. What is left out is in no field, purpose, collection or flow; a
 comment above the fields states the rule and lists each asset with its reason,
 and each flow of a link that carried one says so.
 
+The model is read as Threagile (Go's yaml.v3) reads it: a string is its text
+as written (``owner: NO`` is "NO", ``id: 0123`` is "0123", ``[on]`` is the
+id "on"), and the boolean keys (:data:`ASSET_FLAGS`, :data:`LINK_FLAGS`) take
+``true``/``false`` or their YAML 1.1 forms (``yes``, ``on`` ...); any other
+value there is an error.
+
 Threagile has no data subjects, legal bases or retention: the importer writes
 one placeholder subject ``data-subjects`` and TODO comments. The privacy
 fields proposed in Threagile PR #138 (``pinametype``, ``dataassettype``,
@@ -66,6 +72,7 @@ from lineage.importers import (
     YamlMap,
     display,
     header,
+    kind_of,
     loc_of,
     located_keys,
     nested,
@@ -495,12 +502,43 @@ def import_threagile(
         raise problem(where, "a Threagile model is one file (threagile.yaml), not a folder")
     if not root.exists():
         raise problem(where, "no such file")
-    model = _parse(read_yaml(root), where)
+    model = _parse(read_yaml(root, as_written=True), where)
     notes = _model_notes(model)
     return _Converter(model, country, organizations).run(header("threagile", root, [root], notes))
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+#: Boolean keys of Threagile technical assets and communication links.
+ASSET_FLAGS = (
+    "internet", "multi_tenant", "redundant", "custom_developed_parts", "out_of_scope",
+    "used_as_client_by_human",
+)
+LINK_FLAGS = ("vpn", "ip_filtered", "readonly")
+#: The texts Go's yaml.v3 reads into a bool (YAML 1.2 ``true``/``false``, and YAML 1.1 forms).
+BOOLEANS = {
+    **dict.fromkeys(("true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"), False),
+}
+
+
+def _flags(spec: YamlMap, keys: tuple[str, ...], place: str, errors: Errors) -> None:
+    """Replace the text of each boolean key of `spec` by its bool; another value is an error at its place.
+
+    The model is read with scalars as written (strings stay strings, as in
+    Threagile); its booleans are read here, as yaml.v3 reads them into Go bools.
+    """
+    for key in keys:
+        value = spec.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str) and value in BOOLEANS:
+            spec[key] = BOOLEANS[value]
+        else:
+            shown = f"'{value}'" if isinstance(value, str) else kind_of(value)
+            errors.add(spec.at(key), f"{place}: {key} must be true or false, not {shown}")
+            spec[key] = None
 
 
 def _assets(doc: YamlMap, key: str, what: str, errors: Errors) -> dict[str, _Asset]:
@@ -557,6 +595,7 @@ def _links(asset: _Asset, tech: dict, known, errors: Errors) -> list[_Link]:
         if not isinstance(spec, dict):
             errors.add(loc, f"{lplace} must be a mapping")
             continue
+        _flags(spec, LINK_FLAGS, lplace, errors)
         key = "target" if spec.get("target") else "target_id"
         target = text(spec.get(key))
         sent = known(spec, "data_assets_sent", lplace)
@@ -599,6 +638,7 @@ def _parse(doc: Any, shown: str) -> _Model:
     for aid in sorted(tech):
         asset = tech[aid]
         place = f"technical asset '{aid}'"
+        _flags(asset.spec, ASSET_FLAGS, place, errors)
         asset.processed, asset.stored = (
             known_data(asset.spec, key, place)
             for key in ("data_assets_processed", "data_assets_stored")
