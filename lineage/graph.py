@@ -281,20 +281,29 @@ def _subject_reach(L: Lineage) -> dict[str, int]:
                 reach[sid] |= 1 << (L.bit[f] + shift[collect.subject])
     every_subject = sum(1 << offset for offset in shift.values())
     carried = {fid: masks[ANY] * every_subject for fid, masks in L.declared.items()}  # a copy per subject
+    # each derivation with its sources copied for every subject, to skip it at once where none is held
+    derivations = [(target, sources, sources * every_subject) for target, sources in L.derivations]
+    any_source = 0
+    for _, _, spread in derivations:
+        any_source |= spread
 
     def derive(sid: str) -> None:
         grown = True
         while grown:  # derivations chain (age band from date of birth from ...)
-            before = reach[sid]
-            for offset in shift.values():
-                own = reach[sid] >> offset
-                for target, sources in L.derivations:
-                    if own & sources == sources:
-                        reach[sid] |= target << offset
-            grown = reach[sid] != before
+            grown, held = False, reach[sid]
+            for target, sources, spread in derivations:
+                if not held & spread:
+                    continue
+                for offset in shift.values():
+                    own = held >> offset
+                    if own & sources == sources and not own & target:
+                        held |= target << offset
+                        grown = True
+            reach[sid] = held
 
     for sid in reach:
-        derive(sid)
+        if reach[sid] & any_source:
+            derive(sid)
     order = [s for scc in _scc_order(L.G) for s in sorted(scc)]
     queue, queued = deque(order), set(order)
     while queue:
@@ -304,7 +313,8 @@ def _subject_reach(L: Lineage) -> dict[str, int]:
             new = carried[fid] & reach[u] & ~reach[v]
             if new:
                 reach[v] |= new
-                derive(v)
+                if new & any_source:
+                    derive(v)
                 if v not in queued:
                     queue.append(v)
                     queued.add(v)
