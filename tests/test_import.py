@@ -1249,3 +1249,21 @@ def test_threagile_strings_are_read_as_written_as_yaml_v3_does(tmp_path):
     web = model.systems["web"]
     assert web.exposure == "internet"
     assert {f for c in web.collects for f in c.fields} == {"on", "0123"}
+
+
+def test_threagile_data_asset_listed_twice_is_kept_once_with_a_note(tmp_path):
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        data_assets:
+          Customer: {id: cust, description: customer email addresses}
+        technical_assets:
+          Web:
+            id: web
+            data_assets_processed: [cust, cust]
+            communication_links:
+              Sync: {target: db, protocol: https, data_assets_sent: [cust, cust]}
+          DB: {id: db, type: datastore}
+        """))
+    out = imported(tmp_path, "threagile", tmp_path / "m.yaml")
+    assert [u.field for u in load_model(out).flows["web.sync"].fields] == ["cust"]
+    flows = " ".join((out / "flows.yaml").read_text().split())
+    assert "data_assets_sent lists 'cust' again (first at line 8, column" in flows

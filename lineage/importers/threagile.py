@@ -438,6 +438,7 @@ class _Model:
     parent_boundary: dict[str, str]
     doc: dict = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)  # data asset -> why it is not personal
+    repeated: list[str] = field(default_factory=list)  # data assets listed twice: where, kept once
 
 
 def _words(*parts: Any) -> str:
@@ -624,15 +625,25 @@ def _parse(doc: Any, shown: str) -> _Model:
     tech = _assets(doc, "technical_assets", "technical asset", errors)
     boundaries = _assets(doc, "trust_boundaries", "trust boundary", errors)
 
+    repeated: list[str] = []
+
     def known_data(spec: YamlMap, key: str, place: str) -> list[str]:
-        """Return the data assets listed under `key` of `spec`; unknown ones are errors."""
+        """Return the data assets listed under `key` of `spec`, each once; unknown ones are errors."""
         ids = located_keys(spec, key, f"{place}: {key}", errors)
+        first: dict[str, Loc] = {}
         for d, loc in ids:
-            if d not in data:
+            if d in first:
+                was = first[d]
+                repeated.append(
+                    f"{loc} {place}: {key} lists '{d}' again (first at line {was.line}, "
+                    f"column {was.column})"
+                )
+            elif d not in data:
                 errors.add(
                     loc, f"{place}: {key} names data asset '{d}', which data_assets does not declare"
                 )
-        return [d for d, _ in ids if d in data]
+            first.setdefault(d, loc)
+        return [d for d in first if d in data]
 
     links: list[_Link] = []
     for aid in sorted(tech):
@@ -665,6 +676,7 @@ def _parse(doc: Any, shown: str) -> _Model:
             parent.setdefault(child, bid)
     errors.raise_any()
     model = _Model(text(doc.get("title")), data, tech, links, boundary_of, boundaries, parent, doc)
+    model.repeated = repeated
     return _leave_out_non_personal(model)
 
 
@@ -727,6 +739,8 @@ def _model_notes(model: _Model) -> list[str]:
                  if text(doc.get(key)))
     if about:
         notes.append("Threagile model " + "; ".join(about) + ".")
+    if model.repeated:
+        notes.append("Listed twice, kept once: " + "; ".join(model.repeated) + ".")
     flags = [f"{k}: {text(doc[k]).lower()}" for k in PR_MODEL_FLAGS if k in doc]
     if flags:
         notes.append("Privacy flags (Threagile PR #138): " + ", ".join(flags) + ".")
