@@ -92,10 +92,10 @@ def test_output_is_byte_identical_across_runs(tmp_path):
         ("threagile", ANCHORS / "threagile" / n) for n in THREAGILE
     ]
     for kind, source in sources:
-        first = tmp_path / "a" / source.name
+        first = tmp_path / "a" / source.stem  # a folder: model.yaml would be refused
         assert run_cli("import", kind, source, "-o", first).code == 0
         relative = source.relative_to(ANCHORS.parent)  # another spelling of the same source
-        second = tmp_path / "b" / source.name
+        second = tmp_path / "b" / source.stem
         assert run_cli("import", kind, relative, "-o", second, cwd=ANCHORS.parent).code == 0
         for name in FILES:
             assert (first / name).read_bytes() == (second / name).read_bytes(), (source, name)
@@ -1267,3 +1267,41 @@ def test_threagile_data_asset_listed_twice_is_kept_once_with_a_note(tmp_path):
     assert [u.field for u in load_model(out).flows["web.sync"].fields] == ["cust"]
     flows = " ".join((out / "flows.yaml").read_text().split())
     assert "data_assets_sent lists 'cust' again (first at line 8, column" in flows
+
+
+def test_import_into_a_folder_whose_model_clashes_is_refused(tmp_path):
+    out = tmp_path / "model"
+    write_files(out, {"mine.yaml": """\
+        version: 1
+        organizations:
+          - {id: company-abc, role: controller, country: DE}
+        """})
+    source = ANCHORS / "threagile" / "example-threagile.yaml"
+    result = run_cli("import", "threagile", source, "-o", out)
+    assert result.code == 2, result
+    assert "already holds model files" in result.stderr and "nothing was written" in result.stderr
+    assert "duplicate organization id 'company-abc'" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["mine.yaml"]
+
+
+def test_import_into_a_folder_with_a_model_that_fits_is_done(tmp_path):
+    out = tmp_path / "model"
+    write_files(out, {"extra.yaml": "version: 1\nsubjects:\n  - {id: visitors}\n"})
+    assert run_cli("import", "threagile", ANCHORS / "threagile" / "stub-threagile.yaml", "-o", out).code == 0
+    load_model(out)
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("fides", "is inside the folder being imported (fides)"),
+    ("fides/sub", "is inside the folder being imported (fides)"),
+    ("model.yaml", "model.yaml is named as a file: -o takes the folder"),
+    ("afile", "afile is a file, not a folder"),
+    ("afile/x", "cannot create afile/x: afile is a file, not a folder"),
+])
+def test_output_that_is_no_folder_to_write_in_is_refused_in_one_line(tmp_path, output, message):
+    write_files(tmp_path / "fides", {"s.yml": "system:\n  - fides_key: a\n"})
+    (tmp_path / "afile").write_text("")
+    result = run_cli("import", "fides", "fides", "-o", output, cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert sorted(p.name for p in (tmp_path / "fides").iterdir()) == ["s.yml"]

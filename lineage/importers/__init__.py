@@ -628,7 +628,22 @@ def render(header: list[str], sections: list[Section]) -> str:
 
 
 class OutputExists(Exception):
-    """The output folder already holds a file the import would write."""
+    """The output folder cannot take the import: nothing is written then (the CLI exits 2)."""
+
+
+class Imported(dict):
+    """The files an importer returns (name -> text), and the folder it read, if it read one.
+
+    Attributes
+    ----------
+    source : Path or None
+        The folder of manifests read (Fides): the model files may not be
+        written inside it, where the next import would read them as manifests.
+    """
+
+    def __init__(self, files: dict[str, str], source: Path | None = None):
+        super().__init__(files)
+        self.source = source
 
 
 def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
@@ -642,19 +657,25 @@ def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
     Raises
     ------
     OutputExists
-        When `folder` is a file, or holds any of the files already; nothing is
-        written then.
+        With one line saying why, when nothing can be written: `folder` is a
+        file or named as one (``model.yaml``), lies inside the folder imported,
+        lies under a file, holds any of the files already, holds a model that
+        the imported files do not fit (ids declared twice ...), or cannot be
+        created.
     """
     root = Path(folder)
-    if root.exists() and not root.is_dir():
-        raise OutputExists(f"{display(root)} is a file, not a folder")
+    _refuse_output(root, getattr(files, "source", None))
     clash = [name for name in files if (root / name).exists()]
     if clash:
         raise OutputExists(
             f"{display(root)} already holds {', '.join(clash)}: refusing to overwrite; "
             "remove them or choose another folder with -o"
         )
-    root.mkdir(parents=True, exist_ok=True)
+    _check_combined(files, root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputExists(f"cannot create {display(root)}: {exc.strerror or exc}") from None
     written = []
     for name, content in files.items():
         path = root / name
@@ -665,8 +686,58 @@ def write_files(files: dict[str, str], folder: str | Path) -> list[Path]:
             raise OutputExists(
                 f"{display(path)} appeared while writing: refusing to overwrite"
             ) from None
+        except OSError as exc:
+            raise OutputExists(f"cannot write {display(path)}: {exc.strerror or exc}") from None
         written.append(path)
     return written
+
+
+def _refuse_output(root: Path, source: Path | None) -> None:
+    """Raise :class:`OutputExists` when `root` is no folder to write a model in."""
+    shown = display(root)
+    if root.exists() and not root.is_dir():
+        raise OutputExists(f"{shown} is a file, not a folder: -o takes the folder to write the model files in")
+    if not root.exists() and root.suffix.lower() in (".yaml", ".yml"):
+        raise OutputExists(
+            f"{shown} is named as a file: -o takes the folder to write the model files in "
+            "(fields.yaml, systems.yaml ...)"
+        )
+    above = next((p for p in root.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise OutputExists(f"cannot create {shown}: {display(above)} is a file, not a folder")
+    if source is not None:
+        inside, src = root.resolve(), source.resolve()
+        if inside == src or src in inside.parents:
+            raise OutputExists(
+                f"{shown} is inside the folder being imported ({display(source)}): the next import "
+                "would read the model files as manifests; choose a folder outside it with -o"
+            )
+
+
+def _check_combined(files: dict[str, str], root: Path) -> None:
+    """Raise :class:`OutputExists` when `root` holds a model that `files` would make invalid.
+
+    The model files already there and the imported ones are validated
+    together, as ``lineage validate`` would read the folder: an id declared in
+    both (an organization, a system ...) or a reference that no longer
+    resolves is listed, each at its place; nothing is written then.
+    """
+    from lineage.load import read_folder, yaml_files
+    from lineage.model import load_model_sources
+
+    if not root.is_dir() or not any(yaml_files(root)):  # no model file, no unreadable folder
+        return
+    new = [Source(display(root / name), content.encode()) for name, content in files.items()]
+    try:
+        load_model_sources(read_folder(root) + new)
+    except InputErrors as exc:
+        names = ", ".join(files)
+        problems = "\n".join(f"  {e}" for e in exc.errors)
+        raise OutputExists(
+            f"{display(root)} already holds model files, and with the imported ones ({names}, not "
+            "written) the model does not validate; nothing was written: import into a new folder "
+            f"and merge by hand, or fix these:\n{problems}"
+        ) from None
 
 
 def check_output(files: dict[str, str], folder: str | Path) -> None:

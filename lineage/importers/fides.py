@@ -65,6 +65,7 @@ from lineage.importers import (
     Comment,
     Errors,
     Ids,
+    Imported,
     Inline,
     Map,
     Note,
@@ -409,7 +410,8 @@ def import_fides(path: str | Path, *, country: str = DEFAULT_COUNTRY) -> dict[st
             display(root),
             "no Fides resources (system, dataset, organization, data_use ...) in these files",
         )
-    return _Converter(resources, country, errors).run(header("fides", root, files, skipped))
+    converted = _Converter(resources, country, errors).run(header("fides", root, files, skipped))
+    return Imported(converted, source=root if root.is_dir() else None)
 
 
 def _read(
