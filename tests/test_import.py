@@ -1305,3 +1305,45 @@ def test_output_that_is_no_folder_to_write_in_is_refused_in_one_line(tmp_path, o
     assert (result.code, result.stdout) == (2, ""), result
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert sorted(p.name for p in (tmp_path / "fides").iterdir()) == ["s.yml"]
+
+
+def test_fides_keys_not_mapped_are_kept_as_comments(tmp_path):
+    source = write_files(tmp_path / "fides", {"d.yml": """\
+        dataset:
+          - fides_key: crm
+            retention: 3 years after last contact
+            third_country_transfers: [USA]
+            collections:
+              - name: contacts
+                fields:
+                  - name: email
+                    retention: 90 days
+                    data_categories: [user.contact.email]
+                    data_qualifier: aggregated.anonymized
+        system:
+          - fides_key: app
+            dataset_references: [crm]
+            egress:
+              - {fides_key: customer, type: user}
+            privacy_declarations:
+              - data_categories: [user.contact]
+                data_use: marketing
+                data_subjects: [customer]
+                data_shared_with_third_parties: true
+                third_parties: US analytics vendor
+                processes_special_category_data: false
+        """})
+    out = imported(tmp_path, "fides", source)
+    load_model(out)
+    fields = " ".join((out / "fields.yaml").read_text().replace("#", "").split())
+    for said in (
+        "Fides dataset crm retention: 3 years after last contact (ISO 8601: P3Y;",
+        "Fides dataset crm third_country_transfers: USA (TODO: a transfer to USA",
+        "Fides retention: 90 days (ISO 8601: P90D;",
+        "Fides data_qualifier: aggregated.anonymized (TODO",
+    ):
+        assert said in fields
+    systems = " ".join((out / "systems.yaml").read_text().replace("#", "").split())
+    assert "Fides data_shared_with_third_parties: true" in systems
+    assert "Fides third_parties: US analytics vendor" in systems
+    assert "Fides egress to user fides_key: customer, type: user" in systems

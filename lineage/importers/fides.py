@@ -49,7 +49,12 @@ What Fides does not say (retention, exposure, security controls, channel,
 encryption) is left out or set to the format's default, with a TODO comment.
 What Fides says that the format cannot hold (a system's ``dpo``,
 ``privacy_policy``, ``dpa_location`` ...) is kept as a ``Fides key: value``
-comment on its organization or system, never dropped silently.
+comment on its organization or system, never dropped silently; so are the
+keys of datasets, collections and fields (``retention``, with its ISO 8601
+form, ``third_country_transfers``, ``data_qualifier`` ...) on each field they
+cover, the keys of a privacy declaration (``third_parties`` ...) on its
+collections, and egress or ingress entries naming a dataset or a user on
+their system.
 """
 
 from __future__ import annotations
@@ -180,6 +185,49 @@ ORGANIZATION_KEYS = (
     "security_policy",
 )
 CONTACTS = ("controller", "data_protection_officer", "representative")
+#: Keys of datasets, collections and fields the importer maps; any other is kept on each field.
+DATASET_KEYS = ("fides_key", "name", "description", "data_categories", "collections", "fields",
+                "organization_fides_key")
+#: Privacy-declaration keys the importer maps; any other is kept on its collections.
+DECLARATION_KEYS = ("name", "data_use", "data_categories", "data_subjects", "legal_basis_for_processing",
+                    "special_category_legal_basis", "retention_period", "dataset_references", "egress",
+                    "ingress")
+_DURATION = re.compile(r"(\d+)\s*(day|week|month|year)s?", re.IGNORECASE)
+
+
+def iso_duration(said: str) -> str | None:
+    """Return an ISO 8601 duration for a retention said as ``N days|weeks|months|years``, or None.
+
+    Examples
+    --------
+    >>> iso_duration("90 days"), iso_duration("3 years after last contact"), iso_duration("1 Month")
+    ('P90D', 'P3Y', 'P1M')
+    >>> iso_duration("until deletion") is None
+    True
+    """
+    match = _DURATION.search(said)
+    if not match:
+        return None
+    return f"P{match[1]}{match[2][0].upper()}" if match[2].lower() != "week" else f"P{int(match[1]) * 7}D"
+
+
+def _kept_facts(data: dict, known: tuple[str, ...], where: str) -> list[str]:
+    """Return a ``Fides <where> key: value`` line per key of `data` not in `known` (retention with its ISO form)."""
+    out = []
+    for key, value in data.items():
+        said = _said(value)
+        if key in known or value is False or not said:
+            continue
+        iso = iso_duration(said) if key == "retention" else None
+        tail = f" (ISO 8601: {iso}; TODO: the retention of the systems that keep it)" if iso else ""
+        if key == "data_qualifier":
+            tail = (" (TODO: if it is only ever held in this form, say so: an aggregated or "
+                    "anonymised field is no personal data)")
+        if key == "third_country_transfers":
+            tail = (f" (TODO: a transfer to {said}: give the organizations there their country "
+                    "and transfer_safeguard)")
+        out.append(f"Fides{where} {key}: {said}{tail}")
+    return out
 
 
 #: US state, district and territory codes (USPS).
@@ -342,6 +390,7 @@ class _Field:
     category: str  # lineage category id
     description: str
     origin: str  # "dataset.collection.field" or "category"
+    facts: list[str] = field(default_factory=list)  # dataset, collection and field keys not mapped
 
 
 @dataclass
@@ -529,12 +578,18 @@ class _Converter:
         return [k for k in keys if fc.lookup(k, self.parents)[1] is not None]
 
     def make_field(
-        self, source: str, wanted: str, categories: list[str], description: str, origin: str
+        self,
+        source: str,
+        wanted: str,
+        categories: list[str],
+        description: str,
+        origin: str,
+        facts: list[str] | None = None,
     ) -> str:
         chosen = min(categories, key=lambda k: (-self.tier(k), k))
         fid = self.field_ids.get(source, wanted)
         self.fields[fid] = _Field(
-            fid, categories, chosen, self.category(chosen), description, origin
+            fid, categories, chosen, self.category(chosen), description, origin, facts or []
         )
         return fid
 
@@ -556,7 +611,10 @@ class _Converter:
                     _keys(coll, "data_categories", f"{where}: data_categories", self.errors)
                     or ds_cats
                 )
-                self._fields(key, [cname], coll, c_cats, where, out)
+                facts = _kept_facts(ds, DATASET_KEYS, f" dataset {key}") + _kept_facts(
+                    coll, DATASET_KEYS, f" collection {cname}"
+                )
+                self._fields(key, [cname], coll, c_cats, where, out, facts)
             self.dataset_fields[key] = sorted(out)
 
     def _fields(
@@ -567,8 +625,9 @@ class _Converter:
         inherited: list[str],
         where: str,
         out: list[str],
+        facts: list[str],
     ) -> None:
-        """Make the fields under `parent` (a collection or a field with sub-fields)."""
+        """Make the fields under `parent` (a collection or a field with sub-fields), with the `facts` above them."""
         for f in sorted(
             (
                 f
@@ -583,8 +642,9 @@ class _Converter:
                 _keys(f, "data_categories", f"{where}: field {name}: data_categories", self.errors)
                 or inherited
             )
+            here_facts = facts + _kept_facts(f, DATASET_KEYS, "")
             if f.get("fields"):
-                self._fields(ds, here, f, cats, where, out)
+                self._fields(ds, here, f, cats, where, out, here_facts)
                 continue
             source = ".".join([ds, *here])
             personal = self.personal(cats)
@@ -592,7 +652,7 @@ class _Converter:
                 self.not_personal.setdefault(ds, []).append(".".join(here))
                 continue
             desc = text(f.get("description")) or f"{name} in {ds}.{'.'.join(path)}"
-            out.append(self.make_field(source, source, personal, desc, source))
+            out.append(self.make_field(source, source, personal, desc, source, here_facts))
 
     # ------------------------------------------------------------------ systems
 
@@ -873,6 +933,7 @@ class _Converter:
                     ("description", f.description),
                 ]
             )
+            entry += [(Comment(fact), None) for fact in f.facts]
             out.append(entry)
         return out
 
@@ -1240,6 +1301,7 @@ class _Converter:
             if _said(data.get("dpo")):
                 entry.append((Comment(f"Fides dpo: {_said(data['dpo'])}"), None))
             entry += _other_facts(data, SYSTEM_KEYS)
+            entry += self.other_ends(data)
             if self.outside.get(key):
                 entry.append(
                     (
@@ -1263,6 +1325,7 @@ class _Converter:
                     item = Map()
                     if d.name:
                         item.append((Comment(d.name), None))
+                    item += [(Comment(f), None) for f in _kept_facts(d.data, DECLARATION_KEYS, "")]
                     item += [
                         ("subject", self.subject_ids.get(s)),
                         ("purpose", self.purpose_ids.get(d.use or "unspecified")),
@@ -1273,6 +1336,17 @@ class _Converter:
                 entry.append(("collects", collects))
             out.append(entry)
         return out
+
+    @staticmethod
+    def other_ends(data: dict) -> list:
+        """Return a comment per egress or ingress entry of a system naming a dataset or a user, not a system."""
+        return [
+            (Comment(f"Fides {direction} to {kind} {_said(flow)} (collection and storage are in the "
+                     "privacy declarations; TODO: check they say it)"), None)
+            for direction in ("egress", "ingress")
+            for flow in (data.get(direction) if isinstance(data.get(direction), list) else [])
+            if isinstance(flow, dict) and (kind := text(flow.get("type") or "system")) != "system"
+        ]
 
     @staticmethod
     def place(data: dict, org_country: str) -> list:
