@@ -1347,3 +1347,20 @@ def test_fides_keys_not_mapped_are_kept_as_comments(tmp_path):
     assert "Fides data_shared_with_third_parties: true" in systems
     assert "Fides third_parties: US analytics vendor" in systems
     assert "Fides egress to user fides_key: customer, type: user" in systems
+
+
+def test_threagile_values_of_the_wrong_type_are_errors_at_their_place(tmp_path):
+    write_files(tmp_path, {"m.yaml": """\
+        data_assets:
+          Customer: {id: cust, description: customer PII, confidentiality: 5}
+        technical_assets:
+          Web: {id: web, internet: maybe, encryption: 12, data_assets_processed: [cust]}
+          DB: {id: db, type: [datastore]}
+        """})
+    result = run_cli("import", "threagile", "m.yaml", "-o", "out", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert [line.split(": error: ")[0] for line in result.stderr.splitlines()] == [
+        "m.yaml:2:68", "m.yaml:4:28", "m.yaml:4:47", "m.yaml:5:22",
+    ]
+    assert "confidentiality must be one of public," in result.stderr
+    assert "type must be one of external-entity, process, datastore, not a list" in result.stderr

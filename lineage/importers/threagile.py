@@ -524,6 +524,31 @@ BOOLEANS = {
 }
 
 
+#: Keys whose value is one of Threagile's words (lower case), per kind of asset.
+CRITICALITIES = ("archive", "operational", "important", "critical", "mission-critical")
+ENUMS = {
+    "data asset": {
+        "confidentiality": tuple(TIERS), "integrity": CRITICALITIES, "availability": CRITICALITIES,
+    },
+    "technical asset": {
+        "type": ("external-entity", "process", "datastore"),
+        "encryption": ("none", "transparent", "data-with-symmetric-shared-key",
+                       "data-with-asymmetric-shared-key", "data-with-end-user-individual-key"),
+        "confidentiality": tuple(TIERS),
+    },
+}
+
+
+def _enums(spec: YamlMap, what: str, place: str, errors: Errors) -> None:
+    """Record an error at each key of `spec` that is not one of its Threagile words (:data:`ENUMS`)."""
+    for key, words in ENUMS.get(what, {}).items():
+        value = spec.get(key)
+        if value is None or (isinstance(value, str) and value.lower() in words):
+            continue
+        shown = f"'{value}'" if isinstance(value, str) else kind_of(value)
+        errors.add(spec.at(key), f"{place}: {key} must be one of {', '.join(words)}, not {shown}")
+
+
 def _flags(spec: YamlMap, keys: tuple[str, ...], place: str, errors: Errors) -> None:
     """Replace the text of each boolean key of `spec` by its bool; another value is an error at its place.
 
@@ -563,6 +588,7 @@ def _assets(doc: YamlMap, key: str, what: str, errors: Errors) -> dict[str, _Ass
                 f"(line {was.line}, column {was.column})",
             )
             continue
+        _enums(spec, what, f"{what} '{aid}'", errors)
         out[aid] = _Asset(str(title), aid, spec)
     return out
 
