@@ -675,7 +675,7 @@ import_app = typer.Typer(
 )
 app.add_typer(import_app, name="import")
 ImportOutput = Annotated[
-    Path,
+    str,  # not Path: an empty -o would become the current folder
     typer.Option("--output", "-o",
                  help="Folder to write the model files to; existing files are never overwritten."),
 ]
@@ -689,7 +689,7 @@ ImportCountry = Annotated[
 @import_app.command("fides")
 def import_fides_cmd(
     path: Annotated[Path, typer.Argument(help="Fides manifest folder (or one manifest file).")],
-    output: ImportOutput = Path("flows-imported"),
+    output: ImportOutput = "flows-imported",
     country: ImportCountry = "FR",
 ) -> None:
     """Convert a Fides manifest folder to model files.
@@ -706,7 +706,7 @@ def import_fides_cmd(
 @import_app.command("threagile")
 def import_threagile_cmd(
     path: Annotated[Path, typer.Argument(help="Threagile model file (threagile.yaml).")],
-    output: ImportOutput = Path("flows-imported"),
+    output: ImportOutput = "flows-imported",
     country: ImportCountry = "FR",
     orgs_from: Annotated[
         str,
@@ -727,11 +727,14 @@ def import_threagile_cmd(
     _run_import(import_threagile, path, output, country=country, organizations=orgs_from)
 
 
-def _run_import(convert, path: Path, output: Path, **options) -> None:
+def _run_import(convert, path: Path, folder: str, **options) -> None:
     """Convert, check the result validates, write it (never overwriting), say what was written."""
     from lineage.importers import OutputExists, check_output, display, write_files
     from lineage.model.places import COUNTRIES
 
+    if not folder.strip():
+        misuse("-o needs a folder to write the model files to (a new one: flows-imported, say)")
+    output = Path(folder)
     if options["country"] not in COUNTRIES:
         misuse(f"--country must be an ISO 3166-1 alpha-2 code, not '{options['country']}'")
     try:

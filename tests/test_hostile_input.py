@@ -326,3 +326,10 @@ def test_rule_files_refuse_unsupported_tags_too(tmp_path):
     result = run_cli("check", "flows", cwd=tmp_path)
     _invalid(result)
     assert result.stderr == "rules/r.yaml:1:21: error: unsupported YAML tag !sev; remove it\n"
+
+
+def test_import_refuses_an_empty_output_folder(tmp_path):
+    (tmp_path / "threagile.yaml").write_text("title: t\n", encoding="utf-8")
+    result = run_cli("import", "threagile", "threagile.yaml", "-o", "", cwd=tmp_path)
+    assert result.code == 2 and result.stderr.startswith("error: -o needs a folder")
+    assert [p.name for p in tmp_path.iterdir()] == ["threagile.yaml"]  # nothing written
