@@ -1364,3 +1364,47 @@ def test_threagile_values_of_the_wrong_type_are_errors_at_their_place(tmp_path):
     ]
     assert "confidentiality must be one of public," in result.stderr
     assert "type must be one of external-entity, process, datastore, not a list" in result.stderr
+
+
+def collectors(model, field: str) -> list[str]:
+    """The systems that collect `field`, sorted."""
+    return sorted(s.id for s in model.systems.values() if any(field in c.fields for c in s.collects))
+
+
+def test_threagile_only_entry_points_collect(tmp_path):
+    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    model = load_model(out)
+    # the customer's browser, and the CMS (users log in there: no link brings it the accounts);
+    # not the load balancer, the LDAP or the SQL database, which links bring them to
+    assert collectors(model, "customer-accounts") == ["customer-client", "marketing-cms"]
+    assert collectors(model, "customer-operational-data") == ["customer-client"]
+    assert not model.systems["sql-database"].collects
+    systems = " ".join((out / "systems.yaml").read_text().split())
+    assert "# holds through flows, not collected: customer-accounts" in systems
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        data_assets:
+          Customer: {id: cust, description: customer email addresses}
+        technical_assets:
+          Browser:
+            id: browser
+            type: external-entity
+            data_assets_processed: [cust]
+            communication_links:
+              Login: {target: app, protocol: https, data_assets_sent: [cust], data_assets_received: [cust]}
+          App:
+            id: app
+            data_assets_processed: [cust]
+            communication_links:
+              Save: {target: db, protocol: jdbc, data_assets_sent: [cust]}
+          DB: {id: db, type: datastore, data_assets_stored: [cust]}
+          Report:
+            id: report
+            data_assets_processed: [cust]
+            communication_links:
+              Read: {target: db, protocol: jdbc, data_assets_received: [cust]}
+        """))
+    model = load_model(imported(tmp_path, "threagile", tmp_path / "m.yaml"))
+    # the browser gets back what it sent: still where the data enter; the report reads them
+    assert collectors(model, "cust") == ["browser"]
+    result = run_cli("check", tmp_path / "out-threagile-m", "--today", TODAY, "--format", "json")
+    assert '"rule": "LIN001"' not in result.stdout

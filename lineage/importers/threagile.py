@@ -10,9 +10,10 @@ data asset (personal data only)    a field; category from the PR #138 ``pinamety
 technical asset                    a system: type from ``technology`` (:data:`TECHNOLOGIES`), else
                                    ``datastore`` -> database, else application; exposure internet
                                    when ``internet: true``; encryption at rest from ``encryption``;
-                                   it collects what it processes or stores, and what it sends
-                                   without any link bringing it (Threagile does not say where data
-                                   enter)
+                                   it collects only where data enter: what it processes or stores
+                                   and no link brings it (an external entity, a source), and what
+                                   it sends with no holder before it; the rest it holds through
+                                   flows (:meth:`_Converter.lineage`)
 communication link                 a flow from the asset that declares it to its target, carrying
                                    ``data_assets_sent``; ``data_assets_received`` become a second
                                    flow back (``<id>.response``); ``encrypted`` from the protocol
@@ -56,6 +57,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -986,35 +988,62 @@ class _Converter:
                 out.append((link.target, link.owner, link.received))
         return out
 
-    def origins(self) -> dict[str, set[str]]:
-        """Return the data assets each technical asset must collect: it sends them and no link brings them.
+    def brought(self) -> dict[str, set[str]]:
+        """Return the data assets some link brings each technical asset.
 
-        Holding starts from what assets process or store and spreads along the
+        A link brings its ``data_assets_sent`` to its target, and its
+        ``data_assets_received`` back to the asset that declares it, except
+        what that asset sends on the same link: a client that sends its login
+        and gets it back in the response is still where the login enters.
+        """
+        out: dict[str, set[str]] = {a: set() for a in self.m.tech}
+        for link in self.m.links:
+            if link.owner != link.target:
+                out[link.target].update(link.sent)
+                out[link.owner].update(set(link.received) - set(link.sent))
+        return out
+
+    @cached_property
+    def lineage(self) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+        """Return, per technical asset, the data assets it collects, those it sends unheld, and those it holds.
+
+        An asset collects what it processes or stores when no link brings it
+        (:meth:`brought`): an entry point, such as the client where a customer
+        types in her data. Holding then spreads from the collectors along the
         links that carry the data. While some asset sends a data asset it does
         not hold, the first such asset (by its link's ends) is taken to collect
-        it, and holding spreads from there: in a loop where nobody is said to
-        hold the data, one asset becomes its origin, not every one.
+        it too (second dict), and holding spreads from there: in a loop where
+        nobody is said to hold the data, one asset becomes its origin, not
+        every one.
 
         Each data asset spreads on its own, once along each link that carries
         it: the time is linear in the links' data assets.
         """
+        brought = self.brought()
+        entry = {
+            a: {d for d in t.processed + t.stored if d not in brought[a]}
+            for a, t in self.m.tech.items()
+        }
+        unheld: dict[str, set[str]] = {a: set() for a in self.m.tech}
+        holds = {a: set(ds) for a, ds in entry.items()}
         carried: dict[str, list[tuple[str, str]]] = {}  # data asset -> moves carrying it, sorted
         for a, b, assets in sorted(self.moves(), key=lambda m: m[:2]):
             for d in dict.fromkeys(assets):
                 carried.setdefault(d, []).append((a, b))
-        extra: dict[str, set[str]] = {a: set() for a in self.m.tech}
         for d, moves in carried.items():
             onward: dict[str, list[str]] = {}
             for a, b in moves:
                 onward.setdefault(a, []).append(b)
-            held = {a for a, t in self.m.tech.items() if d in t.processed or d in t.stored}
+            held = {a for a, ds in entry.items() if d in ds}
             _spread(held, list(held), onward)
             for a, _ in moves:
                 if a not in held:
-                    extra[a].add(d)
+                    unheld[a].add(d)
                     held.add(a)
                     _spread(held, [a], onward)
-        return extra
+            for a in held:
+                holds[a].add(d)
+        return entry, unheld, holds
 
     def usage(self, spec: dict) -> str:
         """Return the purpose id of a data asset's or link's ``usage`` (Threagile's default: business)."""
@@ -1030,7 +1059,6 @@ class _Converter:
         ), f"Threagile {why}" if why else ""
 
     def system_entries(self) -> list[Map]:
-        origins = self.origins()
         out = []
         for aid in sorted(self.m.tech, key=self.system_ids.get):
             asset = self.m.tech[aid]
@@ -1101,35 +1129,43 @@ class _Converter:
                     chain.append(self.m.parent_boundary[chain[-1]])
                     seen.add(chain[-1])
                 entry.append((Comment("Threagile trust boundary: " + " inside ".join(chain)), None))
-            processed, stored = asset.processed, asset.stored
-            originated = origins[aid]
-            held = set(processed) | set(stored) | originated
-            by_usage: dict[str, list[str]] = {}
-            for d in sorted(held, key=self.field_ids.get):
-                by_usage.setdefault(self.usage(self.m.data[d].spec), []).append(
-                    self.field_ids.get(d)
-                )
-            if by_usage:
-                why = [
-                    f"{k} {', '.join(sorted(v))}{tail}"
-                    for k, v, tail in (
-                        ("processes", processed, ""),
-                        ("stores", stored, ""),
-                        ("sends", originated, " (no link brings them from a holder)"),
-                    )
-                    if v
-                ]
-                entry.append((Comment("collects: what Threagile says it " + "; ".join(why)), None))
-                entry.append(
-                    (
-                        "collects",
-                        [
-                            Map([("subject", SUBJECT), ("purpose", usage), ("fields", fields)])
-                            for usage, fields in sorted(by_usage.items())
-                        ],
-                    )
-                )
+            entry.extend(self.collects(aid))
             out.append(entry)
+        return out
+
+    def collects(self, aid: str) -> list[tuple[Any, Any]]:
+        """Return the ``collects`` of a technical asset's system, with comments saying why.
+
+        Only where data enter (:attr:`lineage`): what the asset processes or
+        stores and no link brings it, and what it sends unheld. What links
+        bring it, it holds through flows: a comment names it.
+        """
+        asset = self.m.tech[aid]
+        entry, unheld, _ = self.lineage
+        collected = entry[aid] | unheld[aid]
+        out: list[tuple[Any, Any]] = []
+        said = [(k, [d for d in ds if d in entry[aid]]) for k, ds in
+                (("processes", asset.processed), ("stores", asset.stored))]
+        why = [f"{k} {', '.join(sorted(ds))}" for k, ds in said if ds]
+        if unheld[aid]:
+            why.append(f"sends {', '.join(sorted(unheld[aid]))} (from no holder)")
+        if why:
+            out.append((Comment("collects what no link brings it (where data enter): Threagile says it "
+                                + "; ".join(why)), None))
+        through = sorted(set(asset.processed + asset.stored) - entry[aid])
+        if through:
+            out.append((Comment("holds through flows, not collected: " + ", ".join(through)), None))
+        by_usage: dict[str, list[str]] = {}
+        for d in sorted(collected, key=self.field_ids.get):
+            by_usage.setdefault(self.usage(self.m.data[d].spec), []).append(self.field_ids.get(d))
+        if by_usage:
+            out.append((
+                "collects",
+                [
+                    Map([("subject", SUBJECT), ("purpose", usage), ("fields", fields)])
+                    for usage, fields in sorted(by_usage.items())
+                ],
+            ))
         return out
 
     # ------------------------------------------------------------------ flows
