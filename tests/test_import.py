@@ -1408,3 +1408,26 @@ def test_threagile_only_entry_points_collect(tmp_path):
     assert collectors(model, "cust") == ["browser"]
     result = run_cli("check", tmp_path / "out-threagile-m", "--today", TODAY, "--format", "json")
     assert '"rule": "LIN001"' not in result.stdout
+
+
+def test_threagile_roles_come_from_who_owns_the_data(tmp_path):
+    model = load_model(
+        imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    )
+    roles = {o.id: (o.role, o.processor_for) for o in model.organizations.values()}
+    assert roles == {
+        "company-xyz": ("controller", None),  # owns every personal data asset
+        "company-abc": ("processor", "company-xyz"),  # runs the servers holding them
+        "customer": ("recipient", None),  # the end user's own browser
+        "external-developers": ("recipient", None),  # out of scope, holds no personal data
+    }
+    out = imported(
+        tmp_path, "threagile", ANCHORS / "threagile" / "pr138-privacy-unnecessary-propagation.yaml"
+    )
+    model = load_model(out)
+    # Company XYZ owns the data and no technical asset: it is still the controller
+    assert model.organizations["company-xyz"].role == "controller"
+    assert model.organizations["company-abc"].processor_for == "company-xyz"
+    lines = (out / "organizations.yaml").read_text().splitlines()
+    comments = " ".join(line.strip().lstrip("# ") for line in lines)
+    assert "TODO: confirm it processes them for Company XYZ, and record the data-processing" in comments

@@ -18,10 +18,11 @@ communication link                 a flow from the asset that declares it to its
                                    ``data_assets_sent``; ``data_assets_received`` become a second
                                    flow back (``<id>.response``); ``encrypted`` from the protocol
                                    or ``vpn``, ``channel`` from the protocol (:data:`PROTOCOLS`)
-owner (or trust boundary)          an organization per technical-asset ``owner``; an asset without
-                                   one belongs to its trust boundary's organization (with
-                                   ``organizations="boundary"``: one organization per trust
-                                   boundary); role and country are TODO placeholders
+owner (or trust boundary)          an organization per ``owner`` of a technical or a personal data
+                                   asset; a technical asset without one belongs to its trust
+                                   boundary's organization (with ``organizations="boundary"``: one
+                                   organization per trust boundary); role as below, country a TODO
+                                   placeholder
 usage (business, devops)           a purpose per usage, needing the data assets of that usage
 =================================  ================================================================
 
@@ -45,6 +46,19 @@ as written (``owner: NO`` is "NO", ``id: 0123`` is "0123", ``[on]`` is the
 id "on"), and the boolean keys (:data:`ASSET_FLAGS`, :data:`LINK_FLAGS`) take
 ``true``/``false`` or their YAML 1.1 forms (``yes``, ``on`` ...); any other
 value there is an error.
+
+Roles (:meth:`_Converter.role`) come from who owns the personal data
+(``data_assets[].owner``): an owner of data assets is a controller (a TODO
+asks whether several are joint controllers). An organization that owns none:
+a recipient, with a TODO, when all its technical assets are external entities
+or out of scope (the end users' own browsers, named as the data's ``origin``,
+are no party to the processing; external developers' clients); else a
+processor, ``processor_for`` the owner of most of the personal data its
+systems hold (through collection or flows), with a TODO to confirm and record
+the data-processing agreement; else, holding no personal data, a recipient
+with a TODO. Where Threagile names no owner of the data it holds (no
+``owner`` on the data assets, an organization of assets without owner, and
+in boundary mode), the role is a TODO placeholder ``controller``.
 
 Threagile has no data subjects, legal bases or retention: the importer writes
 one placeholder subject ``data-subjects`` and TODO comments. The privacy
@@ -934,14 +948,35 @@ class _Converter:
     def boundary_key(self, bid: str) -> tuple[str, str, str]:
         return f"boundary:{bid}", self.m.boundaries[bid].title or bid, bid
 
+    @cached_property
+    def data_owners(self) -> dict[str, list[str]]:
+        """Owner (``data_assets[].owner``) -> the personal data assets it owns; none in boundary mode."""
+        out: dict[str, list[str]] = {}
+        if self.mode == "owner":
+            for aid in sorted(self.m.data):
+                owner = text(self.m.data[aid].spec.get("owner"))
+                if owner:
+                    out.setdefault(owner, []).append(aid)
+        return out
+
+    def external(self, aid: str) -> bool:
+        """Whether a technical asset is an external entity or out of scope: not run by its owner for the model."""
+        spec = self.m.tech[aid].spec
+        return text(spec.get("type")).lower() == "external-entity" or spec.get("out_of_scope") is True
+
     def organizations(self) -> list[Map]:
+        members: dict[str, list[str]] = {}
+        for aid in sorted(self.m.tech):
+            members.setdefault(self.org_key(aid)[0], []).append(aid)
         keys = {self.org_key(aid) for aid in self.m.tech}
         if self.mode == "boundary":
             keys |= {self.boundary_key(b) for b in self.m.boundaries}
+        keys |= {(f"owner:{o}", o, o) for o in self.data_owners}
+        for key, _, wanted in sorted(keys):  # every id first: processor_for names another
+            self.org_ids.get(key, wanted)
         out = []
-        for key, name, wanted in sorted(keys):
-            oid = self.org_ids.get(key, wanted)
-            entry = Map([("id", oid), ("name", name)])
+        for key, name, _ in sorted(keys):
+            entry = Map([("id", self.org_ids.get(key)), ("name", name)])
             if key.startswith("boundary:"):
                 b = self.m.boundaries[key.split(":", 1)[1]]
                 kind = text(b.spec.get("type"))
@@ -962,20 +997,58 @@ class _Converter:
                     ("description", "Technical assets with no owner and no trust boundary")
                 )
             else:
-                entry.append(("description", "Owner of technical assets in the Threagile model"))
-            entry.append(
-                (
-                    "role",
-                    Note(
-                        "controller",
-                        "TODO: Threagile does not say (controller, processor, "
-                        "subprocessor, recipient ...)",
-                    ),
-                )
-            )
+                owns = [w for w, has in (("technical", key in members),
+                                         ("data", name in self.data_owners)) if has]
+                entry.append(("description", f"Owner of {' and '.join(owns)} assets in the Threagile model"))
+            entry.extend(self.role(key, members.get(key, [])))
             entry.append(("country", Note(self.country, "TODO: Threagile does not say; assumed")))
             out.append(entry)
         return out
+
+    def role(self, key: str, aids: list[str]) -> list[tuple[Any, Any]]:
+        """Return the ``role`` (and ``processor_for``) of an organization, with comments saying why.
+
+        `aids` are the technical assets it runs. See the module docstring for the rule.
+        """
+        name = key.split(":", 1)[1] if key.startswith("owner:") else None
+        held = self.lineage[2]
+        holds = sorted({d for a in aids for d in held[a]})
+        owned = self.data_owners.get(name)
+        if owned:
+            why = [f"Threagile: owner of the data assets {', '.join(owned)}"]
+            if len(self.data_owners) > 1:
+                why.append("TODO: joint_controller if it decides the purposes and means with "
+                           + ", ".join(o for o in sorted(self.data_owners) if o != name))
+            return [*((Comment(w), None) for w in why),
+                    ("role", Note("controller", "Threagile data_assets owner"))]
+        if aids and all(self.external(a) for a in aids):
+            origin = [d for d in sorted(self.m.data) if text(self.m.data[d].spec.get("origin")) == name]
+            said = f" (the data assets {', '.join(origin)} say origin: {name})" if origin else ""
+            why = ("TODO: it owns no data asset and its systems are external entities or out of "
+                   f"scope{said}: if they are the data subjects' own devices, it is no party to the "
+                   "processing (remove it, or keep it as a recipient); else give its role"
+                   + ("" if holds else "; its systems hold no personal data here"))
+            return [(Comment(why), None), ("role", Note("recipient", "TODO: see above"))]
+        others: dict[str, list[str]] = {}
+        for d in holds:
+            owner = text(self.m.data[d].spec.get("owner"))
+            if name is not None and owner and owner != name:
+                others.setdefault(owner, []).append(d)
+        if others:
+            main = min(others, key=lambda o: (-len(others[o]), o))
+            also = "".join(f"; also {', '.join(ds)} of {o}" for o, ds in sorted(others.items()) if o != main)
+            return [
+                (Comment(f"Its systems hold {', '.join(others[main])}, which {main} owns{also}: "
+                         f"TODO: confirm it processes them for {main}, and record the data-processing "
+                         "agreement (Art. 28(3)): dpa: {signed: true, reference: ..., date: ...}"), None),
+                ("role", Note("processor", "TODO: confirm")),
+                ("processor_for", self.org_ids.get(f"owner:{main}")),
+            ]
+        if self.data_owners and name is not None and not holds:
+            return [("role", Note("recipient", "TODO: its systems hold no personal data here"))]
+        return [("role", Note(
+            "controller", "TODO: Threagile does not say (controller, processor, subprocessor, recipient ...)"
+        ))]
 
     # ------------------------------------------------------------------ systems
 
