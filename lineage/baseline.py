@@ -150,7 +150,8 @@ def apply_baseline(analysis, path: str | Path) -> int:
 
     The count is kept in ``analysis.extra["baseline"]``, the dropped findings
     in ``analysis.extra["baseline_findings"]`` and the number of baseline
-    entries that matched no finding in ``analysis.extra["baseline_stale"]``.
+    entries that matched no finding in ``analysis.extra["baseline_stale"]``
+    (entries of rules that did not run are not counted: they may still hold).
 
     Raises
     ------
@@ -167,7 +168,9 @@ def apply_baseline(analysis, path: str | Path) -> int:
     analysis.extra["baseline"] = len(dropped)
     analysis.extra["baseline_findings"] = dropped
     matched = KnownFindings(dropped)
-    analysis.extra["baseline_stale"] = sum(1 for entry in listed if not matched.holds_part_of(entry))
+    ran = {r.id for r in analysis.ruleset.enabled()}
+    analysis.extra["baseline_stale"] = sum(1 for entry in listed
+                                           if entry.rule in ran and not matched.holds_part_of(entry))
     return len(dropped)
 
 

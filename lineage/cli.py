@@ -372,6 +372,9 @@ def check(
             unknown = ruleset.select(_patterns(only), _patterns(skip))
             if unknown:
                 misuse("; ".join(unknown), fmt or ruleset.format or "text")
+            if ruleset.selected and write_baseline is not None:  # it would drop the other rules' entries
+                misuse("--write-baseline writes the findings of every rule: leave out --check and --skip-check",
+                       fmt or ruleset.format or "text")
             analysis = analyse(loaded, ruleset, day, progress)
         fmt = fmt or analysis.ruleset.format or "text"
         if diff_base is not None:

@@ -73,8 +73,6 @@ MALICIOUS = 0.5
 BANDS = ((2.0, "low"), (3.0, "medium"), (4.0, "high"))
 #: Forms in which a field can still be read, or recovered, by whoever holds the data.
 READABLE = FORM_RANK["masked"]
-#: Forms whose fields count one lower in DPC, as in RISK001 (pseudonymised, generalised).
-LOWERED = FORM_RANK["pseudonymised"]
 #: Forms that RISK001 counts as personal (up to generalised): subjects are identifiable.
 PERSONAL = "generalised"
 NOT_PERSONAL = FORM_RANK["aggregated"]
@@ -207,7 +205,7 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
         If the model does not declare `system_id`.
     """
     from lineage.rules.engine import RunContext
-    from lineage.rules.risk001_high_risk_node import score
+    from lineage.rules.risk001_high_risk_node import DISCOUNTED_RANK, score
 
     model = L.model
     if system_id not in model.systems:
@@ -219,7 +217,7 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     for fid, form in held.items():
         info = model.field_info(fid)
         base, raised, source = enisa_dpc(model, fid)
-        if FORM_RANK[form] >= LOWERED:
+        if DISCOUNTED_RANK <= FORM_RANK[form] <= FORM_RANK[PERSONAL]:
             base, raised, source = max(1, base - 1), max(1, raised - 1), f"{source} held {form}, one lower"
         fields.append({"field": fid, "form": form, "category": model.fields[fid].category, "tier": info.tier,
                        "identifier": info.identifier, "special": info.special,

@@ -450,7 +450,7 @@ class _Builder:
         return Scalar(node.value, kind, plain, loc, tagged=True)
 
     def _node(self, node, stack: list) -> Node:
-        """Make our node for `node`; push its children onto `stack` to be built next, in order."""
+        """Make our node for `node`; its scalar children now, the others pushed onto `stack`, to come next in order."""
         if node.__class__ is _SCALAR:  # most nodes: no memo, aliases to a leaf cost nothing
             self.distinct += 1
             mark = node.start_mark
@@ -471,13 +471,13 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             seq = Sequence([None] * len(node.value), loc)
             self.memo[id(node)] = seq
-            items = seq.items
-            for i in range(len(node.value) - 1, -1, -1):
-                child = node.value[i]
+            items, pending = seq.items, []
+            for i, child in enumerate(node.value):
                 if child.__class__ is _SCALAR:  # a leaf: built now, not pushed and popped
                     items[i] = self._node(child, stack)
                 else:
-                    stack.append((child, items, i, None))
+                    pending.append((child, items, i, None))
+            stack.extend(reversed(pending))
             return seq
         mapping = Mapping([], loc)
         self.memo[id(node)] = mapping

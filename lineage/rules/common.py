@@ -43,6 +43,14 @@ def flows_with_needs(ctx):
             yield flow, needed_by[flow.purpose]
 
 
+def system_purposes(ctx, system_id: str) -> set[str]:
+    """Return the purposes a system holds data for: those of its collections and of its inbound flows."""
+    out = {c.purpose for c in ctx.model.systems[system_id].collects}
+    out |= {ctx.model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)}
+    out.discard(None)
+    return out
+
+
 def outside_controller(ctx, system_id: str) -> bool:
     """Whether a system belongs to an organization that is not a (joint) controller or an authority."""
     org = ctx.model.organizations[ctx.model.systems[system_id].organization]

@@ -81,14 +81,28 @@ class RuleSet:
     outputs: dict[str, str] = dataclasses.field(default_factory=dict)  # format -> file written on every check
 
     def enabled(self) -> list[Rule]:
-        """Return the rules that run, by id."""
+        """Return the rules that run, by id: enabled by the settings and not left out of this run."""
         return [r for _, r in sorted(self.rules.items()) if r.enabled and not r.skipped]
+
+    @property
+    def selected(self) -> bool:
+        """Whether some enabled rules are left out of this run (a partial run)."""
+        return any(r.skipped and r.enabled for r in self.rules.values())
 
     def select(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[str]:
         """Leave out of this run the rules that `only` does not name (when given) and those `skip` names.
 
-        A pattern is a rule id or name, or a glob over them (``MIN*``), in
-        any case. Returns a message for each pattern that names no rule.
+        Parameters
+        ----------
+        only, skip : iterable of str
+            Patterns: a rule id or name, or a glob over them (``MIN*``), in any case.
+
+        Returns
+        -------
+        list of str
+            A message for each pattern that names no rule, or (in `only`) only
+            rules the settings disable; empty when the selection is good. The
+            rules left out are marked ``skipped`` either way.
         """
         import fnmatch
 
@@ -99,6 +113,9 @@ class RuleSet:
 
         only, skip = list(only), list(skip)
         unknown = [f"no rule is named '{p}'{did_you_mean(p, self.rules)}" for p in only + skip if not named(p)]
+        unknown += [f"'{p}' names only rules the settings disable ({', '.join(sorted(named(p)))}): "
+                    "remove them from `disable` to run them"
+                    for p in only if named(p) and not any(self.rules[r].enabled for r in named(p))]
         chosen = set().union(*map(named, only)) if only else set(self.rules)
         chosen -= set().union(*map(named, skip))
         for rule in self.rules.values():

@@ -16,7 +16,7 @@ exceeds P1Y.
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import duration_days
+from lineage.rules.common import duration_days, system_purposes
 
 ID, NAME, TARGET = "MIN005", "excess-retention", "flow|system"
 PARAMS: dict = {}
@@ -35,9 +35,7 @@ def check(ctx, params):
     for sid, system in model.systems.items():
         if not system.retention:
             continue
-        purposes = {c.purpose for c in system.collects}
-        purposes |= {model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(sid, keys=True)}
-        purposes.discard(None)
+        purposes = system_purposes(ctx, sid)
         limits = [model.purposes[p].max_retention for p in purposes]
         if not limits or None in limits:
             continue

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
 from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
-from lineage.rules.common import category_matches, critical_outside_controller, needs
+from lineage.rules.common import category_matches, critical_outside_controller, needs, system_purposes
 
 ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
 SEVERITY_NOTE = "critical outside the controller"
@@ -93,21 +93,16 @@ def check(ctx, params):
 
 def _fix(ctx, sid: str, members: list[int], worst: int) -> str:
     """Say what to do: drop or pseudonymise the members its purposes do not need, else protect what they do."""
-    L, needed = ctx.lineage, 0
-    for purpose in _purposes(ctx, sid):
+    L, needed, purposes = ctx.lineage, 0, system_purposes(ctx, sid)
+    if not purposes:
+        return "no purpose is set for its data (MIN003): set the purposes, then drop the members they do not need"
+    for purpose in purposes:
         needed |= L.mask(f for f, rank in needs(ctx.model.purposes[purpose]).items() if rank <= worst)
     spare = [f for m in members if not m & needed for f in L.fields_in(m)]
     if spare:
         return f"drop a member its purposes do not need ({', '.join(spare)}), or pseudonymise it"
     return ("its purposes need every member: protect the system (access control, encryption, logging) "
             "and assess it in a DPIA, or split the work so that no one system holds them all")
-
-
-def _purposes(ctx, sid: str) -> set[str]:
-    """Return the purposes a system holds data for: of its collections and of its inbound flows."""
-    out = {c.purpose for c in ctx.model.systems[sid].collects}
-    out |= {ctx.model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(sid, keys=True)}
-    return out - {None}
 
 
 def _distinct(candidates: list[list[str]]) -> bool:

@@ -22,8 +22,10 @@ AFTER_WAIVERS = True
 def check(ctx, params):
     """Yield a hit per unexpired waiver that matched no finding."""
     for index, waiver in enumerate(ctx.model.waivers):
-        rule = ctx.rules[waiver.rule]
-        if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index) and not rule.skipped:
+        rule = ctx.rules.get(waiver.rule)  # None: a base revision's waiver of a rule the pack lacks (--diff-base)
+        if rule is None or rule.skipped:
+            continue
+        if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
             why = "" if rule.enabled else f" (rule {waiver.rule} is disabled)"
             yield Hit(waiver.target, waiver.fields,
                       f"the waiver of {waiver.rule} matches no finding{why}: delete it or correct its "

@@ -93,6 +93,21 @@ def test_removing_a_waiver_makes_its_finding_new(repo):
     assert findings(result) == [("MIN001", "flow:b-to-c", ["phone"])]
 
 
+def test_a_base_waiving_a_rule_the_pack_no_longer_has_is_no_crash(repo):
+    waiver = """\
+        waivers:
+          - {rule: GONE001, target: flow:b-to-c, reason: an old custom rule, expires: 2099-01-01}
+        """
+    repo.commit("waive a custom rule", {"flows/waivers.yaml": waiver, "rules/custom.yaml": (
+        "rules:\n  - {id: GONE001, check: match, target: flow}\n")})
+    base = repo.git("rev-parse", "HEAD")
+    repo.remove("flows/waivers.yaml")
+    repo.remove("rules/custom.yaml")
+    result = repo.run("check", "--diff-base", base, "-f", "json")
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["summary"]["preexisting"] == len(BASE_FINDINGS)
+
+
 def test_model_absent_at_base_makes_every_finding_new(repo):
     empty = repo.git("commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty")  # git's empty tree
     result = repo.run("check", "--diff-base", empty, "-f", "json")

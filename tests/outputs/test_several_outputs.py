@@ -91,3 +91,10 @@ def test_the_output_suffix_names_the_format_unless_format_is_given(tmp_path):
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
     assert run_cli("check", "flows", "-f", "json", "-o", tmp_path / "j.txt", cwd=REPO).code == 1
     assert (tmp_path / "j.txt").read_text(encoding="utf-8").startswith('{\n  "tool"')
+    # the suffix wins over the settings' format, which wins over text
+    settings = tmp_path / "rules"
+    settings.mkdir()
+    (settings / "s.yaml").write_text("settings: {format: sarif}\n", encoding="utf-8")
+    for name, start in (("s.json", '{\n  "tool"'), ("s.txt", '{\n  "$schema"')):
+        assert run_cli("check", "flows", "--rules", settings, "-o", tmp_path / name, cwd=REPO).code == 1
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name

@@ -124,6 +124,20 @@ def test_check_and_skip_check_options(tmp_path):
     assert skipped.code == 0 and skipped.stdout == ""
     wrong = run_cli("check", "--check", "MIN04", cwd=tmp_path)
     assert wrong.code == 2 and errors(wrong) == ["error: no rule is named 'MIN04' (did you mean 'MIN004'?)"]
+    project(tmp_path, {"settings.yaml": "settings: {fail_on: medium, disable: [MIN004]}\n"})
+    disabled = run_cli("check", "--check", "MIN004", cwd=tmp_path)
+    assert disabled.code == 2 and errors(disabled) == [
+        "error: 'MIN004' names only rules the settings disable (MIN004): remove them from `disable` to run them"]
+
+
+def test_a_partial_run_neither_writes_a_baseline_nor_calls_the_others_entries_stale(tmp_path):
+    project(tmp_path, {"settings.yaml": "settings: {fail_on: medium}\n"})
+    assert run_cli("check", "--write-baseline", "b.json", cwd=tmp_path).code == 1
+    refused = run_cli("check", "--check", "RISK002", "--write-baseline", "b.json", cwd=tmp_path)
+    assert refused.code == 2 and "--write-baseline writes the findings of every rule" in refused.stderr
+    partial = run_cli("check", "--check", "RISK002", "--baseline", "b.json", cwd=tmp_path)
+    assert partial.code == 0, partial
+    assert "1 in the baseline" in partial.stderr and "match nothing" not in partial.stderr
 
 
 def test_settings_may_name_a_rule_of_a_later_file(tmp_path):
