@@ -622,20 +622,11 @@ def test_threagile_leaves_out_data_assets_that_are_not_personal(tmp_path):
     assert EXAMPLE_LEFT_OUT in fields
     assert "# Only personal data become fields." in fields
     flows = (out / "flows.yaml").read_text()
-    cms = flows[flows.index("  - id: backoffice-client.marketing-cms-editing\n") :]
-    assert cms.startswith(
-        "  - id: backoffice-client.marketing-cms-editing\n"
-        "    from: backoffice-client\n"
-        "    to: marketing-cms\n"
-        "    description: Link to the CMS for editing content\n"
-        "    # Threagile link 'Marketing CMS Editing' of backoffice-client: protocol: https, "
-        "authentication:\n"
-        "    # token, authorization: end-user-identity-propagation, vpn: true, readonly: false\n"
+    traffic = flows[flows.index("  - id: customer-client.customer-traffic\n") :]
+    assert (
         "    # Left out of this link's flows, not personal data (see fields.yaml): "
-        "marketing-material\n"
-        "    channel: web\n"
-    )
-    assert not model.flows["backoffice-client.marketing-cms-editing"].fields
+        "client-application-code,\n    # marketing-material\n"
+    ) in traffic[: traffic.index("\n\n")]
     assert run_cli("validate", out).code == 0
 
 
@@ -1431,3 +1422,33 @@ def test_threagile_roles_come_from_who_owns_the_data(tmp_path):
     lines = (out / "organizations.yaml").read_text().splitlines()
     comments = " ".join(line.strip().lstrip("# ") for line in lines)
     assert "TODO: confirm it processes them for Company XYZ, and record the data-processing" in comments
+
+
+def test_threagile_links_carrying_no_personal_data_are_no_flows(tmp_path):
+    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    model = load_model(out)
+    assert all(f.fields and f.purpose for f in model.flows.values())
+    assert "backoffice-client.marketing-cms-editing" not in model.flows  # marketing material only
+    assert "jenkins-build-server.application-deployment" not in model.flows  # code only
+    assert "load-balancer.cms-content-traffic" not in model.flows
+    flows = " ".join(line.lstrip("# ") for line in (out / "flows.yaml").read_text().splitlines())
+    assert (
+        "Not imported, carrying no personal data (see fields.yaml), communication links: "
+        "'ERP Web Access' of backend-admin-client (erp-customizing, erp-logs); "
+        "'Marketing CMS Editing' of backoffice-client (marketing-material);"
+    ) in flows
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        data_assets:
+          Customer: {id: cust, description: customer email addresses}
+        technical_assets:
+          Web:
+            id: web
+            data_assets_processed: [cust]
+            communication_links:
+              Ping: {target: db, protocol: https}
+          DB: {id: db, type: datastore}
+        """))
+    out = imported(tmp_path, "threagile", tmp_path / "m.yaml")
+    assert not load_model(out).flows
+    flows = " ".join(line.lstrip("# ") for line in (out / "flows.yaml").read_text().splitlines())
+    assert "communication links: 'Ping' of web (no data assets)." in flows

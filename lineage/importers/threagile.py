@@ -17,7 +17,9 @@ technical asset                    a system: type from ``technology`` (:data:`TE
 communication link                 a flow from the asset that declares it to its target, carrying
                                    ``data_assets_sent``; ``data_assets_received`` become a second
                                    flow back (``<id>.response``); ``encrypted`` from the protocol
-                                   or ``vpn``, ``channel`` from the protocol (:data:`PROTOCOLS`)
+                                   or ``vpn``, ``channel`` from the protocol (:data:`PROTOCOLS`);
+                                   a link carrying no personal data (code, configuration) is no
+                                   flow, only listed in a comment above the flows
 owner (or trust boundary)          an organization per ``owner`` of a technical or a personal data
                                    asset; a technical asset without one belongs to its trust
                                    boundary's organization (with ``organizations="boundary"``: one
@@ -1244,7 +1246,14 @@ class _Converter:
     # ------------------------------------------------------------------ flows
 
     def flow_entries(self) -> tuple[list[Map], list[str]]:
-        out, notes = [], []
+        """Return the flows of the communication links, and the notes above them.
+
+        A link that carries no personal data (a code or configuration deploy:
+        its data assets were all left out, or it names none) becomes no flow,
+        which would ask for a purpose and data subjects in the Art. 30 record:
+        a note lists it.
+        """
+        out, notes, unpersonal = [], [], []
         for link in sorted(self.m.links, key=lambda lk: (self.system_ids.get(lk.owner), lk.name)):
             spec = link.spec
             src, dst = self.system_ids.get(link.owner), self.system_ids.get(link.target)
@@ -1252,6 +1261,12 @@ class _Converter:
                 notes.append(
                     f"Not imported: communication link '{link.name}' of {link.owner} "
                     "targets its own asset."
+                )
+                continue
+            if not (link.sent or link.received):
+                unpersonal.append(
+                    f"'{link.name}' of {link.owner}"
+                    + (f" ({', '.join(link.left_out)})" if link.left_out else " (no data assets)")
                 )
                 continue
             base = self.flow_ids.get(f"{link.owner}>{link.name}", f"{src}.{link.name}")
@@ -1271,7 +1286,7 @@ class _Converter:
             sent, received = link.sent, link.received
             usage = self.usage(spec)
             pairs = []
-            if sent or not received:
+            if sent:
                 pairs.append((base, src, dst, sent, text(spec.get("description"))))
             if received:
                 pairs.append(
@@ -1316,9 +1331,8 @@ class _Converter:
                             None,
                         )
                     )
-                if assets:
-                    entry.append(("purpose", Note(usage, f"Threagile usage: {usage}")))
-                    entry.append(("fields", sorted(self.field_ids.get(d) for d in assets)))
+                entry.append(("purpose", Note(usage, f"Threagile usage: {usage}")))
+                entry.append(("fields", sorted(self.field_ids.get(d) for d in assets)))
                 if channel:
                     entry.append(("channel", channel))
                 if vpn:
@@ -1338,6 +1352,11 @@ class _Converter:
                     )
                 )
                 out.append(entry)
+        if unpersonal:
+            notes.append(
+                "Not imported, carrying no personal data (see fields.yaml), communication links: "
+                + "; ".join(unpersonal) + "."
+            )
         return out, notes
 
     # ------------------------------------------------------------------ purposes and subjects
