@@ -1452,3 +1452,40 @@ def test_threagile_links_carrying_no_personal_data_are_no_flows(tmp_path):
     assert not load_model(out).flows
     flows = " ".join(line.lstrip("# ") for line in (out / "flows.yaml").read_text().splitlines())
     assert "communication links: 'Ping' of web (no data assets)." in flows
+
+
+def test_fides_data_use_is_one_key_per_declaration(tmp_path):
+    write_files(tmp_path, {"s.yml": """\
+        system:
+          - fides_key: a
+            privacy_declarations:
+              - data_categories: [user.name]
+                data_use: [essential, marketing]
+                data_subjects: [customer]
+              - {data_use: {essential: 1}, data_categories: [user.name]}
+              - {data_use: true, data_categories: [user.name]}
+        """})
+    result = run_cli("import", "fides", "s.yml", "-o", "out", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, ""), result
+    assert result.stderr.splitlines() == [
+        "s.yml:5:19: error: system a: privacy declaration 1: data_use must be one data use, not a "
+        "list: Fides takes one per privacy declaration; write one declaration per data use",
+        "s.yml:7:20: error: system a: privacy declaration 2: data_use must be a data use key, not a "
+        "mapping",
+        "s.yml:8:20: error: system a: privacy declaration 3: data_use must be a data use key, not bool",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_fides_declaration_without_data_use_keeps_its_categories(tmp_path):
+    write_files(tmp_path, {"s.yml": """\
+        system:
+          - fides_key: a
+            privacy_declarations:
+              - {data_categories: [user.name], data_subjects: [customer]}
+        """})
+    out = imported(tmp_path, "fides", tmp_path / "s.yml")
+    model = load_model(out)
+    [collected] = model.systems["a"].collects
+    assert (collected.purpose, list(collected.fields)) == ("unspecified", ["user.name"])
+    assert "# TODO: a privacy declaration names no data use" in (out / "purposes.yaml").read_text()

@@ -17,7 +17,9 @@ data category with no lineage match    a custom category ``fides.<key>`` with a 
 data use                               a purpose; ``needs`` = the fields declared for that use;
                                        legal basis and retention only when the privacy
                                        declarations say (``legal_basis_for_processing``,
-                                       ``retention_period`` in days), else a TODO
+                                       ``retention_period`` in days), else a TODO; one per
+                                       declaration (a list is an error); a declaration without
+                                       one collects for the TODO purpose ``unspecified``
 data subject                           a subject (employees, applicants, patients, trainees:
                                        vulnerable; ``children`` when ``user.childrens`` is declared)
 organization                           an organization; country from the address of its
@@ -78,6 +80,7 @@ from lineage.importers import (
     YamlMap,
     display,
     header,
+    kind_of,
     loc_of,
     located_keys,
     nested,
@@ -410,6 +413,23 @@ def _keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[str]:
     return [k for k, _ in located_keys(parent, key, what, errors)]
 
 
+def _data_use(decl: YamlMap, what: str, errors: Errors) -> str | None:
+    """Return the ``data_use`` of a privacy declaration: one Fides key, or None when absent.
+
+    Fides takes one data use per declaration: a list, and any value that is
+    not a key (a mapping, a bool, a number), is an error at its place.
+    """
+    use = decl.get("data_use")
+    if use is None or isinstance(use, str):
+        return text(use) or None
+    if isinstance(use, list):
+        errors.add(decl.at("data_use"), f"{what}: data_use must be one data use, not a list: "
+                                        "Fides takes one per privacy declaration; write one declaration per data use")
+    else:
+        errors.add(decl.at("data_use"), f"{what}: data_use must be a data use key, not {kind_of(use)}")
+    return None
+
+
 def _covers(declared: str, category: str) -> bool:
     """Whether Fides category `declared` includes `category` (itself or a descendant)."""
     return category == declared or category.startswith(declared + ".")
@@ -701,7 +721,7 @@ class _Converter:
         ]
         decl = _Declaration(
             text(d.get("name")),
-            text(d.get("data_use")) or None,
+            _data_use(d, where, self.errors),
             cats,
             _keys(d, "data_subjects", f"{where}: data_subjects", self.errors),
             d,
