@@ -732,11 +732,31 @@ def test_threagile_ids_are_normalised_and_unique(tmp_path):
     model = load_model(out)
     assert sorted(model.systems) == ["web-server", "web-server-2"]
     assert sorted(model.fields) == ["date-of-birth", "yes"]
-    flow = model.flows["web-server.to-the-db"]
-    assert (flow.source, flow.target, flow.encrypted) == ("web-server", "web-server-2", True)
-    assert model.systems["web-server"].organization == "acme-co"
+    # web-server is already a valid id: it keeps it, Web Server takes the next one
+    flow = model.flows["web-server-2.to-the-db"]
+    assert (flow.source, flow.target, flow.encrypted) == ("web-server-2", "web-server", True)
+    assert model.systems["web-server-2"].organization == "acme-co"
     assert '- id: "yes"' in (out / "fields.yaml").read_text()
-    assert "- id: web-server  # Threagile: Web Server" in (out / "systems.yaml").read_text()
+    assert "- id: web-server-2  # Threagile: Web Server" in (out / "systems.yaml").read_text()
+
+
+def test_fides_keys_that_are_valid_ids_keep_them(tmp_path):
+    write_files(tmp_path, {"s.yml": """\
+        system:
+          - fides_key: Customer-Data
+            privacy_declarations:
+              - {data_use: Essential, data_categories: [user.name], data_subjects: [Customer]}
+          - fides_key: customer-data
+            privacy_declarations:
+              - {data_use: essential, data_categories: [user.name], data_subjects: [customer]}
+        """})
+    out = imported(tmp_path, "fides", tmp_path / "s.yml")
+    assert "  - id: customer-data-2  # Fides: Customer-Data\n" in (out / "systems.yaml").read_text()
+    purposes = (out / "purposes.yaml").read_text()
+    assert "  - id: customer-2  # Fides: Customer\n" in purposes
+    assert "  - id: essential-2  # Fides data use: Essential\n" in purposes
+    collects = load_model(out).systems["customer-data"].collects
+    assert [(c.subject, c.purpose) for c in collects] == [("customer", "essential")]
 
 
 def test_keyword_mapping():

@@ -421,18 +421,36 @@ class Ids:
     """Ids of one section: normalised, unique, and remembered per source key.
 
     Allocate in a deterministic order (sorted source keys) so that two runs
-    give the same ids.
+    give the same ids; :meth:`reserve` the keys of a section first, so that a
+    key that is already a valid id keeps it.
 
     Examples
     --------
     >>> ids = Ids()
     >>> ids.get("Web Server"), ids.get("web-server"), ids.get("Web Server")
     ('web-server', 'web-server-2', 'web-server')
+    >>> ids = Ids()
+    >>> ids.reserve(["Customer-Data", "customer-data"])
+    >>> ids.get("Customer-Data"), ids.get("customer-data")
+    ('customer-data-2', 'customer-data')
     """
 
     def __init__(self, taken: Iterable[str] = ()):
         self.used: set[str] = set(taken)
         self.by_source: dict[str, str] = {}
+
+    def reserve(self, sources: Iterable[str | tuple[str, str]]) -> None:
+        """Allocate the ids of `sources` (keys, or (key, wanted id) pairs), already valid ids first.
+
+        An id that is already valid (``customer-data``) keeps it; one that is
+        normalised (``Customer-Data``) takes the next free one.
+        """
+        pairs = [(s, s) if isinstance(s, str) else s for s in sources]
+        for source, wanted in pairs:
+            if normalise_id(wanted) == wanted:
+                self.get(source, wanted)
+        for source, wanted in pairs:
+            self.get(source, wanted)
 
     def get(self, source: str, wanted: str | None = None) -> str:
         """Return the id of `source`, allocating one (from `wanted` if given) the first time."""

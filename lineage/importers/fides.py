@@ -1122,7 +1122,9 @@ class _Converter:
             for s in d.subjects
         }
         out = []
-        for key in sorted(used | set(self.r["data_subject"]) | self.placeholder_subjects()):
+        keys = sorted(used | set(self.r["data_subject"]) | self.placeholder_subjects())
+        self.subject_ids.reserve(keys)
+        for key in keys:
             sid = self.subject_ids.get(key)
             res = self.r["data_subject"].get(key)
             data = res.data if res else {}
@@ -1162,7 +1164,9 @@ class _Converter:
         if any(d.fields and not d.use for d in self.declarations):
             needs.setdefault("unspecified", set())
         out = []
-        for key in sorted(set(needs) | set(self.r["data_use"])):
+        keys = sorted(set(needs) | set(self.r["data_use"]))
+        self.purpose_ids.reserve(keys)
+        for key in keys:
             pid = self.purpose_ids.get(key)
             res = self.r["data_use"].get(key)
             data = res.data if res else {}
@@ -1253,6 +1257,7 @@ class _Converter:
 
     def system_entries(self, orgs: dict[str, tuple[str, Map]]) -> list[Map]:
         out = []
+        self.system_ids.reserve(sorted(self.r["system"]))
         for key in sorted(self.r["system"]):
             res = self.r["system"][key]
             data = res.data

@@ -815,10 +815,8 @@ class _Converter:
         self.system_ids = Ids()
         self.org_ids = Ids()
         self.flow_ids = Ids()
-        for aid in sorted(model.data):
-            self.field_ids.get(aid)
-        for aid in sorted(model.tech):
-            self.system_ids.get(aid)
+        self.field_ids.reserve(sorted(model.data))
+        self.system_ids.reserve(sorted(model.tech))
         self.custom: dict[str, Map] = {}
         self.category: dict[str, tuple[str, str]] = {}  # data asset -> (category, how)
         for aid in sorted(model.data):
@@ -974,8 +972,7 @@ class _Converter:
         if self.mode == "boundary":
             keys |= {self.boundary_key(b) for b in self.m.boundaries}
         keys |= {(f"owner:{o}", o, o) for o in self.data_owners}
-        for key, _, wanted in sorted(keys):  # every id first: processor_for names another
-            self.org_ids.get(key, wanted)
+        self.org_ids.reserve((key, wanted) for key, _, wanted in sorted(keys))  # processor_for names another
         out = []
         for key, name, _ in sorted(keys):
             entry = Map([("id", self.org_ids.get(key)), ("name", name)])
