@@ -28,6 +28,18 @@ Two holdings are computed (SPEC section 2, "Lineage"):
   (collection, inbound flows, derivation). Rules read this one, so one
   mistake upstream does not cascade into findings downstream.
 
+A derived field is held raw where all its sources are held, unless every
+source is held only aggregated or anonymised (then in that form).
+``Lineage.derivations`` lists each derived field's bit with its sources'.
+
+Subjects
+--------
+``Lineage.subject_reach(form)`` propagates each subject's fields from where
+they are collected from that subject, as ``sourced`` does (all subjects in
+one bitset, a block of ``len(field_ids)`` bits each), so that
+:func:`subjects_held` names the people whose data a system holds, not
+everyone who shares a field id with them.
+
 A flow that declares a field its source does not hold in ``sourced``, or
 holds only in a less identifying form, is a *candidate*. A candidate is
 reported (LIN001 when the source holds nothing of the field, LIN002 when it
@@ -97,18 +109,39 @@ class Lineage:
     broken: list[Broken] = field(default_factory=list)
     derivations: list[tuple[int, int]] = field(default_factory=list)  # (derived field's bit, its sources' bits)
 
-    @cached_property
-    def subject_reach(self) -> dict[str, int]:
-        """Per system, the fields of each subject that reach it (computed on first use).
+    _reach: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
+
+    def subject_reach(self, form: str = "anonymised") -> dict[str, int]:
+        """Per system, the fields of each subject that reach it in `form` or a more identifying one.
 
         Subject ``i`` (in id order) has the bits ``i * len(field_ids)`` and up.
         A subject's fields start where they are collected from that subject,
-        and go only where a flow carries them on from a system that has them
-        of that subject, so two subjects sharing a field id (``email``) do not
+        and go only where a flow carries them on, in that form or above, from a
+        system that has them of that subject (the least fixed point, as
+        ``sourced``), so two subjects sharing a field id (``email``) do not
         share their systems. A field derived from a subject's fields is about
-        that subject too.
+        that subject too. Computed on first use, once per form.
         """
-        return _subject_reach(self)
+        rank = FORM_RANK[form]
+        if rank not in self._reach:
+            self._reach[rank] = _subject_reach(self, rank)
+        return self._reach[rank]
+
+    @cached_property
+    def subject_fields(self) -> dict[str, int]:
+        """Per subject, the fields collected from them anywhere, and those derived from these."""
+        out = dict.fromkeys(self.model.subjects, 0)
+        for system in self.model.systems.values():
+            for collect in system.collects:
+                out[collect.subject] |= self.mask(collect.fields)
+        for subject, mask in out.items():
+            grown = True
+            while grown:  # derivations chain (age band from date of birth from ...)
+                before = mask
+                mask |= sum(target for target, sources in self.derivations if mask & sources == sources)
+                grown = mask != before
+            out[subject] = mask
+        return out
 
     def mask(self, field_ids) -> int:
         """Return the bitset of `field_ids`."""
@@ -203,7 +236,7 @@ def _cumulative(by_rank: list[int]) -> list[int]:
 
 
 #: Rank of ``aggregated``: data held only in this form or a less identifying one are statistics.
-STATISTICS = FORM_RANK["aggregated"]
+_STATISTICS = FORM_RANK["aggregated"]
 
 
 def _derive(masks: list[int], derivations) -> bool:
@@ -231,9 +264,9 @@ def _derived_rank(masks: list[int], sources: int) -> int:
     """Rank of the form of a field derived from `sources` (see :func:`_derive`); NFORMS when not all are held."""
     if masks[ANY] & sources != sources:
         return NFORMS
-    if masks[STATISTICS - 1] & sources:
+    if masks[_STATISTICS - 1] & sources:
         return 0
-    return STATISTICS if masks[STATISTICS] & sources else ANY
+    return _STATISTICS if masks[_STATISTICS] & sources else ANY
 
 
 def _sourced(G, seed, declared, derivations) -> dict[str, list[int]]:
@@ -270,8 +303,13 @@ def _scc_order(G):
         C, key=lambda c: min(C.nodes[c]["members"]))]
 
 
-def _subject_reach(L: Lineage) -> dict[str, int]:
-    """Propagate each subject's fields from their collection, all subjects in one bitset (see Lineage.subject_reach)."""
+def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
+    """Propagate each subject's fields from their collection, all subjects in one bitset (see Lineage.subject_reach).
+
+    One pull per system in topological order of the strongly connected
+    components; inside a component of several systems, a worklist until
+    nothing grows.
+    """
     model, width = L.model, len(L.field_ids)
     shift = {s: i * width for i, s in enumerate(sorted(model.subjects))}
     reach = dict.fromkeys(model.systems, 0)
@@ -280,12 +318,17 @@ def _subject_reach(L: Lineage) -> dict[str, int]:
             for f in collect.fields:
                 reach[sid] |= 1 << (L.bit[f] + shift[collect.subject])
     every_subject = sum(1 << offset for offset in shift.values())
-    carried = {fid: masks[ANY] * every_subject for fid, masks in L.declared.items()}  # a copy per subject
+    carried = {fid: masks[rank] * every_subject for fid, masks in L.declared.items()}  # a copy per subject
     # each derivation with its sources copied for every subject, to skip it at once where none is held
     derivations = [(target, sources, sources * every_subject) for target, sources in L.derivations]
     any_source = 0
     for _, _, spread in derivations:
         any_source |= spread
+    inbound: dict[str, list[tuple[str, int]]] = {sid: [] for sid in model.systems}  # plain lists: faster
+    outbound: dict[str, list[tuple[str, int]]] = {sid: [] for sid in model.systems}  # than networkx views
+    for fid, flow in model.flows.items():
+        inbound[flow.target].append((flow.source, carried[fid]))
+        outbound[flow.source].append((flow.target, carried[fid]))
 
     def derive(sid: str) -> None:
         grown = True
@@ -301,23 +344,34 @@ def _subject_reach(L: Lineage) -> dict[str, int]:
                         grown = True
             reach[sid] = held
 
-    for sid in reach:
-        if reach[sid] & any_source:
-            derive(sid)
-    order = [s for scc in _scc_order(L.G) for s in sorted(scc)]
-    queue, queued = deque(order), set(order)
-    while queue:
-        u = queue.popleft()
-        queued.discard(u)
-        for _, v, fid in L.G.out_edges(u, keys=True):
-            new = carried[fid] & reach[u] & ~reach[v]
-            if new:
-                reach[v] |= new
-                if new & any_source:
-                    derive(v)
-                if v not in queued:
-                    queue.append(v)
-                    queued.add(v)
+    def pull(v: str) -> None:
+        """Take in what the inbound flows carry, then derive."""
+        got = reach[v]
+        for u, carries in inbound[v]:
+            got |= carries & reach[u]
+        reach[v] = got
+        if got & any_source:
+            derive(v)
+
+    for scc in _scc_order(L.G):
+        members = sorted(scc)
+        for v in members:
+            pull(v)
+        if len(members) == 1:
+            continue
+        queue, queued = deque(members), set(members)
+        while queue:  # round the loops of the component until nothing grows
+            u = queue.popleft()
+            queued.discard(u)
+            for v, carries in outbound[u]:
+                new = carries & reach[u] & ~reach[v] if v in scc else 0
+                if new:
+                    reach[v] |= new
+                    if new & any_source:
+                        derive(v)
+                    if v not in queued:
+                        queue.append(v)
+                        queued.add(v)
     return reach
 
 
@@ -532,11 +586,34 @@ def neighbourhood(L: Lineage, system: str, depth: int = 1) -> set[str]:
 
 
 def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str]:
-    """Return the subjects some of whose fields `system` holds, in `form` or above.
+    """Return the subjects some of whose fields `system` holds, in `form` or a more identifying one.
 
     A subject counts when some of the fields collected from them (or derived
-    from these) reach `system` by flows from where they were collected: a
-    field id that other subjects share does not bring those people along.
+    from these) reach `system`, in that form, by flows from where they were
+    collected (:meth:`Lineage.subject_reach`): a field id that other subjects
+    share does not bring those people along. A field held only because a
+    flow breaks lineage (LIN001) is about the subjects it is collected from
+    anywhere, so one slip upstream does not hide people downstream.
+
+    Returns
+    -------
+    list of str
+        Subject ids, sorted.
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> subjects_held(build(model_from_text(EXAMPLE)), "crm")
+    ['people']
     """
-    held, reach, width = L.held_mask(system, form), L.subject_reach[system], len(L.field_ids)
-    return [s for i, s in enumerate(sorted(L.model.subjects)) if reach >> (i * width) & held]
+    held, reach, width = L.held_mask(system, form), L.subject_reach(form)[system], len(L.field_ids)
+    found, explained = set(), 0
+    for i, subject in enumerate(sorted(L.model.subjects)):
+        theirs = reach >> (i * width) & held
+        if theirs:
+            found.add(subject)
+            explained |= theirs
+    unexplained = held & ~explained
+    if unexplained:
+        found |= {s for s, fields in L.subject_fields.items() if fields & unexplained}
+    return sorted(found)

@@ -97,6 +97,20 @@ def test_subjects_follow_their_own_data_not_a_shared_field_id():
     assert subjects_held(L, "mailer") == ["people", "refugees"]  # b came from the refugees' files
 
 
+def test_a_subject_counts_in_the_form_their_data_arrive():
+    flows = [("shop-x", "shop", "x", ["a"]), ("ngo-x", "ngo", "x", [("a", "anonymised")])]
+    L = lineage_of(two_subjects(flows))
+    assert subjects_held(L, "x") == ["people", "refugees"]
+    assert subjects_held(L, "x", "generalised") == ["people"]  # the refugees' a arrives anonymised
+
+
+def test_a_field_brought_by_a_broken_flow_is_about_whom_it_is_collected_from():
+    # w holds only the shop's a; its flow to x declares b, which only the NGO collects (LIN001)
+    L = lineage_of(two_subjects([("shop-w", "shop", "w", ["a"]), ("w-x", "w", "x", ["b"])]))
+    assert [b.rule for b in L.broken] == ["LIN001"]
+    assert subjects_held(L, "x") == ["refugees"]
+
+
 def test_a_field_derived_from_statistics_is_statistics():
     derived = {"c": ["a", "b"], "d": ["a"]}
     L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "aggregated"), ("b", "anonymised")]),
