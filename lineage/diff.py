@@ -849,9 +849,9 @@ def _changes_map(diff: ModelDiff) -> list[str]:
     """Return a Mermaid map of the changed systems and flows, folded, when it is small enough to draw inline."""
     from lineage.render.diffmap import to_mermaid
 
-    chart = to_mermaid(diff)
+    chart, note = to_mermaid(diff)
     if chart is None:
-        return []
+        return ["", f"_{note}_"] if note else []
     return ["", "<details open><summary>Map of the changes (green added, red dashed removed, amber changed)</summary>",
             "", "```mermaid", chart.rstrip("\n"), "```", "", "</details>"]
 

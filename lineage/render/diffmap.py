@@ -326,17 +326,25 @@ def _legend() -> list[str]:
             "  }"]
 
 
-#: An inline map of the changes, in a PR comment, draws at most this many flows.
+#: An inline map of the changes, in a PR comment, draws at most this many flows and systems.
 MERMAID_FLOWS = 60
+MERMAID_SYSTEMS = 60
 
 
-def to_mermaid(diff) -> str | None:
-    """Return a Mermaid flowchart of what changed, for the Markdown of ``lineage diff``; None when nothing did.
+def to_mermaid(diff) -> tuple[str | None, str | None]:
+    """Return a Mermaid flowchart of what changed, for the Markdown of ``lineage diff``, or a note why not.
 
     It draws the changed systems and the ends of the changed flows, with
     every flow between them (the unchanged ones grey, for context): colours
     and dashes as in the SVG. Over :data:`MERMAID_FLOWS` flows the unchanged
-    ones are left out, and over that again the map says to use ``--render``.
+    ones are left out; over that again, or over :data:`MERMAID_SYSTEMS`
+    systems, there is no chart but a note pointing to ``--render``.
+
+    Returns
+    -------
+    (chart, note)
+        ``(chart, None)``; ``(None, note)`` when the changes are too many to
+        draw inline; ``(None, None)`` when no system or flow changed.
     """
     from lineage.diff import delta_text
     from lineage.render.mermaid import SHAPES, label
@@ -347,12 +355,13 @@ def to_mermaid(diff) -> str | None:
     shown = {s for s in union.systems if union.status("system", s) != "unchanged"}
     shown |= {end for f in moved for end in union.ends(f)}
     if not shown:
-        return None
+        return None, None
     drawn = [f for f in flows if set(union.ends(f)) <= shown]
     if len(drawn) > MERMAID_FLOWS:
         drawn = moved
-    if len(drawn) > MERMAID_FLOWS:
-        return None
+    if len(drawn) > MERMAID_FLOWS or len(shown) > MERMAID_SYSTEMS:
+        return None, (f"{len(shown)} systems and {len(moved)} flows changed, too many to draw here: "
+                      "`lineage diff --render diff.svg` draws them")
     ids = {sid: f"sys_{n}" for n, sid in enumerate(sorted(shown))}
     lines = ["flowchart LR"]
     for status, style in STYLES.items():
@@ -373,7 +382,7 @@ def to_mermaid(diff) -> str | None:
         lines.append(f"  {ids[source]} {arrow}|{label(fid, delta_text(delta) if delta else '')}| {ids[target]}")
         style = STYLES[status]
         lines.append(f"  linkStyle {n} stroke:{style['color']},stroke-width:{style['penwidth']}px")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", None
 
 
 def render_svg(diff, notes: list[str] | None = None) -> str:

@@ -219,12 +219,17 @@ def test_a_map_with_too_many_changed_flows_is_left_out(repo, monkeypatch):
     change_everything(repo)
     monkeypatch.chdir(repo.root)
     changes = differ.compare(repo.base)
-    assert diffmap.to_mermaid(changes).count("linkStyle") == 4
+    assert diffmap.to_mermaid(changes)[0].count("linkStyle") == 4
     monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 3)  # the three changed flows, not the unchanged a-to-m
-    assert diffmap.to_mermaid(changes).count("linkStyle") == 3
+    assert diffmap.to_mermaid(changes)[0].count("linkStyle") == 3
     monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 2)
-    assert diffmap.to_mermaid(changes) is None
-    assert "```mermaid" not in differ.render(changes, "markdown")
+    note = "5 systems and 3 flows changed, too many to draw here: `lineage diff --render diff.svg` draws them"
+    assert diffmap.to_mermaid(changes) == (None, note)
+    markdown = differ.render(changes, "markdown")
+    assert "```mermaid" not in markdown and f"_{note}_" in markdown
+    monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 60)
+    monkeypatch.setattr(diffmap, "MERMAID_SYSTEMS", 4)
+    assert diffmap.to_mermaid(changes) == (None, note)
 
 
 def test_the_diff_map_is_an_svg_file(repo, tmp_path):
