@@ -1509,3 +1509,22 @@ def test_fides_declaration_without_data_use_keeps_its_categories(tmp_path):
     [collected] = model.systems["a"].collects
     assert (collected.purpose, list(collected.fields)) == ("unspecified", ["user.name"])
     assert "# TODO: a privacy declaration names no data use" in (out / "purposes.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "error"),
+    [
+        ("fides", "threagile/stub-threagile.yaml",
+         "stub-threagile.yaml:1:1: error: this looks like a Threagile model (use lineage import threagile)"),
+        ("threagile", "fides/demo_resources/demo_system.yml",
+         "demo_system.yml:1:1: error: this looks like a Fides manifest (use lineage import fides)"),
+        ("threagile", "fides/sample_project",
+         "sample_project: error: a Threagile model is one file (threagile.yaml), not a folder (for a "
+         "folder of Fides manifests, use lineage import fides)"),
+    ],
+)
+def test_a_file_of_the_other_importer_is_one_error_naming_it(tmp_path, kind, source, error):
+    result = run_cli("import", kind, ANCHORS / source, "-o", tmp_path / "out")
+    assert (result.code, result.stdout) == (2, ""), result
+    [line] = result.stderr.splitlines()
+    assert line.endswith(error), line

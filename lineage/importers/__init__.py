@@ -379,6 +379,34 @@ def read_yaml(path: Path, as_written: bool = False) -> Any:
     return None if document.root is None else _values(document.root, {}, scalar_value)
 
 
+#: Top-level keys that say what a foreign document is: the importer that reads it.
+KINDS = {
+    "threagile": ("threagile_version", "technical_assets", "data_assets", "trust_boundaries"),
+    "fides": ("system", "dataset", "organization", "data_category", "data_use", "data_subject"),
+}
+
+
+def wrong_kind(doc: Any, kind: str) -> str | None:
+    """Return the message for a document that the other importer reads, or None.
+
+    Examples
+    --------
+    >>> wrong_kind({"title": "x", "technical_assets": {}}, "fides")
+    'this looks like a Threagile model (use lineage import threagile)'
+    >>> wrong_kind({"system": []}, "threagile")
+    'this looks like a Fides manifest (use lineage import fides)'
+    >>> wrong_kind({"system": []}, "fides") is None
+    True
+    """
+    if not isinstance(doc, dict) or any(k in doc for k in KINDS[kind]):
+        return None
+    other = "fides" if kind == "threagile" else "threagile"
+    if not any(k in doc for k in KINDS[other]):
+        return None
+    what = "a Fides manifest" if other == "fides" else "a Threagile model"
+    return f"this looks like {what} (use lineage import {other})"
+
+
 def text(value: Any) -> str:
     r"""Return a foreign value as one line of text (whitespace collapsed).
 

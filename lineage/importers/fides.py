@@ -89,6 +89,7 @@ from lineage.importers import (
     read_yaml,
     render,
     text,
+    wrong_kind,
 )
 from lineage.importers import fides_categories as fc
 from lineage.load import yaml_files
@@ -509,6 +510,10 @@ def _read(
                 "not a Fides manifest: expected a mapping of resource lists "
                 f"({', '.join(RESOURCES)})",
             )
+            continue
+        other = wrong_kind(doc, "fides")
+        if other:
+            errors.add(doc.loc, other)
             continue
         for kind in doc:
             if kind in SKIPPED:

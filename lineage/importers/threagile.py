@@ -99,6 +99,7 @@ from lineage.importers import (
     read_yaml,
     render,
     text,
+    wrong_kind,
 )
 from lineage.model.taxonomy import BUILTIN
 
@@ -518,7 +519,8 @@ def import_threagile(
     root = Path(path)
     where = display(root)
     if root.is_dir():
-        raise problem(where, "a Threagile model is one file (threagile.yaml), not a folder")
+        raise problem(where, "a Threagile model is one file (threagile.yaml), not a folder "
+                             "(for a folder of Fides manifests, use lineage import fides)")
     if not root.exists():
         raise problem(where, "no such file")
     model = _parse(read_yaml(root, as_written=True), where)
@@ -657,7 +659,8 @@ def _parse(doc: Any, shown: str) -> _Model:
     if not isinstance(doc, dict) or not ("technical_assets" in doc or "data_assets" in doc):
         raise InputErrors([LineageError(
             loc_of(doc, Loc(shown, 0, 0)),
-            "not a Threagile model: expected a mapping with data_assets and technical_assets",
+            wrong_kind(doc, "threagile")
+            or "not a Threagile model: expected a mapping with data_assets and technical_assets",
         )])
     errors = Errors()
     if doc.get("includes"):
