@@ -7,7 +7,7 @@ time than loading the YAML at 10,000 systems and 100,000 flows.
 
 Usage::
 
-    python benchmarks/pipeline.py [--sizes 100:500,1000:10000,10000:100000]
+    python benchmarks/pipeline.py [--sizes 100:500,1000:10000,10000:100000] [--subjects N] [--derived N]
 """
 
 from __future__ import annotations
@@ -56,13 +56,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100:500,1000:10000,10000:100000",
                         help="comma-separated SYSTEMS:FLOWS pairs")
+    parser.add_argument("--subjects", type=int, default=2, help="data subjects (their lineage costs per subject)")
+    parser.add_argument("--derived", type=int, default=0, help="derived fields")
     args = parser.parse_args(argv)
     print(f"{'systems':>8} {'flows':>8} {'MB':>6} {'read':>6} {'compose':>8} {'validate':>9} "
           f"{'graph':>6} {'rules':>6} {'rules/load':>10} {'findings':>9}")
     for pair in args.sizes.split(","):
         systems, flows = (int(x) for x in pair.split(":"))
         with tempfile.TemporaryDirectory() as tmp:
-            write_model(tmp, systems, max(1, flows // systems))
+            write_model(tmp, systems, max(1, flows // systems), subjects=args.subjects, derived=args.derived)
             r = measure(Path(tmp))
         load = r["read"] + r["compose"] + r["validate"]
         print(f"{systems:>8} {r['flows']:>8} {r['mb']:>6.1f} {r['read']:>6.2f} {r['compose']:>8.2f} "

@@ -70,6 +70,8 @@ def write_model(
     systems_per_org: int = 10,
     inside_share: float = 0.7,
     seed: int = 0,
+    subjects: int = 2,
+    derived: int = 0,
 ) -> Path:
     """Write a synthetic model into `folder` (created if needed) and return it.
 
@@ -91,6 +93,11 @@ def write_model(
         Share of flows that stay inside the sender's organization.
     seed : int
         Seed of the generator: same arguments, same bytes.
+    subjects : int
+        Data subjects; each organization's systems collect from one of them,
+        in turn, and every other one is vulnerable.
+    derived : int
+        Derived fields ``d00`` ..., each from two fields of the dictionary.
 
     Returns
     -------
@@ -118,12 +125,15 @@ def write_model(
             f"  - {{id: {fid}, category: {CATEGORIES[i % len(CATEGORIES)]}, "
             f"description: synthetic field {i}}}"
         )
-    lines += [
-        "subjects:",
-        "  - {id: residents, vulnerable: false, population: 50000}",
-        "  - {id: applicants, vulnerable: true, population: 120000}",
-        "purposes:",
-    ]
+    for i in range(derived):
+        sources = sorted(rng.sample(field_ids, k=min(2, len(field_ids))))
+        lines.append(f"  - {{id: d{i:02d}, category: identity.dob_age, derived_from: {_flow_list(sources)}}}")
+    subject_ids = ["residents", "applicants"] if subjects == 2 else [f"subject{i:02d}" for i in range(subjects)]
+    lines.append("subjects:")
+    for i, sid in enumerate(subject_ids):
+        lines.append(f"  - {{id: {sid}, vulnerable: {'true' if i % 2 else 'false'}, "
+                     f"population: {50000 + 70000 * (i % 2)}}}")
+    lines.append("purposes:")
     for k, pid in enumerate(PURPOSES):
         needed = field_ids[k::2][: max(3, fields // 3)]
         needs = [f"{{field: {f}, form: aggregated}}" if pid == "statistics" else f for f in needed]
@@ -179,7 +189,7 @@ def write_model(
             collected = rng.sample(field_ids, k=min(len(field_ids), 8))
             lines.append("    collects:")
             lines.append(
-                f"      - {{subject: {('residents', 'applicants')[org % 2]}, "
+                f"      - {{subject: {subject_ids[org % len(subject_ids)]}, "
                 f"purpose: casework, fields: {_flow_list(sorted(collected))}}}"
             )
     (folder / "systems.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
