@@ -75,29 +75,34 @@ def check(ctx, params):
     worst = max(FORM_RANK[f] for f in params["forms"])
     combos = [(combo, [L.mask(f for f in ctx.model.fields if matches(ctx, m, f)) for m in combo.members])
               for combo in params["combinations"]]
+    needed_by = {pid: L.mask(f for f, rank in needs(p).items() if rank <= worst)
+                 for pid, p in ctx.model.purposes.items()}  # what each purpose needs identifiably
     for sid in ctx.model.systems:
         held = L.held[sid][worst]
         if not held:
             continue
+        purposes = None
         for combo, members in combos:
             if all(held & m for m in members) and _distinct([L.fields_in(held & m) for m in members]):
                 picked = 0
                 for m in members:
                     picked |= held & m
                 fields = tuple(L.fields_in(picked))
+                if purposes is None:
+                    purposes = system_purposes(ctx, sid)
                 yield Hit(f"system:{sid}", fields,
                           f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
-                          f"form: {_fix(ctx, sid, [held & m for m in members], worst)}", key=combo.name,
+                          f"form: {_fix(L, purposes, needed_by, [held & m for m in members])}", key=combo.name,
                           identity=())
 
 
-def _fix(ctx, sid: str, members: list[int], worst: int) -> str:
+def _fix(L, purposes: set[str], needed_by: dict[str, int], members: list[int]) -> str:
     """Say what to do: drop or pseudonymise the members its purposes do not need, else protect what they do."""
-    L, needed, purposes = ctx.lineage, 0, system_purposes(ctx, sid)
     if not purposes:
         return "no purpose is set for its data (MIN003): set the purposes, then drop the members they do not need"
+    needed = 0
     for purpose in purposes:
-        needed |= L.mask(f for f, rank in needs(ctx.model.purposes[purpose]).items() if rank <= worst)
+        needed |= needed_by[purpose]
     spare = [f for m in members if not m & needed for f in L.fields_in(m)]
     if spare:
         return f"drop a member its purposes do not need ({', '.join(spare)}), or pseudonymise it"
