@@ -108,6 +108,7 @@ class Lineage:
     sourced: dict[str, list[int]]
     broken: list[Broken] = field(default_factory=list)
     derivations: list[tuple[int, int]] = field(default_factory=list)  # (derived field's bit, its sources' bits)
+    components: list[set[str]] = field(default_factory=list)  # strongly connected, in topological order
 
     _reach: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
 
@@ -221,7 +222,8 @@ def _build(model: Model) -> Lineage:
                    for f in model.fields.values() if f.derived_from]
 
     L = Lineage(model, G, field_ids, bit, declared, held={}, sourced={}, derivations=derivations)
-    L.sourced = _sourced(G, seed, declared, derivations)
+    L.components = _scc_order(G)
+    L.sourced = _sourced(G, L.components, seed, declared, derivations)
     L.held = _delivered(G, seed, declared, derivations)
     L.broken = _broken(L)
     return L
@@ -269,12 +271,12 @@ def _derived_rank(masks: list[int], sources: int) -> int:
     return _STATISTICS if masks[_STATISTICS] & sources else ANY
 
 
-def _sourced(G, seed, declared, derivations) -> dict[str, list[int]]:
+def _sourced(G, components, seed, declared, derivations) -> dict[str, list[int]]:
     """Return the holdings at the least fixed point: flows pass on only what their source holds."""
     held = {s: list(m) for s, m in seed.items()}
     for masks in held.values():
         _derive(masks, derivations)
-    order = [s for scc in _scc_order(G) for s in sorted(scc)]
+    order = [s for scc in components for s in sorted(scc)]
     queue, queued = deque(order), set(order)
     while queue:
         u = queue.popleft()
@@ -353,7 +355,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         if got & any_source:
             derive(v)
 
-    for scc in _scc_order(L.G):
+    for scc in L.components:
         members = sorted(scc)
         for v in members:
             pull(v)
