@@ -332,14 +332,18 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         inbound[flow.target].append((flow.source, carried[fid]))
         outbound[flow.source].append((flow.target, carried[fid]))
 
-    def derive(sid: str) -> None:
+    block = (1 << width) - 1
+
+    def derive(sid: str, new: int) -> None:
+        """Add the fields derived at `sid`, for the subjects with `new` bits there (the others did not change)."""
+        offsets = [offset for offset in shift.values() if new >> offset & block]
         grown = True
         while grown:  # derivations chain (age band from date of birth from ...)
             grown, held = False, reach[sid]
             for target, sources, spread in derivations:
                 if not held & spread:
                     continue
-                for offset in shift.values():
+                for offset in offsets:
                     own = held >> offset
                     if own & sources == sources and not own & target:
                         held |= target << offset
@@ -353,7 +357,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
             got |= carries & reach[u]
         reach[v] = got
         if got & any_source:
-            derive(v)
+            derive(v, got)
 
     for scc in L.components:
         members = sorted(scc)
@@ -370,7 +374,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
                 if new:
                     reach[v] |= new
                     if new & any_source:
-                        derive(v)
+                        derive(v, new)
                     if v not in queued:
                         queue.append(v)
                         queued.add(v)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lineage.graph import build, holders, holdings, neighbourhood, origins, path_to, subjects_held
 from lineage.load import Source
 from lineage.model import load_model_sources
+from lineage.model.entities import FORM_RANK
 
 FIELDS = ("a", "b", "c", "d")
 
@@ -234,3 +235,29 @@ def test_path_to_follows_the_form_the_system_holds():
 def test_path_to_starts_at_a_flow_from_nowhere():
     L = lineage_of(model_text({}, [("w-y", "w", "y", ["b"]), ("y-z", "y", "z", ["b"])]))
     assert path_to(L, "b", "z") == ["w-y", "y-z"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(collects, st.lists(flow, max_size=8), st.sets(systems))
+def test_each_subjects_reach_is_the_lineage_of_their_collection_alone(coll, raw_flows, refugee_systems):
+    """subject_reach, all subjects in one bitset, equals the sourced holdings of each subject's collection alone."""
+    flows, everyone = _flows(raw_flows), ["s0", "s1", "s2", "s3", "s4"]
+
+    def text(keep) -> str:  # the systems in refugee_systems collect from refugees, the others from people
+        body = model_text({s: f for s, f in coll.items() if keep(s)}, flows, {}, everyone)
+        body = body.replace("subjects: [{id: people}]", "subjects: [{id: people}, {id: refugees}]")
+        for s in refugee_systems:
+            body = body.replace(f"{{id: {s}, organization: org, collects: [{{subject: people",
+                                f"{{id: {s}, organization: org, collects: [{{subject: refugees")
+        return body
+
+    L = lineage_of(text(lambda s: True))
+    alone = {"people": lineage_of(text(lambda s: s not in refugee_systems)),
+             "refugees": lineage_of(text(lambda s: s in refugee_systems))}
+    width = len(L.field_ids)
+    for form in ("raw", "hashed", "pseudonymised", "aggregated", "anonymised"):
+        reach = L.subject_reach(form)
+        for i, subject in enumerate(["people", "refugees"]):
+            for system in everyone:
+                theirs = reach[system] >> (i * width) & ((1 << width) - 1)
+                assert theirs == alone[subject].sourced[system][FORM_RANK[form]], (form, subject, system)
