@@ -40,6 +40,13 @@ def imported(tmp_path: Path, kind: str, source: Path, *options: str) -> Path:
     return out
 
 
+def import_errors(kind: str, source, output, cwd: Path | None = None) -> list[str]:
+    """Run ``lineage import``, which must fail (exit 2, nothing on stdout); return its error lines."""
+    result = run_cli("import", kind, source, "-o", output, cwd=cwd)
+    assert (result.code, result.stdout) == (2, ""), result
+    return result.stderr.splitlines()
+
+
 def test_anchors_are_all_here():
     assert THREAGILE == [
         "example-threagile.yaml",
@@ -325,9 +332,8 @@ def test_fides_reference_errors_come_all_at_once_at_their_place(tmp_path):
             """,
         },
     )
-    result = run_cli("import", "fides", "fides", "-o", "out", cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert result.stderr.splitlines() == [
+    lines = import_errors("fides", "fides", "out", cwd=tmp_path)
+    assert lines == [
         "fides/a.yml:4:21: error: system a: egress 1 names system 'ghost', which no manifest declares",
         "fides/a.yml:5:9: error: system a: egress 2 names system 'bare_ghost', which no manifest declares",
         "fides/a.yml:9:19: error: system a: privacy declaration 1: ingress names system 'phantom', "
@@ -915,9 +921,8 @@ trust_boundaries:
 
 def test_threagile_errors_come_all_at_once_at_their_place(tmp_path):
     write_files(tmp_path, {"bad.yaml": THREAGILE_ERRORS})
-    result = run_cli("import", "threagile", "bad.yaml", "-o", "out", cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert result.stderr.splitlines() == [
+    lines = import_errors("threagile", "bad.yaml", "out", cwd=tmp_path)
+    assert lines == [
         "bad.yaml:6:9: error: data asset id 'email' of 'Email again' is already used by 'Email' "
         "(line 4, column 9)",
         "bad.yaml:10:36: error: technical asset 'web': data_assets_processed names data asset "
@@ -988,9 +993,8 @@ def test_threagile_errors_come_all_at_once_at_their_place(tmp_path):
 )
 def test_each_item_that_is_not_an_id_is_an_error_at_its_place(tmp_path, kind, content, errors):
     write_files(tmp_path, {"model.yaml": content})
-    result = run_cli("import", kind, "model.yaml", "-o", "out", cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert result.stderr.splitlines() == errors
+    lines = import_errors(kind, "model.yaml", "out", cwd=tmp_path)
+    assert lines == errors
 
 
 @pytest.mark.parametrize(
@@ -1034,9 +1038,7 @@ def test_each_item_that_is_not_an_id_is_an_error_at_its_place(tmp_path, kind, co
 )
 def test_duplicate_yaml_keys_are_errors(tmp_path, kind, name, content, errors):
     write_files(tmp_path, {name: content})
-    result = run_cli("import", kind, name, "-o", "out", cwd=tmp_path)
-    assert result.code == 2, result
-    assert result.stderr.splitlines() == errors
+    assert import_errors(kind, name, "out", cwd=tmp_path) == errors
 
 
 def test_misuse_is_exit_2(tmp_path):
@@ -1312,9 +1314,8 @@ def test_import_into_a_folder_with_a_model_that_fits_is_done(tmp_path):
 def test_output_that_is_no_folder_to_write_in_is_refused_in_one_line(tmp_path, output, message):
     write_files(tmp_path / "fides", {"s.yml": "system:\n  - fides_key: a\n"})
     (tmp_path / "afile").write_text("")
-    result = run_cli("import", "fides", "fides", "-o", output, cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    lines = import_errors("fides", "fides", output, cwd=tmp_path)
+    assert len(lines) == 1 and message in lines[0], lines
     assert sorted(p.name for p in (tmp_path / "fides").iterdir()) == ["s.yml"]
 
 
@@ -1368,13 +1369,12 @@ def test_threagile_values_of_the_wrong_type_are_errors_at_their_place(tmp_path):
           Web: {id: web, internet: maybe, encryption: 12, data_assets_processed: [cust]}
           DB: {id: db, type: [datastore]}
         """})
-    result = run_cli("import", "threagile", "m.yaml", "-o", "out", cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert [line.split(": error: ")[0] for line in result.stderr.splitlines()] == [
+    lines = import_errors("threagile", "m.yaml", "out", cwd=tmp_path)
+    assert [line.split(": error: ")[0] for line in lines] == [
         "m.yaml:2:68", "m.yaml:4:28", "m.yaml:4:47", "m.yaml:5:22",
     ]
-    assert "confidentiality must be one of public," in result.stderr
-    assert "type must be one of external-entity, process, datastore, not a list" in result.stderr
+    assert "confidentiality must be one of public," in "\n".join(lines)
+    assert "type must be one of external-entity, process, datastore, not a list" in "\n".join(lines)
 
 
 def collectors(model, field: str) -> list[str]:
@@ -1485,9 +1485,8 @@ def test_fides_data_use_is_one_key_per_declaration(tmp_path):
               - {data_use: {essential: 1}, data_categories: [user.name]}
               - {data_use: true, data_categories: [user.name]}
         """})
-    result = run_cli("import", "fides", "s.yml", "-o", "out", cwd=tmp_path)
-    assert (result.code, result.stdout) == (2, ""), result
-    assert result.stderr.splitlines() == [
+    lines = import_errors("fides", "s.yml", "out", cwd=tmp_path)
+    assert lines == [
         "s.yml:5:19: error: system a: privacy declaration 1: data_use must be one data use, not a "
         "list: Fides takes one per privacy declaration; write one declaration per data use",
         "s.yml:7:20: error: system a: privacy declaration 2: data_use must be a data use key, not a "
@@ -1524,7 +1523,6 @@ def test_fides_declaration_without_data_use_keeps_its_categories(tmp_path):
     ],
 )
 def test_a_file_of_the_other_importer_is_one_error_naming_it(tmp_path, kind, source, error):
-    result = run_cli("import", kind, ANCHORS / source, "-o", tmp_path / "out")
-    assert (result.code, result.stdout) == (2, ""), result
-    [line] = result.stderr.splitlines()
+    lines = import_errors(kind, ANCHORS / source, tmp_path / "out")
+    [line] = lines
     assert line.endswith(error), line
