@@ -361,7 +361,10 @@ def check(
 
     if fmt is not None:
         _check_format(fmt, tuple(outputs.FORMATS))
-    fmt = fmt or _report_format(output)
+    told = _report_format(output)
+    if fmt is not None and told is not None and told != fmt:
+        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree")
+    fmt = fmt or told
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
@@ -369,7 +372,7 @@ def check(
     try:
         with for_terminal() as progress:
             loaded, ruleset = load_inputs(model, rules, progress)
-            unknown = ruleset.select(_patterns(only), _patterns(skip))
+            unknown = ruleset.select(_patterns(only, "--check"), _patterns(skip, "--skip-check"))
             if unknown:
                 misuse("; ".join(unknown), fmt or ruleset.format or "text")
             if ruleset.selected and write_baseline is not None:  # it would drop the other rules' entries
@@ -418,9 +421,12 @@ def _report_format(output: Path | None) -> str | None:
     return suffixes.get(output.suffix.lower()) if output is not None else None
 
 
-def _patterns(values: list[str] | None) -> list[str]:
-    """Split repeated, comma-separated option values into patterns."""
-    return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+def _patterns(values: list[str] | None, option: str) -> list[str]:
+    """Split repeated, comma-separated option values into patterns; an empty one is misuse."""
+    patterns = [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+    if values and not patterns:
+        misuse(f"{option} needs rule ids, names or globs, not '{','.join(values)}'")
+    return patterns
 
 
 def _echo_text(report: str) -> None:

@@ -820,7 +820,7 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
         return rows
 
     header = ["Severity", "Rule", "Target", "Fields", "Message", "Where"]
-    out += _changes_map(diff) if cap is None else []
+    out += _changes_map(diff)  # bounded (60 systems, 60 flows): kept when the tables are cut
     out += _table("New findings", header, finding_rows(new, True), cap)
     out += _table("Resolved findings", header, finding_rows(diff.resolved_findings, False), cap)
     out += _table("Flows", ["", "Flow", "Change"],

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import networkx as nx
 
@@ -127,22 +126,6 @@ class Lineage:
         if rank not in self._reach:
             self._reach[rank] = _subject_reach(self, rank)
         return self._reach[rank]
-
-    @cached_property
-    def subject_fields(self) -> dict[str, int]:
-        """Per subject, the fields collected from them anywhere, and those derived from these."""
-        out = dict.fromkeys(self.model.subjects, 0)
-        for system in self.model.systems.values():
-            for collect in system.collects:
-                out[collect.subject] |= self.mask(collect.fields)
-        for subject, mask in out.items():
-            grown = True
-            while grown:  # derivations chain (age band from date of birth from ...)
-                before = mask
-                mask |= sum(target for target, sources in self.derivations if mask & sources == sources)
-                grown = mask != before
-            out[subject] = mask
-        return out
 
     def mask(self, field_ids) -> int:
         """Return the bitset of `field_ids`."""
@@ -598,8 +581,8 @@ def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str
     from these) reach `system`, in that form, by flows from where they were
     collected (:meth:`Lineage.subject_reach`): a field id that other subjects
     share does not bring those people along. A field held only because a
-    flow breaks lineage (LIN001) is about the subjects it is collected from
-    anywhere, so one slip upstream does not hide people downstream.
+    flow breaks lineage (LIN001) is about the people its sender holds data
+    of, so one slip upstream does not hide people downstream.
 
     Returns
     -------
@@ -612,14 +595,39 @@ def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str
     >>> subjects_held(build(model_from_text(EXAMPLE)), "crm")
     ['people']
     """
-    held, reach, width = L.held_mask(system, form), L.subject_reach(form)[system], len(L.field_ids)
-    found, explained = set(), 0
-    for i, subject in enumerate(sorted(L.model.subjects)):
-        theirs = reach >> (i * width) & held
-        if theirs:
-            found.add(subject)
-            explained |= theirs
+    held = L.held_mask(system, form)
+    found, explained = _subjects_in(L, L.subject_reach(form)[system], held)
     unexplained = held & ~explained
     if unexplained:
-        found |= {s for s, fields in L.subject_fields.items() if fields & unexplained}
+        for source, _, fid in L.G.in_edges(system, keys=True):
+            if L.declared[fid][ANY] & unexplained:
+                found |= _subjects_in(L, L.subject_reach()[source])[0]
     return sorted(found)
+
+
+def subjects_carried(L: Lineage, flow_id: str, form: str = "anonymised") -> list[str]:
+    """Return the subjects whose data flow `flow_id` carries, in `form` or a more identifying one.
+
+    Those of whom its source has some of the fields it carries; when its
+    source has none of them (the flow breaks lineage), the people its source
+    holds data of.
+    """
+    source = L.model.flows[flow_id].source
+    carries = L.declared[flow_id][FORM_RANK[form]]
+    found = _subjects_in(L, L.subject_reach(form)[source], carries)[0]
+    if carries and not found:
+        found = _subjects_in(L, L.subject_reach()[source])[0]
+    return sorted(found)
+
+
+def _subjects_in(L: Lineage, reach: int, fields: int | None = None) -> tuple[set[str], int]:
+    """Return the subjects with bits in `reach` (among `fields` when given) and the fields found."""
+    width = len(L.field_ids)
+    mask = (1 << width) - 1 if fields is None else fields
+    found, seen = set(), 0
+    for i, subject in enumerate(sorted(L.model.subjects)):
+        theirs = reach >> (i * width) & mask
+        if theirs:
+            found.add(subject)
+            seen |= theirs
+    return found, seen

@@ -120,6 +120,10 @@ LABELS = {
 
 ARTICLE = {"controller": "Art. 30(1)", "processor": "Art. 30(2)"}
 MISSING = "MISSING: "
+#: Said of subjects whose data a record's flows carry only aggregated or anonymised.
+STATISTICS_ONLY = " (only aggregated or anonymised data)"
+#: The least identifying form that still says something of someone (RISK001's).
+PERSONAL = "generalised"
 PROCESSOR_ROLES = ("processor", "subprocessor")
 ART6 = {
     "consent": "a",
@@ -370,7 +374,7 @@ def _controller_record(
     purpose_id: str | None,
     act: _Activity,
     sharing: dict[str | None, set[str]],
-    collected: dict[str, set[str]],
+    lineage,
 ) -> Record:
     labels = LABELS["controller"]
     sphere = {o for o, c in ctrl_of.items() if c == controller} if controller else set()
@@ -447,8 +451,14 @@ def _controller_record(
     for flow in act.flows:
         for use in flow.fields:
             forms[use.field] = min(forms.get(use.field, len(FORMS)), FORM_RANK[use.form])
-    subjects |= {s for s, fields in collected.items() if fields & set(forms)}
-    subject_values = tuple(_subject_label(model.subjects[s]) for s in sorted(subjects)) or (
+    from lineage.graph import subjects_carried
+
+    personal = set(subjects)  # collected here: raw
+    for flow in act.flows:  # the people whose data the flows carry (lineage), not whoever shares a field id
+        subjects.update(subjects_carried(lineage, flow.id))
+        personal.update(subjects_carried(lineage, flow.id, PERSONAL))
+    subject_values = tuple(_subject_label(model.subjects[s]) + ("" if s in personal else STATISTICS_ONLY)
+                           for s in sorted(subjects)) or (
         (
             f"{MISSING}the data subjects: a collects entry (subject, purpose {purpose_id}, fields) "
             "at the system where the data enter"
@@ -540,12 +550,11 @@ def controller_records(model: Model) -> list[Record]:
     for controller, purpose in acts:
         if controller:
             sharing.setdefault(purpose, set()).add(controller)
-    collected: dict[str, set[str]] = {}  # subject -> every field collected from it, anywhere
-    for system in model.systems.values():
-        for collect in system.collects:
-            collected.setdefault(collect.subject, set()).update(collect.fields)
+    from lineage.graph import build
+
+    lineage = build(model)
     keys = sorted(acts, key=lambda k: (k[0] == "", k[0], k[1] is None, k[1] or ""))
-    return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing, collected) for c, p in keys]
+    return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing, lineage) for c, p in keys]
 
 
 # --- the processor view -------------------------------------------------------------------

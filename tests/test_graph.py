@@ -8,7 +8,16 @@ from helpers import BASE, lineage_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.graph import build, holders, holdings, neighbourhood, origins, path_to, subjects_held
+from lineage.graph import (
+    build,
+    holders,
+    holdings,
+    neighbourhood,
+    origins,
+    path_to,
+    subjects_carried,
+    subjects_held,
+)
 from lineage.load import Source
 from lineage.model import load_model_sources
 from lineage.model.entities import FORM_RANK
@@ -105,11 +114,13 @@ def test_a_subject_counts_in_the_form_their_data_arrive():
     assert subjects_held(L, "x", "generalised") == ["people"]  # the refugees' a arrives anonymised
 
 
-def test_a_field_brought_by_a_broken_flow_is_about_whom_it_is_collected_from():
+def test_a_field_brought_by_a_broken_flow_is_about_the_people_its_sender_holds_data_of():
     # w holds only the shop's a; its flow to x declares b, which only the NGO collects (LIN001)
     L = lineage_of(two_subjects([("shop-w", "shop", "w", ["a"]), ("w-x", "w", "x", ["b"])]))
     assert [b.rule for b in L.broken] == ["LIN001"]
-    assert subjects_held(L, "x") == ["refugees"]
+    assert subjects_held(L, "x") == ["people"]  # not the NGO's refugees, who share the field id b
+    assert subjects_carried(L, "w-x") == ["people"]
+    assert subjects_carried(L, "shop-w") == ["people"]
 
 
 def test_a_field_derived_from_statistics_is_statistics():

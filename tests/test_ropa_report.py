@@ -521,8 +521,9 @@ def test_report_escapes_model_strings(tmp_path):
     assert "<script>" not in md and r"\<script\>" in md
 
 
-def test_ropa_needs_no_graph():
-    """`ropa` reads the model only: no networkx, rich or graphviz; `--help` of both stays light."""
+def test_ropa_and_report_help_stay_light():
+    """`ropa` builds the lineage graph (whose data subjects' data each flow carries) but loads no rich or
+    graphviz; `--help` of both loads none of them."""
     probe = (
         "import json, sys\nsys.argv = ['lineage', *json.loads(sys.argv[1])]\n"
         "from lineage.cli import main\n"
@@ -539,9 +540,8 @@ def test_ropa_needs_no_graph():
             check=False,
         )
         line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES "))
-        heavy = sorted(
-            m for m in json.loads(line[8:]) if m.split(".")[0] in ("networkx", "rich", "graphviz")
-        )
+        heavy_here = ("rich", "graphviz") if args == ["ropa", "flows"] else ("networkx", "rich", "graphviz")
+        heavy = sorted(m for m in json.loads(line[8:]) if m.split(".")[0] in heavy_here)
         assert not heavy, f"{args} imported {heavy[:5]}"
 
 
@@ -567,3 +567,34 @@ def test_ropa_takes_rules_like_every_command(tmp_path):
     result = run_cli("ropa", str(REPO / "flows"), "--rules", str(tmp_path / "bad"))
     assert result.code == 2 and "r.yaml:2:9: error: no check named 'NOPE'" in result.stderr
     assert run_cli("ropa", str(REPO / "flows"), "--rules", str(tmp_path / "good")).code == 0
+
+
+def test_a_record_names_the_people_whose_data_its_flows_carry_not_whoever_shares_a_field_id(tmp_path):
+    model = tmp_path / "model.yaml"
+    model.write_text("""\
+fields:
+  - {id: email, category: contact.personal}
+  - {id: health_note, category: health}
+subjects:
+  - {id: patients, vulnerable: true, population: 5000}
+  - {id: newsletter, population: 200000}
+purposes:
+  - {id: care, legal_basis: public_task, special_condition: h, needs: [email, health_note]}
+  - {id: marketing, legal_basis: consent, needs: [email]}
+organizations:
+  - {id: hosp, role: controller, country: FR}
+  - {id: mailer, role: processor, processor_for: hosp, country: FR, dpa: {signed: true}}
+systems:
+  - {id: ehr, organization: hosp, collects: [{subject: patients, purpose: care, fields: [email, health_note]}]}
+  - {id: signup, organization: hosp, collects: [{subject: newsletter, purpose: marketing, fields: [email]}]}
+  - {id: mailtool, organization: mailer}
+  - {id: stats, organization: hosp}
+flows:
+  - {id: signup-to-mailtool, from: signup, to: mailtool, purpose: marketing, fields: [email]}
+  - {id: ehr-to-stats, from: ehr, to: stats, purpose: care, fields: [{field: health_note, form: aggregated}]}
+""", encoding="utf-8")
+    result = run_cli("ropa", model, "-f", "csv", "--view", "controller", cwd=tmp_path)
+    assert result.code == 0, result
+    subjects = {r["purpose"]: r["data_subjects"] for r in rows(result.stdout)}
+    assert subjects == {"care": "patients (vulnerable, about 5000 people)",
+                        "marketing": "newsletter (about 200000 people)"}

@@ -211,6 +211,14 @@ def test_the_map_of_the_changes_parses(repo, tmp_path):
     assert mermaid_failures({"diff": chart}, tmp_path) == []
 
 
+def test_the_map_stays_when_the_tables_are_cut(repo, monkeypatch):
+    change_everything(repo)
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setattr(differ, "MARKDOWN_LIMIT", 3000)  # too small for every table
+    markdown = differ.render(differ.compare(repo.base), "markdown")
+    assert "```mermaid" in markdown and "run `lineage diff` for the full list" in markdown
+
+
 def test_markdown_has_no_map_when_only_findings_or_nothing_changed(repo):
     assert "```mermaid" not in repo.run("diff", repo.base, "--format", "markdown").stdout
 

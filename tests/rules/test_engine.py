@@ -100,7 +100,6 @@ def test_disable(tmp_path):
     (["MIN001"], [], {"MIN001"}),
     (["min00*"], ["MIN003", "missing-retention"], {"MIN001", "MIN002", "MIN005"}),
     (["excess-*"], [], {"MIN001", "MIN005"}),
-    ([], ["*"], set()),
 ])
 def test_select_runs_only_the_rules_named(only, skip, runs):
     ruleset = load_rules()
@@ -128,6 +127,10 @@ def test_check_and_skip_check_options(tmp_path):
     disabled = run_cli("check", "--check", "MIN004", cwd=tmp_path)
     assert disabled.code == 2 and errors(disabled) == [
         "error: 'MIN004' names only rules the settings disable (MIN004): remove them from `disable` to run them"]
+    nothing = run_cli("check", "--check", "RISK002", "--skip-check", "toxic-*", cwd=tmp_path)
+    assert nothing.code == 2 and errors(nothing) == ["error: this selection leaves no rule to run"]
+    empty = run_cli("check", "--check", ",", cwd=tmp_path)  # an unset variable in CI: not a full run
+    assert empty.code == 2 and errors(empty) == ["error: --check needs rule ids, names or globs, not ','"]
 
 
 def test_a_partial_run_neither_writes_a_baseline_nor_calls_the_others_entries_stale(tmp_path):
