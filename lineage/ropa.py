@@ -219,6 +219,23 @@ def chain(model: Model, org_id: str) -> tuple[list[str], str | None]:
         org = model.organizations[org.processor_for]
 
 
+def _joint(model: Model, ctrl_of: dict[str, str | None], one: str, other: str, purpose_id: str | None) -> bool:
+    """Whether two controllers that both process a purpose are joint controllers of it.
+
+    Two joint controllers are; a controller and a joint controller only when
+    data of the purpose pass between them, either way.
+    """
+    joint = [model.organizations[o].role == "joint_controller" for o in (one, other)]
+    if all(joint):
+        return True
+    pair = {one, other}
+    return any(joint) and any(
+        flow.purpose == purpose_id
+        and {ctrl_of[model.systems[flow.source].organization], ctrl_of[model.systems[flow.target].organization]} == pair
+        for flow in model.flows.values()
+    )
+
+
 def _controllers(model: Model) -> dict[str, str | None]:
     """Organization id -> its controller's id (None when it has none)."""
     return {oid: chain(model, oid)[1] for oid in model.organizations}
@@ -384,15 +401,10 @@ def _controller_record(
     # (a) controller and joint controllers
     if controller:
         items += _org_items(model, controller)
-        # joint when either side declares it: a controller processing the purpose with a
-        # joint controller names it, and the joint controller names the controller back
+        # sharing a purpose id alone does not make an independent controller a joint one (_joint)
         is_joint = model.organizations[controller].role == "joint_controller"
-        joint = sorted(
-            o
-            for o in sharing.get(purpose_id, ())
-            if o != controller
-            and (is_joint or model.organizations[o].role == "joint_controller")
-        )
+        joint = sorted(o for o in sharing.get(purpose_id, ())
+                       if o != controller and _joint(model, ctrl_of, controller, o, purpose_id))
         if joint:
             joint_values = tuple(
                 f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint

@@ -229,11 +229,12 @@ def test_joint_controllers_name_each_other(tmp_path):
     )
 
 
-def test_a_controller_and_a_joint_controller_name_each_other(tmp_path):
+def test_a_controller_and_a_joint_controller_name_each_other_when_data_pass_between_them(tmp_path):
     extra = """\
     organizations:
       - {id: partner, name: Partner, role: joint_controller, country: BE}
       - {id: other, name: Other, role: controller, country: DE}
+      - {id: indep, name: Independent, role: controller, country: DE}
     systems:
       - id: shared
         organization: partner
@@ -241,6 +242,11 @@ def test_a_controller_and_a_joint_controller_name_each_other(tmp_path):
       - id: own
         organization: other
         collects: [{subject: migrants, purpose: training, fields: [email]}]
+      - id: alone
+        organization: indep
+        collects: [{subject: migrants, purpose: casework, fields: [email]}]
+    flows:
+      - {id: shared-to-cases, from: shared, to: cases, purpose: casework, fields: [full_name]}
     """
     result = run_cli(
         "ropa", model_dir(tmp_path, BASE, extra), "-f", "csv", "--view", "controller", cwd=tmp_path
@@ -250,6 +256,8 @@ def test_a_controller_and_a_joint_controller_name_each_other(tmp_path):
     assert joint == {
         ("office", "casework"): "Partner (partner), BE",
         ("partner", "casework"): "office, FR",
+        # indep processes casework too, but exchanges nothing with partner: an independent controller
+        ("indep", "casework"): "none",
         # two controllers, neither joint, each process training: independent controllers
         ("office", "training"): "none",
         ("other", "training"): "none",
