@@ -120,7 +120,8 @@ class Lineage:
         system that has them of that subject (the least fixed point, as
         ``sourced``), so two subjects sharing a field id (``email``) do not
         share their systems. A field derived from a subject's fields is about
-        that subject too. Computed on first use, once per form.
+        that subject too (here: when all its sources reach in that form).
+        Computed on first use, once per form.
         """
         rank = FORM_RANK[form]
         if rank not in self._reach:
