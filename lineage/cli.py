@@ -257,10 +257,12 @@ def _check_format(fmt: str, allowed) -> None:
 def validate(model: ModelArg = Path("flows"), rules: RulesOpt = None, fmt: FormatText = "text") -> None:
     """Load and validate the model and the rule files; report every error with file:line:col."""
     from lineage.pipeline import load_inputs
+    from lineage.progress import for_terminal
 
     _check_format(fmt, ("text", "json"))
     try:
-        m, ruleset = load_inputs(model, rules)
+        with for_terminal() as progress:
+            m, ruleset = load_inputs(model, rules, progress)
     except InputErrors as exc:
         fail(exc, fmt)
     counts = {**_counts(m), "rules": len(ruleset.enabled())}
@@ -456,13 +458,15 @@ def diff(
 ) -> None:
     """Compare two git revisions (or two folders): flows, fields, holdings, findings, exposure."""
     from lineage import diff as differ
+    from lineage.progress import for_terminal
 
     _check_format(fmt, tuple(differ.FORMATS))
     if render is not None and render.suffix.lower() != ".svg":
         misuse(f"--render draws an SVG: name the file .svg, not {render.as_posix()}")
     day = _today(today)
     try:
-        result = differ.compare(base, head, model, rules, day)
+        with for_terminal() as progress:
+            result = differ.compare(base, head, model, rules, day, progress)
     except InputErrors as exc:
         fail(exc, "json" if fmt == "json" else "text")
     failed = None
@@ -560,6 +564,7 @@ def render(
     stdout only when stdout is not a terminal.
     """
     from lineage.pipeline import analyse_folder
+    from lineage.progress import for_terminal
     from lineage.render import dot as graphviz_dot
     from lineage.render.view import ViewError, select
 
@@ -574,26 +579,28 @@ def render(
         misuse("a PNG is binary: write it with -o FILE, or redirect stdout")
     if check_only and output is None:
         misuse("--check compares with the file named by -o")
-    try:
-        analysis = analyse_folder(model, rules, _today(today))
-    except InputErrors as exc:
-        fail(exc)
-    try:
-        view = select(analysis, field=field, system=system, depth=depth, group=group, min_severity=min_severity)
-    except ViewError as exc:
-        misuse(str(exc))
-    if fmt == "mermaid":
-        from lineage.render.mermaid import to_mermaid
-
-        text = to_mermaid(view)
-        if output is not None and output.suffix.lower() == ".md":
-            text = f"```mermaid\n{text}```\n"
-        data = text.encode("utf-8")
-    else:
+    with for_terminal() as progress:
         try:
-            data = graphviz_dot.render(view, fmt)
-        except (graphviz_dot.GraphvizMissing, graphviz_dot.GraphvizFailed) as exc:
+            analysis = analyse_folder(model, rules, _today(today), progress)
+        except InputErrors as exc:
+            fail(exc)
+        try:
+            view = select(analysis, field=field, system=system, depth=depth, group=group, min_severity=min_severity)
+        except ViewError as exc:
             misuse(str(exc))
+        progress.step(f"drawing the map ({fmt})")
+        if fmt == "mermaid":
+            from lineage.render.mermaid import to_mermaid
+
+            text = to_mermaid(view)
+            if output is not None and output.suffix.lower() == ".md":
+                text = f"```mermaid\n{text}```\n"
+            data = text.encode("utf-8")
+        else:
+            try:
+                data = graphviz_dot.render(view, fmt)
+            except (graphviz_dot.GraphvizMissing, graphviz_dot.GraphvizFailed) as exc:
+                misuse(str(exc))
     for note in view.notes:
         typer.echo(f"note: {note}", err=True)
     if output is None:

@@ -263,7 +263,7 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
 
 
 def compare(base: str, head: str | None = None, model: str | Path | None = None, rules=None,
-            today: dt.date | None = None) -> ModelDiff:
+            today: dt.date | None = None, progress=None) -> ModelDiff:
     """Analyse two versions of a model and diff them.
 
     Parameters
@@ -279,6 +279,8 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
         Rule folders; one rule set serves both sides.
     today : datetime.date, optional
         The date waivers are judged at.
+    progress : lineage.progress.Progress, optional
+        Told of each stage (a bar on a terminal).
 
     Raises
     ------
@@ -287,6 +289,9 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
     """
     from lineage.model import load_model_sources
     from lineage.pipeline import analyse, load_ruleset
+    from lineage.progress import QUIET
+
+    progress = progress or QUIET
     from lineage.rules.engine import waiver_errors
 
     errors: list[LineageError] = []
@@ -303,12 +308,15 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
     if not errors and not sides[0] and not sides[1]:  # only revisions can be empty
         errors.append(LineageError(Loc(display_path(Path(model or ".")), 0, 0),
                                    f"no model files (*.yaml, *.yml) here at {labels[0]} or at {labels[1]}"))
+    progress.step(f"reading {labels[0]} and {labels[1]}")
     models = [_collecting(errors, lambda s=s: load_model_sources(s)) if s is not None else None for s in sides]
     if ruleset is not None:
         errors += [e for m in models if m is not None for e in waiver_errors(m, ruleset)]
     if errors:
         raise InputErrors(errors)
-    return diff_models(analyse(models[0], ruleset, today), analyse(models[1], ruleset, today), *labels)
+    before, after = (analyse(m, ruleset, today, progress) for m in models)
+    progress.step("comparing")
+    return diff_models(before, after, *labels)
 
 
 def _collecting(errors: list[LineageError], step):
