@@ -375,13 +375,13 @@ def system_tooltip(m: Map, sid: str, brief: bool = False) -> str:
     held = holdings(m.lineage, sid)
     if held:
         lines.append("holds: " + ", ".join(f"{f} ({form})" for f, form in held.items()))
-    lines.extend(f"collects from {c.subject} for {c.purpose}: {', '.join(c.fields)}" for c in system.collects)
+    lines.extend(f"collects from {c.subject} for {c.purpose}: {', '.join(sorted(c.fields))}" for c in system.collects)
     return "\n".join(lines + _findings_lines(m, f"system:{sid}", brief))
 
 
 def flow_label(m: Map, fid: str, short: bool = False) -> str:
     """Return the visible label of a flow: its fields (with non-raw forms) or a count."""
-    uses = m.model.flows[fid].fields
+    uses = sorted(m.model.flows[fid].fields, key=lambda u: u.field)  # the map does not change when a list is reordered
     if m.field:
         return "\n".join(f"{u.field}: {u.form}" for u in uses if u.field == m.field)
     if short or len(uses) > LABEL_FIELDS:
@@ -413,9 +413,8 @@ def flow_tooltip(m: Map, fid: str, brief: bool = False) -> str:
     ]
     volume = f", {flow.volume:,} records a year" if flow.volume is not None else ""
     lines.append(f"channel: {channel}, {encrypted}{volume}")
-    lines.append(
-        f"fields ({len(flow.fields)}): " + ", ".join(f"{u.field} ({u.form})" for u in flow.fields)
-    )
+    uses = sorted(flow.fields, key=lambda u: u.field)
+    lines.append(f"fields ({len(uses)}): " + ", ".join(f"{u.field} ({u.form})" for u in uses))
     return "\n".join(lines + _findings_lines(m, f"flow:{fid}", brief))
 
 

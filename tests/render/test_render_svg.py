@@ -83,7 +83,7 @@ def test_visible_labels_carry_the_essentials(example, svg):
     assert "LearnHub Inc." in " ".join(texts(svg, "organization-learnhub"))
     assert "US, outside the EEA" in " ".join(texts(svg, "organization-learnhub"))
     assert texts(svg, "flow-cir-to-trainer-language") == ["10 fields"]
-    assert texts(svg, "flow-crm-to-lms") == ["full_name", "email", "language_level"]
+    assert texts(svg, "flow-crm-to-lms") == ["email", "full_name", "language_level"]  # sorted
 
 
 def test_tooltips_hold_the_details(svg):
@@ -107,6 +107,19 @@ def test_file_order_does_not_change_the_map(example, tmp_path):
     for n, path in enumerate(sorted((REPO / "flows").rglob("*.yaml"), reverse=True)):
         (copy / f"z{n}").mkdir(parents=True)
         shutil.copy(path, copy / f"z{n}" / f"{n}.yaml")
+    from lineage.pipeline import analyse_folder
+
+    assert dot.to_dot(select(analyse_folder(copy))) == dot.to_dot(select(example))
+
+
+def test_list_order_does_not_change_the_map(example, tmp_path):
+    copy = tmp_path / "flows"
+    shutil.copytree(REPO / "flows", copy)
+    flows = copy / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    assert text.count("fields: [full_name, email, language_level]") == 1
+    flows.write_text(text.replace("fields: [full_name, email, language_level]",
+                                  "fields: [language_level, email, full_name]"), encoding="utf-8")
     from lineage.pipeline import analyse_folder
 
     assert dot.to_dot(select(analyse_folder(copy))) == dot.to_dot(select(example))
