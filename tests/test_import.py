@@ -544,12 +544,8 @@ def test_threagile_assets_become_systems_and_fields(tmp_path):
     assert model.systems["sql-database"].security.encryption_at_rest is True
     assert model.systems["erp-system"].security.encryption_at_rest is False
     assert model.systems["customer-client"].organization == "customer"
-    assert sorted(model.organizations) == [
-        "company-abc",
-        "company-xyz",
-        "customer",
-        "external-developers",
-    ]
+    # external-developers ran only external-dev-client, which holds no personal data: no system
+    assert sorted(model.organizations) == ["company-abc", "company-xyz", "customer"]
     assert model.fields["customer-accounts"].category == "credentials"
     assert model.fields["customer-contracts"].category == "threagile.customer-contracts"
     assert model.field_info("customer-contracts").tier == 3  # confidential
@@ -1430,7 +1426,6 @@ def test_threagile_roles_come_from_who_owns_the_data(tmp_path):
         "company-xyz": ("controller", None),  # owns every personal data asset
         "company-abc": ("processor", "company-xyz"),  # runs the servers holding them
         "customer": ("recipient", None),  # the end user's own browser
-        "external-developers": ("recipient", None),  # out of scope, holds no personal data
     }
     out = imported(
         tmp_path, "threagile", ANCHORS / "threagile" / "pr138-privacy-unnecessary-propagation.yaml"
@@ -1472,6 +1467,68 @@ def test_threagile_links_carrying_no_personal_data_are_no_flows(tmp_path):
     assert not load_model(out).flows
     flows = " ".join(line.lstrip("# ") for line in (out / "flows.yaml").read_text().splitlines())
     assert "communication links: 'Ping' of web (no data assets)." in flows
+
+
+def test_threagile_assets_holding_no_personal_data_in_no_flow_are_no_systems(tmp_path):
+    out = imported(tmp_path, "threagile", ANCHORS / "threagile" / "example-threagile.yaml")
+    model = load_model(out)
+    # source code and build configuration only, their links carry no personal data
+    assert not {"git-repo", "jenkins-build-server", "external-dev-client"} & set(model.systems)
+    assert "external-developers" not in model.organizations  # it ran external-dev-client only
+    assert {s.organization for s in model.systems.values()} <= set(model.organizations)
+    result = run_cli("check", out, "--today", TODAY, "--format", "json")
+    assert '"rule": "LIN003"' not in result.stdout
+    systems = " ".join(line.lstrip("# ") for line in (out / "systems.yaml").read_text().splitlines())
+    assert (
+        "Not imported, holding no personal data (see fields.yaml) and in no flow (see flows.yaml), "
+        "technical assets: external-dev-client (processes and stores client-application-code, "
+        "server-application-code); git-repo (processes and stores client-application-code, "
+        "server-application-code); jenkins-build-server (processes and stores build-job-config, "
+        "client-application-code, marketing-material, server-application-code)."
+    ) in systems
+    orgs = " ".join(line.lstrip("# ") for line in (out / "organizations.yaml").read_text().splitlines())
+    assert (
+        "Not imported, running no system here and owning no personal data asset, organizations: "
+        "External Developers (ran external-dev-client)."
+    ) in orgs
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        data_assets:
+          Customer: {id: cust, description: customer email addresses, owner: Shop}
+          Code: {id: code}
+        technical_assets:
+          Web:
+            id: web
+            owner: Shop
+            communication_links:
+              Save: {target: db, protocol: jdbc, data_assets_sent: [cust]}
+              Ping: {target: monitor, protocol: https}
+          DB: {id: db, type: datastore, owner: Shop, data_assets_stored: [cust]}
+          Monitor: {id: monitor, owner: Ops}
+          Repo: {id: repo, owner: Dev, data_assets_stored: [code]}
+          Relay:
+            id: relay
+            owner: Ops
+            communication_links:
+              Forward: {target: db, protocol: jdbc, data_assets_received: [cust]}
+        trust_boundaries:
+          Outer: {id: outer, trust_boundaries_nested: [inner]}
+          Inner: {id: inner, technical_assets_inside: [web, db, monitor]}
+          Dev: {id: dev, technical_assets_inside: [repo]}
+        """))
+    out = imported(tmp_path, "threagile", tmp_path / "m.yaml")
+    model = load_model(out)
+    # web sends the customer data (collects it), relay reads them: both are ends of flows
+    assert sorted(model.systems) == ["db", "relay", "web"]
+    assert sorted(model.organizations) == ["ops", "shop"]  # Dev ran the repo only
+    assert run_cli("validate", out).code == 0
+    systems = " ".join(line.lstrip("# ") for line in (out / "systems.yaml").read_text().splitlines())
+    assert "technical assets: monitor (no data assets); repo (stores code)." in systems
+    out = imported(tmp_path / "b", "threagile", tmp_path / "m.yaml", "--orgs-from", "boundary")
+    model = load_model(out)
+    assert sorted(model.organizations) == ["inner", "threagile-model"]  # relay is in no boundary
+    orgs = " ".join(line.lstrip("# ") for line in (out / "organizations.yaml").read_text().splitlines())
+    assert "organizations: Dev (ran repo); Outer (no technical asset inside)." in orgs
+    assert run_cli("validate", out).code == 0
 
 
 def test_fides_data_use_is_one_key_per_declaration(tmp_path):

@@ -13,7 +13,10 @@ technical asset                    a system: type from ``technology`` (:data:`TE
                                    it collects only where data enter: what it processes or stores
                                    and no link brings it (an external entity, a source), and what
                                    it sends with no holder before it; the rest it holds through
-                                   flows (:meth:`_Converter.lineage`)
+                                   flows (:meth:`_Converter.lineage`); one that processes and
+                                   stores no personal data and is the end of no flow (a source
+                                   code repository, a build server) is no system, only listed,
+                                   with what it holds, in a comment above the systems
 communication link                 a flow from the asset that declares it to its target, carrying
                                    ``data_assets_sent``; ``data_assets_received`` become a second
                                    flow back (``<id>.response``); ``encrypted`` from the protocol
@@ -24,7 +27,9 @@ owner (or trust boundary)          an organization per ``owner`` of a technical 
                                    asset; a technical asset without one belongs to its trust
                                    boundary's organization (with ``organizations="boundary"``: one
                                    organization per trust boundary); role as below, country a TODO
-                                   placeholder
+                                   placeholder; one that runs no system and owns no personal
+                                   data asset is not made, only listed in a comment above the
+                                   organizations
 usage (business, devops)           a purpose per usage, needing the data assets of that usage
 =================================  ================================================================
 
@@ -432,6 +437,7 @@ class _Asset:
     spec: YamlMap
     processed: list[str] = field(default_factory=list)  # technical assets: data asset ids
     stored: list[str] = field(default_factory=list)
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # processes/stores -> not personal
 
 
 @dataclass
@@ -768,6 +774,10 @@ def _leave_out_non_personal(model: _Model) -> _Model:
     left_out = {aid: why for aid, a in sorted(model.data.items()) if (why := not_personal(a))}
     data = {aid: a for aid, a in model.data.items() if aid not in left_out}
     for asset in model.tech.values():
+        asset.left_out = {
+            verb: sorted(d for d in ds if d in left_out)
+            for verb, ds in (("processes", asset.processed), ("stores", asset.stored))
+        }
         asset.processed = [d for d in asset.processed if d in data]
         asset.stored = [d for d in asset.stored if d in data]
     for link in model.links:
@@ -819,7 +829,18 @@ class _Converter:
         self.org_ids = Ids()
         self.flow_ids = Ids()
         self.field_ids.reserve(sorted(model.data))
-        self.system_ids.reserve(sorted(model.tech))
+        ends = {
+            a
+            for lk in model.links
+            if lk.owner != lk.target and (lk.sent or lk.received)
+            for a in (lk.owner, lk.target)
+        }
+        #: Technical assets that become systems, sorted: those holding personal data or at the end
+        #: of a flow (:meth:`unimported_notes`).
+        self.systems = dict.fromkeys(
+            sorted(a for a, t in model.tech.items() if t.processed or t.stored or a in ends)
+        )
+        self.system_ids.reserve(self.systems)
         self.custom: dict[str, Map] = {}
         self.category: dict[str, tuple[str, str]] = {}  # data asset -> (category, how)
         for aid in sorted(model.data):
@@ -967,14 +988,37 @@ class _Converter:
         spec = self.m.tech[aid].spec
         return text(spec.get("type")).lower() == "external-entity" or spec.get("out_of_scope") is True
 
-    def organizations(self) -> list[Map]:
+    def organizations(self) -> tuple[list[Map], list[str]]:
+        """Return the organizations, and the notes above them.
+
+        An organization runs a system or owns personal data assets; one that
+        does neither (it ran only technical assets that are not imported, see
+        :meth:`unimported_notes`, or it is a trust boundary with none inside)
+        is not made: a note lists it.
+        """
         members: dict[str, list[str]] = {}
-        for aid in sorted(self.m.tech):
+        for aid in self.systems:
             members.setdefault(self.org_key(aid)[0], []).append(aid)
-        keys = {self.org_key(aid) for aid in self.m.tech}
-        if self.mode == "boundary":
-            keys |= {self.boundary_key(b) for b in self.m.boundaries}
+        keys = {self.org_key(aid) for aid in self.systems}
         keys |= {(f"owner:{o}", o, o) for o in self.data_owners}
+        candidates = {self.org_key(aid) for aid in self.m.tech}
+        if self.mode == "boundary":
+            candidates |= {self.boundary_key(b) for b in self.m.boundaries}
+        ran: dict[str, list[str]] = {}
+        for aid in sorted(self.m.tech):
+            ran.setdefault(self.org_key(aid)[0], []).append(aid)
+        dropped = [
+            f"{name} ({'ran ' + ', '.join(ran[key]) if key in ran else 'no technical asset inside'})"
+            for key, name, _ in sorted(candidates - keys)
+        ]
+        notes = (
+            [
+                "Not imported, running no system here and owning no personal data asset, "
+                "organizations: " + "; ".join(dropped) + "."
+            ]
+            if dropped
+            else []
+        )
         self.org_ids.reserve((key, wanted) for key, _, wanted in sorted(keys))  # processor_for names another
         out = []
         for key, name, _ in sorted(keys):
@@ -1005,7 +1049,7 @@ class _Converter:
             entry.extend(self.role(key, members.get(key, [])))
             entry.append(("country", Note(self.country, "TODO: Threagile does not say; assumed")))
             out.append(entry)
-        return out
+        return out, notes
 
     def role(self, key: str, aids: list[str]) -> list[tuple[Any, Any]]:
         """Return the ``role`` (and ``processor_for``) of an organization, with comments saying why.
@@ -1135,7 +1179,7 @@ class _Converter:
 
     def system_entries(self) -> list[Map]:
         out = []
-        for aid in sorted(self.m.tech, key=self.system_ids.get):
+        for aid in sorted(self.systems, key=self.system_ids.get):
             asset = self.m.tech[aid]
             spec = asset.spec
             sid = self.system_ids.get(aid)
@@ -1208,6 +1252,30 @@ class _Converter:
             out.append(entry)
         return out
 
+    def unimported_notes(self) -> list[str]:
+        """Return the note above the systems: the technical assets that are no system, with what they hold.
+
+        A technical asset that processes or stores no personal data and is
+        the end of no flow (its links carry none: a source code repository, a
+        build server) would be a system in no flow: it is listed here instead.
+        """
+        idle = []
+        for aid in sorted(set(self.m.tech) - set(self.systems)):
+            asset = self.m.tech[aid]
+            said = asset.left_out
+            held = (
+                [f"processes and stores {', '.join(said['stores'])}"]
+                if said["processes"] == said["stores"] and said["stores"]
+                else [f"{verb} {', '.join(ds)}" for verb, ds in said.items() if ds]
+            )
+            idle.append(f"{aid} ({'; '.join(held) if held else 'no data assets'})")
+        if not idle:
+            return []
+        return [
+            "Not imported, holding no personal data (see fields.yaml) and in no flow (see "
+            "flows.yaml), technical assets: " + "; ".join(idle) + "."
+        ]
+
     def collects(self, aid: str) -> list[tuple[Any, Any]]:
         """Return the ``collects`` of a technical asset's system, with comments saying why.
 
@@ -1254,9 +1322,11 @@ class _Converter:
         a note lists it.
         """
         out, notes, unpersonal = [], [], []
-        for link in sorted(self.m.links, key=lambda lk: (self.system_ids.get(lk.owner), lk.name)):
+        def sid(aid: str) -> str:
+            return self.system_ids.get(aid) if aid in self.systems else aid
+
+        for link in sorted(self.m.links, key=lambda lk: (sid(lk.owner), lk.name)):
             spec = link.spec
-            src, dst = self.system_ids.get(link.owner), self.system_ids.get(link.target)
             if link.owner == link.target:
                 notes.append(
                     f"Not imported: communication link '{link.name}' of {link.owner} "
@@ -1269,6 +1339,7 @@ class _Converter:
                     + (f" ({', '.join(link.left_out)})" if link.left_out else " (no data assets)")
                 )
                 continue
+            src, dst = self.system_ids.get(link.owner), self.system_ids.get(link.target)
             base = self.flow_ids.get(f"{link.owner}>{link.name}", f"{src}.{link.name}")
             protocol = text(spec.get("protocol")).lower()
             channel, encrypted = PROTOCOLS.get(protocol, (None, None))
@@ -1420,7 +1491,7 @@ class _Converter:
         return bool(info and info.special != "none")
 
     def subjects(self) -> list[Map]:
-        if not self.m.data or not self.m.tech:
+        if not self.m.data or not self.systems:
             return []
         return [
             Map(
@@ -1440,7 +1511,7 @@ class _Converter:
         ]
 
     def run(self, head: list[str]) -> dict[str, str]:
-        orgs = self.organizations()
+        orgs, org_notes = self.organizations()
         systems = self.system_entries()
         flows, flow_notes = self.flow_entries()
         return {
@@ -1458,7 +1529,7 @@ class _Converter:
                     Section("purposes", self.purposes(), []),
                 ],
             ),
-            "organizations.yaml": render(head, [Section("organizations", orgs, [])]),
-            "systems.yaml": render(head, [Section("systems", systems, [])]),
+            "organizations.yaml": render(head, [Section("organizations", orgs, org_notes)]),
+            "systems.yaml": render(head, [Section("systems", systems, self.unimported_notes())]),
             "flows.yaml": render(head, [Section("flows", flows, flow_notes)]),
         }
