@@ -108,20 +108,14 @@ def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
 
 def test_impact_of_the_statistics_warehouse_does_not_call_for_telling_the_people():
     doc = cli_json("impact", "ofii_stats_dwh")
-    # pseudonymised foreigner_id: gov_id 1 raised to 3, one lower, + 1 vulnerable; age band and region: EI 0.75
+    # pseudonymised foreigner_id: gov_id 1 raised to 3, one lower, + 1 vulnerable; EI 0.5 (the pseudonymised
+    # foreigner_id; age band and region are coarse: together they count as one quasi-identifier)
     sev = doc["severity"]
-    assert (sev["dpc"], sev["ei"], sev["se"], sev["band"]) == (3.0, 0.75, 3.25, "high")
+    assert (sev["dpc"], sev["ei"], sev["se"], sev["band"]) == (3.0, 0.5, 2.5, "medium")
     art34 = doc["notification"]["art34"]
     assert art34["likely"] is False
-    assert art34["reason"] == (
-        "severity high (SE 3.25 = DPC 3 x EI 0.75 + CB 1) is the harm if the data were read (ENISA judges "
-        "unintelligibility after the score, not in it); but they would be unintelligible to whoever took them, who "
-        "could not tell whom they are about, so Art. 34(3)(a) spares telling the people: no direct identifier is "
-        "readable (foreigner_id pseudonymised); no quasi-identifier above tier 1 is readable; the coarse ones "
-        "(tier 1: age_band, region) count in EI for what other sources could link to them, but name no one by "
-        "themselves; still readable: age_band, language_level, region, training_attendance. This holds only if "
-        "the pseudonymisation key stayed outside the breached system and nothing else taken re-identifies them; "
-        "otherwise tell them")
+    assert art34["reason"] == ("severity medium (SE 2.5 = DPC 3 x EI 0.5 + CB 1): a high risk is not indicated "
+                               "(Art. 34(1))")
     assert doc["notification"]["art33"]["likely"] is True  # pseudonymised data are still personal data
     text = run_cli("impact", "ofii_stats_dwh", cwd=REPO).stdout
     assert "Art. 34 tell the people: not likely" in text
@@ -509,16 +503,32 @@ def test_impact_records_say_what_comes_in_through_flows_and_what_is_collected():
 
 def test_impact_art34_without_any_direct_identifier_names_no_key():
     text = REGISTER.replace("  - {id: sick_days, category: health}\n",
-                            "  - {id: sick_days, category: health}\n  - {id: region, category: location.coarse}\n") \
-        .replace("needs: [attendance, email, sick_days]", "needs: [attendance, email, sick_days, region]") \
-        .replace("fields: [attendance]", "fields: [attendance, sick_days, region]")
-    se, level, art33, art34 = _art33(text)  # DPC 4 (health) x EI 0.5 (one quasi-identifier) + CB 1
+                            "  - {id: sick_days, category: health}\n  - {id: region, category: location.coarse}\n"
+                            "  - {id: town, category: location.coarse}\n") \
+        .replace("needs: [attendance, email, sick_days]", "needs: [attendance, email, sick_days, region, town]") \
+        .replace("fields: [attendance]", "fields: [attendance, sick_days, region, town]")
+    se, level, art33, art34 = _art33(text)  # DPC 4 (health) x EI 0.5 (two coarse quasi-identifiers) + CB 1
     assert (se, level, art33["likely"], art34["likely"]) == (3.0, "high", True, False)
     assert art34["reason"].endswith(
         "Art. 34(3)(a) spares telling the people: no direct identifier is held; no quasi-identifier above tier 1 "
-        "is readable; the coarse ones (tier 1: region) count in EI for what other sources could link to them, but "
-        "name no one by themselves; still readable: attendance, region, sick_days. This holds only if nothing else "
-        "taken re-identifies them; otherwise tell them")
+        "is readable; the coarse ones (tier 1: region, town) count in EI for what other sources could link to "
+        "them, but name no one by themselves; still readable: attendance, region, sick_days, town. This holds only "
+        "if nothing else taken re-identifies them; otherwise tell them")
+    one_coarse = text.replace(", town]", "]")  # EI 0.25: a region alone singles out no one
+    assert _art33(one_coarse)[:2] == (2.0, "medium")
+
+
+def test_impact_art34_spares_the_people_when_the_direct_identifier_is_pseudonymised():
+    text = REGISTER.replace("systems:\n", "systems:\n  - id: hr\n    organization: office\n    collects:\n"
+                            "      - {subject: staff, purpose: hr, fields: [attendance, email, sick_days]}\n") + (
+        "flows:\n  - {id: hr-to-register, from: hr, to: register, purpose: hr,"
+        " fields: [{field: email, form: pseudonymised}, sick_days]}\n")
+    se, level, art33, art34 = _art33(text)  # DPC 4 (health) x EI 0.5 (email pseudonymised) + CB 1
+    assert (se, level, art33["likely"], art34["likely"]) == (3.0, "high", True, False)
+    assert "Art. 34(3)(a) spares telling the people: no direct identifier is readable (email pseudonymised)" in \
+        art34["reason"]
+    assert art34["reason"].endswith("This holds only if the pseudonymisation key stayed outside the breached system "
+                                    "and nothing else taken re-identifies them; otherwise tell them")
 
 
 # --- trace: the shortest chains survive the cap ------------------------------------------------

@@ -23,7 +23,7 @@ Terms (all shown by ``lineage check --explain``):
 * EI, ease of identification, 0.25..1: by the form in which a direct
   identifier is held (raw, encrypted or hashed 1, masked 0.75, pseudonymised 0.5,
   generalised 0.25), or 0.5 for one and 0.75 for two or more quasi-identifiers held
-  identifiably.
+  identifiably, a coarse one (tier 1: age band, region) counting half.
 * CB, circumstances: ``internet`` or ``partner`` exposure, each missing security
   control (``missing_control``: encryption at rest, MFA, access logging; unset counts
   as missing), ``outside_controller``, ``per_subcontracting_level`` beyond the first
@@ -184,17 +184,20 @@ def _ease_of_identification(model, held) -> tuple[float, str]:
     from lineage.model.entities import FORMS
 
     best, why = 0.25, "no identifier held identifiably"
-    quasi = []
+    quasi, coarse = [], []
     for fid, rank in held.items():
-        kind = model.field_info(fid).identifier
+        info = model.field_info(fid)
         form = FORMS[rank]
-        if kind == "direct" and EI_DIRECT[form] > best:
+        if info.identifier == "direct" and EI_DIRECT[form] > best:
             best, why = EI_DIRECT[form], f"direct identifier {fid} held {form}"
-        elif kind == "quasi" and rank < DISCOUNTED_RANK:
-            quasi.append(fid)
-    q = 0.75 if len(quasi) >= 2 else 0.5 if quasi else 0.0
+        elif info.identifier == "quasi" and rank < DISCOUNTED_RANK:
+            (coarse if info.tier == 1 else quasi).append(fid)
+    weight = len(quasi) + len(coarse) / 2  # a coarse one (age band, region) singles out far fewer people
+    q = 0.75 if weight >= 2 else 0.5 if weight >= 1 else 0.0
     if q > best:
-        best, why = q, "quasi-identifiers " + ", ".join(quasi)
+        best, why = q, "quasi-identifiers " + ", ".join(quasi + coarse)
+        if coarse:
+            why += f" ({', '.join(coarse)}: tier 1, coarse, each counts half)"
     return best, why
 
 
