@@ -224,7 +224,9 @@ def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
     Text goes to stderr, JSON to stdout; ``check`` passes its `output` and
     report `files` too, so that every report CI asked for says why.
     """
-    from lineage import outputs
+    from lineage import outputs, progress
+
+    progress.clear()
 
     for extra_fmt, path in sorted((files or {}).items()):
         _write(outputs.render_errors(extra_fmt, errors.errors), path, fmt)
@@ -238,6 +240,9 @@ def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
 
 def misuse(message: str, fmt: str = "text") -> None:
     """Report a usage error and exit 2 (as ``{"errors": [...]}`` with ``--format json``)."""
+    from lineage import progress
+
+    progress.clear()
     if fmt == "json":
         from lineage.errors import LineageError, Loc
         from lineage.outputs import render_errors

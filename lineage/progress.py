@@ -42,6 +42,9 @@ class _Rich(Progress):
         return lambda: self.bar.advance(task)
 
 
+_live: list = []  # the bar on screen, if any
+
+
 @contextmanager
 def for_terminal() -> Iterator[Progress]:
     """Yield a rich progress display on stderr when it is a terminal and not in CI; else :data:`QUIET`."""
@@ -54,4 +57,14 @@ def for_terminal() -> Iterator[Progress]:
 
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
              console=Console(stderr=True), transient=True) as bar:
-        yield _Rich(bar)
+        _live.append(bar)
+        try:
+            yield _Rich(bar)
+        finally:
+            _live.remove(bar)
+
+
+def clear() -> None:
+    """Take the bar off the screen now: call it before printing an error, which the bar would redraw over."""
+    for bar in _live:
+        bar.stop()
