@@ -113,6 +113,8 @@ def write_model(
     >>> len(m.systems), len(m.flows), len(m.organizations)
     (30, 60, 3)
     """
+    if subjects < 1:
+        raise ValueError("a synthetic model needs at least one subject")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)

@@ -370,8 +370,9 @@ def check(
         _check_format(fmt, tuple(outputs.FORMATS))
     told = _report_format(output)
     if fmt is not None and told is not None and told != fmt:
-        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree")
+        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree", fmt)
     fmt = fmt or told
+    only, skip = _patterns(only, "--check", fmt), _patterns(skip, "--skip-check", fmt)
     fail_on = _severity(fail_on, "--fail-on", fmt)
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
@@ -379,7 +380,7 @@ def check(
     try:
         with for_terminal() as progress:
             loaded, ruleset = load_inputs(model, rules, progress)
-            unknown = ruleset.select(_patterns(only, "--check"), _patterns(skip, "--skip-check"))
+            unknown = ruleset.select(only, skip)
             if unknown:
                 misuse("; ".join(unknown), fmt or ruleset.format or "text")
             if ruleset.selected and write_baseline is not None:  # it would drop the other rules' entries
@@ -428,11 +429,11 @@ def _report_format(output: Path | None) -> str | None:
     return suffixes.get(output.suffix.lower()) if output is not None else None
 
 
-def _patterns(values: list[str] | None, option: str) -> list[str]:
+def _patterns(values: list[str] | None, option: str, fmt: str | None) -> list[str]:
     """Split repeated, comma-separated option values into patterns; an empty one is misuse."""
     patterns = [p.strip() for value in values or () for p in value.split(",") if p.strip()]
     if values and not patterns:
-        misuse(f"{option} needs rule ids, names or globs, not '{','.join(values)}'")
+        misuse(f"{option} needs rule ids, names or globs, not '{','.join(values)}'", fmt or "text")
     return patterns
 
 

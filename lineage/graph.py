@@ -119,9 +119,12 @@ class Lineage:
         and go only where a flow carries them on, in that form or above, from a
         system that has them of that subject (the least fixed point, as
         ``sourced``), so two subjects sharing a field id (``email``) do not
-        share their systems. A field derived from a subject's fields is about
-        that subject too (here: when all its sources reach in that form).
-        Computed on first use, once per form.
+        share their systems. A field a flow sends that its source has of no
+        one (the flow breaks lineage, and still delivers it) is about every
+        subject its source has data of, and goes on from there: one slip
+        upstream does not hide people downstream. A field derived from a
+        subject's fields is about that subject too (here: when all its
+        sources reach in that form). Computed on first use, once per form.
         """
         rank = FORM_RANK[form]
         if rank not in self._reach:
@@ -317,6 +320,25 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         outbound[flow.source].append((flow.target, carried[fid]))
 
     block = (1 << width) - 1
+    known: dict[str, tuple[int, int]] = {}  # system -> (its reach, the fields it has of someone)
+
+    def sent(u: str, carries: int) -> int:
+        """Return what a flow carrying `carries` takes from `u`, per subject.
+
+        Each subject's own fields; and a field `u` has of no one (the flow
+        breaks lineage, and still delivers it) is about every subject `u` has
+        data of.
+        """
+        got, mine = carries & reach[u], reach[u]
+        cached = known.get(u)
+        if cached is None or cached[0] is not mine:  # reach[u] grew since: a new int
+            cached = known[u] = (mine, _known(mine, shift, block))
+        orphans = carries & block & ~cached[1]
+        if orphans:
+            for offset in shift.values():
+                if reach[u] >> offset & block:
+                    got |= orphans << offset
+        return got
 
     def derive(sid: str, new: int) -> None:
         """Add the fields derived at `sid`, for the subjects with `new` bits there (the others did not change)."""
@@ -338,7 +360,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         """Take in what the inbound flows carry, then derive."""
         got = reach[v]
         for u, carries in inbound[v]:
-            got |= carries & reach[u]
+            got |= sent(u, carries)
         reach[v] = got
         if got & any_source:
             derive(v, got)
@@ -354,7 +376,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
             u = queue.popleft()
             queued.discard(u)
             for v, carries in outbound[u]:
-                new = carries & reach[u] & ~reach[v] if v in scc else 0
+                new = sent(u, carries) & ~reach[v] if v in scc else 0
                 if new:
                     reach[v] |= new
                     if new & any_source:
@@ -363,6 +385,14 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
                         queue.append(v)
                         queued.add(v)
     return reach
+
+
+def _known(reach: int, shift: dict[str, int], block: int) -> int:
+    """Return the fields a system has of someone: the union of the subjects' blocks of `reach`."""
+    known = 0
+    for offset in shift.values():
+        known |= reach >> offset & block
+    return known
 
 
 def _delivered(G, seed, declared, derivations) -> dict[str, list[int]]:
@@ -580,10 +610,9 @@ def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str
 
     A subject counts when some of the fields collected from them (or derived
     from these) reach `system`, in that form, by flows from where they were
-    collected (:meth:`Lineage.subject_reach`): a field id that other subjects
-    share does not bring those people along. A field held only because a
-    flow breaks lineage (LIN001) is about the people its sender holds data
-    of, so one slip upstream does not hide people downstream.
+    collected (:meth:`Lineage.subject_reach`, which says what a flow that
+    breaks lineage brings): a field id that other subjects share does not
+    bring those people along.
 
     Returns
     -------
@@ -596,14 +625,7 @@ def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str
     >>> subjects_held(build(model_from_text(EXAMPLE)), "crm")
     ['people']
     """
-    held = L.held_mask(system, form)
-    found, explained = _subjects_in(L, L.subject_reach(form)[system], held)
-    unexplained = held & ~explained
-    if unexplained:
-        for source, _, fid in L.G.in_edges(system, keys=True):
-            if L.declared[fid][ANY] & unexplained:
-                found |= _subjects_in(L, L.subject_reach()[source])[0]
-    return sorted(found)
+    return sorted(_subjects_in(L, L.subject_reach(form)[system], L.held_mask(system, form))[0])
 
 
 def subjects_carried(L: Lineage, flow_id: str, form: str = "anonymised") -> list[str]:
@@ -614,10 +636,10 @@ def subjects_carried(L: Lineage, flow_id: str, form: str = "anonymised") -> list
     holds data of.
     """
     source = L.model.flows[flow_id].source
-    carries = L.declared[flow_id][FORM_RANK[form]]
-    found = _subjects_in(L, L.subject_reach(form)[source], carries)[0]
-    if carries and not found:
-        found = _subjects_in(L, L.subject_reach()[source])[0]
+    carries, reach = L.declared[flow_id][FORM_RANK[form]], L.subject_reach(form)[source]
+    found, known = _subjects_in(L, reach, carries)
+    if carries & ~known:  # fields its source has of no one: about everyone it has data of
+        found |= _subjects_in(L, reach)[0]
     return sorted(found)
 
 

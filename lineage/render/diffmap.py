@@ -360,8 +360,9 @@ def to_mermaid(diff) -> tuple[str | None, str | None]:
     if len(drawn) > MERMAID_FLOWS:
         drawn = moved
     if len(drawn) > MERMAID_FLOWS or len(shown) > MERMAID_SYSTEMS:
-        return None, (f"{len(shown)} systems and {len(moved)} flows changed, too many to draw here: "
-                      "`lineage diff --render diff.svg` draws them")
+        changed = sum(1 for s in shown if union.status("system", s) != "unchanged")
+        return None, (f"{changed} systems and {len(moved)} flows changed ({len(shown)} systems involved), "
+                      "too many to draw here: `lineage diff --render diff.svg` draws them")
     ids = {sid: f"sys_{n}" for n, sid in enumerate(sorted(shown))}
     lines = ["flowchart LR"]
     for status, style in STYLES.items():

@@ -118,7 +118,7 @@ class RuleSet:
                     for p in only if named(p) and not any(self.rules[r].enabled for r in named(p))]
         chosen = set().union(*map(named, only)) if only else set(self.rules)
         chosen -= set().union(*map(named, skip))
-        if not unknown and not any(self.rules[r].enabled for r in chosen):
+        if (only or skip) and not unknown and not any(self.rules[r].enabled for r in chosen):
             unknown.append("this selection leaves no rule to run")
         for rule in self.rules.values():
             rule.skipped = rule.id not in chosen

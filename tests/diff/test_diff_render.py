@@ -231,7 +231,8 @@ def test_a_map_with_too_many_changed_flows_is_left_out(repo, monkeypatch):
     monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 3)  # the three changed flows, not the unchanged a-to-m
     assert diffmap.to_mermaid(changes)[0].count("linkStyle") == 3
     monkeypatch.setattr(diffmap, "MERMAID_FLOWS", 2)
-    note = "5 systems and 3 flows changed, too many to draw here: `lineage diff --render diff.svg` draws them"
+    note = ("4 systems and 3 flows changed (5 systems involved), too many to draw here: "
+            "`lineage diff --render diff.svg` draws them")
     assert diffmap.to_mermaid(changes) == (None, note)
     markdown = differ.render(changes, "markdown")
     assert "```mermaid" not in markdown and f"_{note}_" in markdown

@@ -92,7 +92,8 @@ def test_the_output_suffix_names_the_format_unless_format_is_given(tmp_path):
     assert run_cli("check", "flows", "-f", "json", "-o", tmp_path / "j.txt", cwd=REPO).code == 1
     assert (tmp_path / "j.txt").read_text(encoding="utf-8").startswith('{\n  "tool"')
     clash = run_cli("check", "flows", "-f", "json", "-o", tmp_path / "c.sarif", cwd=REPO)
-    assert clash.code == 2 and "names a sarif file but --format is json" in clash.stderr
+    assert clash.code == 2
+    assert "names a sarif file but --format is json" in json.loads(clash.stdout)["errors"][0]["message"]
     # the suffix wins over the settings' format, which wins over text
     settings = tmp_path / "rules"
     settings.mkdir()

@@ -131,6 +131,9 @@ def test_check_and_skip_check_options(tmp_path):
     assert nothing.code == 2 and errors(nothing) == ["error: this selection leaves no rule to run"]
     empty = run_cli("check", "--check", ",", cwd=tmp_path)  # an unset variable in CI: not a full run
     assert empty.code == 2 and errors(empty) == ["error: --check needs rule ids, names or globs, not ','"]
+    every_rule = ", ".join(load_rules().rules)
+    project(tmp_path, {"settings.yaml": f"settings: {{disable: [{every_rule}]}}\n"})
+    assert run_cli("check", cwd=tmp_path).code == 0  # every rule disabled by the settings: no selection, no misuse
 
 
 def test_a_partial_run_neither_writes_a_baseline_nor_calls_the_others_entries_stale(tmp_path):
