@@ -320,7 +320,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         outbound[flow.source].append((flow.target, carried[fid]))
 
     block = (1 << width) - 1
-    known: dict[str, tuple[int, int]] = {}  # system -> (its reach, the fields it has of someone)
+    known: dict[str, tuple[int, int, int]] = {}  # system -> (its reach, *_known(its reach))
 
     def sent(u: str, carries: int) -> int:
         """Return what a flow carrying `carries` takes from `u`, per subject.
@@ -332,13 +332,9 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         got, mine = carries & reach[u], reach[u]
         cached = known.get(u)
         if cached is None or cached[0] is not mine:  # reach[u] grew since: a new int
-            cached = known[u] = (mine, _known(mine, shift, block))
+            cached = known[u] = (mine, *_known(mine, shift, block))
         orphans = carries & block & ~cached[1]
-        if orphans:
-            for offset in shift.values():
-                if reach[u] >> offset & block:
-                    got |= orphans << offset
-        return got
+        return got | orphans * cached[2] if orphans else got  # a copy in the block of each subject it has
 
     def derive(sid: str, new: int) -> None:
         """Add the fields derived at `sid`, for the subjects with `new` bits there (the others did not change)."""
@@ -387,12 +383,20 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
     return reach
 
 
-def _known(reach: int, shift: dict[str, int], block: int) -> int:
-    """Return the fields a system has of someone: the union of the subjects' blocks of `reach`."""
-    known = 0
+def _known(reach: int, shift: dict[str, int], block: int) -> tuple[int, int]:
+    """Return the fields a system has of someone, and the subjects it has data of.
+
+    The fields are the union of the subjects' blocks of `reach`; the subjects
+    are the lowest bit of each one's block, so that multiplying a field set
+    by them copies it into each of their blocks.
+    """
+    known = present = 0
     for offset in shift.values():
-        known |= reach >> offset & block
-    return known
+        mine = reach >> offset & block
+        if mine:
+            known |= mine
+            present |= 1 << offset
+    return known, present
 
 
 def _delivered(G, seed, declared, derivations) -> dict[str, list[int]]:
