@@ -48,6 +48,22 @@ class KindResolver(yaml.resolver.Resolver):
     }
     DEFAULT_SCALAR_TAG, DEFAULT_SEQUENCE_TAG, DEFAULT_MAPPING_TAG = "str", "seq", "map"
 
+    def resolve(self, kind, value, implicit):
+        """PyYAML's resolution, lean: no path or wildcard resolvers exist here (called once per node)."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return "str"
+        return "seq" if kind is yaml.SequenceNode else "map"
+
+    def descend_resolver(self, current_node, current_index):
+        """Nothing to track: the model format has no path resolvers."""
+
+    def ascend_resolver(self):
+        """Nothing to track: the model format has no path resolvers."""
+
 
 class _Composer(KindResolver, getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
     """libyaml's loader when PyYAML has it, else the pure-Python one; used only to compose."""

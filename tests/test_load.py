@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from helpers import BASE, run_cli, write_files
+import yaml
+from helpers import BASE, REPO, run_cli, write_files
 
+from lineage import load
 from lineage.errors import InputErrors
 from lineage.load import Mapping, Source, load_sources
 from lineage.model import load_model
@@ -287,3 +289,37 @@ def test_a_duplicate_made_by_an_alias_is_named_at_the_alias(tmp_path):
         "flows/b.yaml:6:5: error: duplicate subject id 'kids' (first declared at flows/b.yaml:5:10)",
         "flows/b.yaml:9:32: error: 'email' is listed twice (first at line 9)",
     ]
+
+
+class _PureComposer(load.KindResolver, yaml.SafeLoader):
+    """The pure-Python loader, as used where PyYAML comes without libyaml."""
+
+
+def _shape(node):
+    """A node tree as plain tuples: text, kind and position of every node."""
+    if isinstance(node, load.Scalar):
+        return ("scalar", node.text, node.kind, node.plain, tuple(node.loc), node.tagged)
+    if isinstance(node, load.Mapping):
+        return ("map", tuple(node.loc), tuple((_shape(k), _shape(v)) for k, v in node.items))
+    return ("seq", tuple(node.loc), tuple(_shape(item) for item in node.items))
+
+
+def test_the_pure_python_loader_builds_the_same_nodes_as_libyaml():
+    tricky = Source("tricky.yaml", (
+        "a: [yes, NO, 012, 1_000, 2026-01-31, ~, '', .inf, 0x1f, !!str 2, 'quoted', 1.5e3]\n"
+        "b: {c: null, d: -.5, e: +12, f: 12:30}\n"
+        "g: |\n  text\n"
+    ).encode())
+    sources = [*load.read_folder(REPO / "flows"), tricky]
+    for source in sources:
+        fast = load.compose(source)
+        pure = load.compose(source, loader=_PureComposer)
+        assert _shape(pure.root) == _shape(fast.root), source.path
+
+
+@pytest.mark.parametrize("text", ["", "yes", "NO", "012", "1_000", "2026-01-31", "~", "null", ".inf", "-.5",
+                                  "0x1f", "12:30", "1.5e3", "+12", "=", "<<", "word", "a b"])
+@pytest.mark.parametrize("implicit", [(True, False), (False, True)])
+def test_the_lean_resolver_resolves_as_pyyaml(text, implicit):
+    pyyaml = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, implicit)
+    assert load.KindResolver().resolve(yaml.ScalarNode, text, implicit) == pyyaml.removeprefix("tag:yaml.org,2002:")
