@@ -43,9 +43,10 @@ Notification
   data are unintelligible to whoever took them (Art. 34(3)(a); ENISA judges
   this after the score, so a high band can go with it): no direct
   identifier is held readably (raw, encrypted with the key alongside,
-  unkeyed hash or masked; a pseudonymised one's key is held outside) and at
-  most one quasi-identifier above tier 1 is. Coarse quasi-identifiers (tier
-  1: age band, region) and non-identifying attributes may stay readable.
+  unkeyed hash or masked; a pseudonymised one's key is held outside) and the
+  readable quasi-identifiers weigh less than two, a coarse one (tier 1: age
+  band, region) counting half, as in RISK001's EI: date of birth alone, or
+  with a region, spares; date of birth, sex and postcode do not.
 
 References
 ----------
@@ -358,6 +359,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     personal = [f for f in fields if FORM_RANK[f["form"]] < NOT_PERSONAL]
     readable_direct = [f["field"] for f in fields if f["readable"] and f["identifier"] == "direct"]
     readable_quasi = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] > 1]
+    readable_coarse = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] == 1]
     special = [f"{f['field']} ({f['special'].replace('art', 'Art. ')})" for f in personal if f["special"] != "none"]
     fragile = _fragile(imp.subjects)
     people = _people(imp)
@@ -385,7 +387,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         art33 = (True, "; ".join(why) + ": a risk cannot be ruled out, so notify the supervisory authority "
                                          "within 72 hours of becoming aware (Art. 33(1))")
 
-    unintelligible = not readable_direct and len(readable_quasi) < 2
+    unintelligible = not readable_direct and len(readable_quasi) + len(readable_coarse) / 2 < 2
     if not art33[0]:
         art34 = (False, "no notification to the authority is indicated, so none to the people either")
     elif sev["band"] not in ("high", "very high"):
@@ -393,7 +395,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     elif unintelligible:
         art34 = (False, _unintelligible(level, personal, readable_quasi))
     else:
-        readable = readable_direct + readable_quasi
+        readable = readable_direct + readable_quasi + readable_coarse
         why = [f"{level}", f"identifying data readable ({', '.join(readable)})"]
         if fragile:
             why.append(f"vulnerable people or children ({', '.join(fragile)})")
@@ -422,12 +424,10 @@ def _unintelligible(level: str, personal: list[dict], readable_quasi: list[str])
     """Why Art. 34(3)(a) spares telling the people although the band is high: what stays unreadable."""
     hidden = [f"{f['field']} {f['form']}" for f in personal if f["identifier"] == "direct"]
     coarse = [f["field"] for f in personal if f["readable"] and f["identifier"] == "quasi" and f["tier"] == 1]
+    quasi = readable_quasi + coarse
     why = [f"no direct identifier is readable ({', '.join(hidden)})" if hidden else "no direct identifier is held",
-           f"only one quasi-identifier above tier 1 is readable ({readable_quasi[0]})" if readable_quasi
-           else "no quasi-identifier above tier 1 is readable"]
-    if coarse:
-        why.append(f"the coarse ones (tier 1: {', '.join(coarse)}) count in EI for what other sources could "
-                   "link to them, but name no one by themselves")
+           f"the readable quasi-identifiers ({', '.join(quasi)}) weigh less than two, a coarse one (tier 1) "
+           "counting half: too few to single a person out" if quasi else "no quasi-identifier is readable"]
     readable = [f["field"] for f in personal if f["readable"]]
     kept = f"; still readable: {', '.join(readable)}" if readable else ""
     key = ("the pseudonymisation key stayed outside the breached system and "

@@ -277,8 +277,7 @@ def test_impact_art34_depends_on_band_and_intelligibility():
     assert (one_quasi.severity["se"], one_quasi.severity["band"]) == (3.0, "high")
     assert one_quasi.notification["art33"]["likely"] and not one_quasi.notification["art34"]["likely"]
     reason = one_quasi.notification["art34"]["reason"]
-    assert "unintelligible" in reason and "only one quasi-identifier above tier 1 is readable (nationality)" in reason
-    assert "coarse" not in reason
+    assert "unintelligible" in reason and "the readable quasi-identifiers (nationality) weigh less than two" in reason
     two_quasi = impact(L, "stats2", RISK001)  # nationality + permit type single people out: EI 0.75
     assert (two_quasi.severity["se"], two_quasi.severity["band"]) == (4.0, "very high")
     assert two_quasi.notification["art34"]["likely"]
@@ -510,12 +509,18 @@ def test_impact_art34_without_any_direct_identifier_names_no_key():
     se, level, art33, art34 = _art33(text)  # DPC 4 (health) x EI 0.5 (two coarse quasi-identifiers) + CB 1
     assert (se, level, art33["likely"], art34["likely"]) == (3.0, "high", True, False)
     assert art34["reason"].endswith(
-        "Art. 34(3)(a) spares telling the people: no direct identifier is held; no quasi-identifier above tier 1 "
-        "is readable; the coarse ones (tier 1: region, town) count in EI for what other sources could link to "
-        "them, but name no one by themselves; still readable: attendance, region, sick_days, town. This holds only "
-        "if nothing else taken re-identifies them; otherwise tell them")
+        "Art. 34(3)(a) spares telling the people: no direct identifier is held; the readable quasi-identifiers "
+        "(region, town) weigh less than two, a coarse one (tier 1) counting half: too few to single a person out; "
+        "still readable: attendance, region, sick_days, town. This holds only if nothing else taken re-identifies "
+        "them; otherwise tell them")
     one_coarse = text.replace(", town]", "]")  # EI 0.25: a region alone singles out no one
     assert _art33(one_coarse)[:2] == (2.0, "medium")
+    triad = text.replace("  - {id: town, category: location.coarse}\n",
+                         "  - {id: town, category: location.coarse}\n  - {id: birth_date, category: identity.dob_age}\n") \
+        .replace("region, town]", "region, town, birth_date]")
+    se, level, art33, art34 = _art33(triad)  # date of birth + two coarse: weight 2, EI 0.75, as RISK001 counts it
+    assert (se, level, art33["likely"], art34["likely"]) == (4.0, "very high", True, True)
+    assert "identifying data readable (birth_date, region, town)" in art34["reason"]
 
 
 def test_impact_art34_spares_the_people_when_the_direct_identifier_is_pseudonymised():
