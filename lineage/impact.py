@@ -305,31 +305,33 @@ def _dpc(fields: list[dict], fragile: list[str], uplift: float) -> tuple[float, 
 def _downstream(L: Lineage, system_id: str) -> list[dict]:
     """Systems this system's fields reach through outbound flows, transitively, with the forms.
 
-    A field goes on through a flow that declares it, in the less identifying
-    of the form it arrived in and the form the flow declares (the propagation
-    of :mod:`lineage.graph`, seeded with this system's holding only). `via`
-    lists the flows that bring this system's data into each system on a
-    shortest route; `depth` is the number of flows on that route.
+    A copy of a field goes on through a flow that declares the field in the
+    form the copy has or a less identifying one: a flow sending a field more
+    identifiably than the copy sends another copy (a system that got a
+    pseudonym from this one and sends its own raw value passes on no data of
+    this one). `via` lists the flows that bring this system's data into each
+    system on a shortest route; `depth` is the number of flows on that route.
     """
     model = L.model
     reach = {system_id: list(L.held[system_id])}
+    carrying: dict[str, list[str]] = {}
     queue = deque([system_id])
     while queue:
         u = queue.popleft()
         for _, v, fid in sorted(L.G.out_edges(u, keys=True), key=lambda e: e[2]):
             if v == system_id:
                 continue
-            d, ru = L.declared[fid], reach[u]
-            new = [d[k] & ru[k] for k in range(NFORMS)]
+            new = _passed(L.declared[fid], reach[u])
+            if not new[ANY]:
+                continue
+            if fid not in carrying.get(v, ()):
+                carrying.setdefault(v, []).append(fid)
             rv = reach.setdefault(v, [0] * NFORMS)
             if any(new[k] & ~rv[k] for k in range(NFORMS)):
                 for k in range(NFORMS):
                     rv[k] |= new[k]
                 queue.append(v)
-    carrying: dict[str, list[str]] = {}
-    for u, v, fid in sorted(L.G.edges(keys=True), key=lambda e: e[2]):
-        if u in reach and v != system_id and L.declared[fid][ANY] & reach[u][ANY]:
-            carrying.setdefault(v, []).append(fid)
+    carrying = {v: sorted(flows) for v, flows in carrying.items()}
     depth = {system_id: 0}
     frontier = [system_id]
     while frontier:
@@ -350,6 +352,16 @@ def _downstream(L: Lineage, system_id: str) -> list[dict]:
                             for f in carrying[sid] if depth[model.flows[f].source] == depth[sid] - 1],
                     "fields": forms})
     return out
+
+
+def _passed(declared: list[int], copies: list[int]) -> list[int]:
+    """The cumulative masks of the copies a flow passes on: each field it declares in form k, if a copy is held at k or more identifiably."""
+    passed, below, acc = [], 0, 0
+    for k in range(NFORMS):
+        acc |= declared[k] & ~below & copies[k]  # declared exactly at rank k, and a copy is there to send
+        below = declared[k]
+        passed.append(acc)
+    return passed
 
 
 def _notification(L: Lineage, imp: Impact) -> dict:

@@ -243,6 +243,18 @@ def test_trace_caps_the_number_of_chains():
     assert len(t.chains) == 2 and t.truncated
 
 
+def test_impact_downstream_follows_copies_not_field_names():
+    # crm sends a pseudonym back to cases; cases sends its own raw foreigner_id elsewhere: not crm's data
+    text = BASE.replace("flows:\n", "  - {id: archive, organization: office}\n  - {id: vault, organization: office}\nflows:\n") + (
+        "  - {id: crm-back, from: crm, to: cases, fields: [{field: foreigner_id, form: pseudonymised}]}\n"
+        "  - {id: cases-to-archive, from: cases, to: archive, fields: [foreigner_id]}\n"
+        "  - {id: cases-to-vault, from: cases, to: vault, fields: [{field: foreigner_id, form: aggregated}]}\n")
+    down = {d["system"]: d for d in impact(lineage_of(text), "crm", RISK001).downstream}
+    assert sorted(down) == ["cases", "vault"]  # the pseudonym may go on aggregated, not as the raw id
+    assert down["cases"]["fields"] == {"foreigner_id": "pseudonymised"}
+    assert (down["vault"]["fields"], down["vault"]["depth"]) == ({"foreigner_id": "aggregated"}, 2)
+
+
 def test_impact_downstream_forms_and_depth_on_a_hand_built_model():
     L = lineage_of(CHAIN)
     imp = impact(L, "cases", RISK001)
