@@ -28,8 +28,10 @@ Two holdings are computed (SPEC section 2, "Lineage"):
   (collection, inbound flows, derivation). Rules read this one, so one
   mistake upstream does not cascade into findings downstream.
 
-A derived field is held raw where all its sources are held, unless every
-source is held only aggregated or anonymised (then in that form).
+A derived field is held where all its sources are held, in the most
+identifying form any of them is held in: raw from raw sources (SPEC), but
+an age band computed from a date of birth held only encrypted is held
+encrypted, and what is computed from statistics is statistics.
 ``Lineage.derivations`` lists each derived field's bit with its sources'.
 
 Subjects
@@ -224,17 +226,12 @@ def _cumulative(by_rank: list[int]) -> list[int]:
     return out
 
 
-#: Rank of ``aggregated``: data held only in this form or a less identifying one are statistics.
-_STATISTICS = FORM_RANK["aggregated"]
-
-
 def _derive(masks: list[int], derivations) -> bool:
     """Add derived fields whose sources are all held; return whether anything changed.
 
-    A derived field is a new value, computed where its sources are: it is
-    held raw, whatever form its sources are held in (SPEC section 2), except
-    when every source is held only aggregated or anonymised: what is computed
-    from statistics is statistics, held in the most identifying of their forms.
+    A derived field is a new value, computed where its sources are, in the
+    most identifying form any of them is held in: raw from raw sources (SPEC
+    section 2); no more readable than its sources otherwise.
     """
     changed_any = False
     changed = bool(derivations)
@@ -253,9 +250,7 @@ def _derived_rank(masks: list[int], sources: int) -> int:
     """Rank of the form of a field derived from `sources` (see :func:`_derive`); NFORMS when not all are held."""
     if masks[ANY] & sources != sources:
         return NFORMS
-    if masks[_STATISTICS - 1] & sources:
-        return 0
-    return _STATISTICS if masks[_STATISTICS] & sources else ANY
+    return next(k for k in range(NFORMS) if masks[k] & sources)  # cumulative: the first rank any source is at
 
 
 def _sourced(G, components, seed, declared, derivations) -> dict[str, list[int]]:

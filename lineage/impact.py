@@ -355,7 +355,10 @@ def _downstream(L: Lineage, system_id: str) -> list[dict]:
 
 
 def _passed(declared: list[int], copies: list[int]) -> list[int]:
-    """The cumulative masks of the copies a flow passes on: each field it declares in form k, if a copy is held at k or more identifiably."""
+    """Return the cumulative masks of the copies a flow passes on.
+
+    Each field the flow declares in form k, if a copy is held at k or more identifiably.
+    """
     passed, below, acc = [], 0, 0
     for k in range(NFORMS):
         acc |= declared[k] & ~below & copies[k]  # declared exactly at rank k, and a copy is there to send

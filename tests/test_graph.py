@@ -135,16 +135,25 @@ def test_a_field_derived_from_statistics_is_statistics():
     assert holdings(L, "y") == {"a": "aggregated", "b": "anonymised", "c": "aggregated", "d": "aggregated"}
     assert holdings(L, "z") == {"a": "anonymised", "d": "anonymised"}
     assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "aggregated")]
-    assert holdings(L, "w")["c"] == "raw"  # generalised data are still about someone
+    assert holdings(L, "w")["c"] == "generalised"  # still about someone, no more readable than a is
 
 
-def test_a_derived_field_is_held_raw_whatever_the_form_of_its_sources():
+def test_a_derived_field_is_no_more_readable_than_its_sources():
+    derived = {"c": ["a"]}
+    L = lineage_of(model_text({"x": ["a"]}, [("x-vault", "x", "vault", [("a", "encrypted")]),
+                                             ("vault-y", "vault", "y", ["c"])], derived=derived))
+    assert holdings(L, "vault") == {"a": "encrypted", "c": "encrypted"}  # an age band from an encrypted birth date
+    assert [(o.kind, o.form) for o in origins(L, "vault", "c")] == [("derived", "encrypted")]
+    assert [(b.flow, b.rule) for b in L.broken] == [("vault-y", "LIN002")]  # it cannot send it raw
+
+
+def test_a_derived_field_is_held_in_the_most_identifying_form_of_its_sources():
     derived = {"c": ["a", "b"]}
     L = lineage_of(model_text({"x": ["a", "b"]}, [("x-y", "x", "y", [("a", "masked"), "b"]),
                                                   ("y-z", "y", "z", ["c"])], derived=derived))
     assert holdings(L, "y") == {"a": "masked", "b": "raw", "c": "raw"}
     assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "raw")]
-    assert broken(L) == []  # y sends c raw: it holds it raw (SPEC section 2)
+    assert broken(L) == []  # y sends c raw: it holds it raw, as it holds b (SPEC section 2)
 
 
 def test_derivation_chains_and_happens_downstream():

@@ -245,7 +245,8 @@ def test_trace_caps_the_number_of_chains():
 
 def test_impact_downstream_follows_copies_not_field_names():
     # crm sends a pseudonym back to cases; cases sends its own raw foreigner_id elsewhere: not crm's data
-    text = BASE.replace("flows:\n", "  - {id: archive, organization: office}\n  - {id: vault, organization: office}\nflows:\n") + (
+    systems = "  - {id: archive, organization: office}\n  - {id: vault, organization: office}\n"
+    text = BASE.replace("flows:\n", systems + "flows:\n") + (
         "  - {id: crm-back, from: crm, to: cases, fields: [{field: foreigner_id, form: pseudonymised}]}\n"
         "  - {id: cases-to-archive, from: cases, to: archive, fields: [foreigner_id]}\n"
         "  - {id: cases-to-vault, from: cases, to: vault, fields: [{field: foreigner_id, form: aggregated}]}\n")
@@ -527,8 +528,8 @@ def test_impact_art34_without_any_direct_identifier_names_no_key():
         "them; otherwise tell them")
     one_coarse = text.replace(", town]", "]")  # EI 0.25: a region alone singles out no one
     assert _art33(one_coarse)[:2] == (2.0, "medium")
-    triad = text.replace("  - {id: town, category: location.coarse}\n",
-                         "  - {id: town, category: location.coarse}\n  - {id: birth_date, category: identity.dob_age}\n") \
+    town = "  - {id: town, category: location.coarse}\n"
+    triad = text.replace(town, town + "  - {id: birth_date, category: identity.dob_age}\n") \
         .replace("region, town]", "region, town, birth_date]")
     se, level, art33, art34 = _art33(triad)  # date of birth + two coarse: weight 2, EI 0.75, as RISK001 counts it
     assert (se, level, art33["likely"], art34["likely"]) == (4.0, "very high", True, True)
