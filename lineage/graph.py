@@ -315,21 +315,25 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
         outbound[flow.source].append((flow.target, carried[fid]))
 
     block = (1 << width) - 1
-    known: dict[str, tuple[int, int, int]] = {}  # system -> (its reach, *_known(its reach))
+    present: dict[str, tuple[int, int]] = {}  # system -> (its reach, the subjects it has data of)
 
     def sent(u: str, carries: int) -> int:
         """Return what a flow carrying `carries` takes from `u`, per subject.
 
-        Each subject's own fields; and a field `u` has of no one (the flow
-        breaks lineage, and still delivers it) is about every subject `u` has
-        data of.
+        Each subject's own fields; and a field `u` does not hold in the least
+        fixed point (``sourced``: the flow breaks lineage, and still delivers
+        it) is about every subject `u` has data of. Judged on ``sourced``, not
+        on what reached `u` so far, so that the result does not depend on the
+        order in which the flows are followed.
         """
         got, mine = carries & reach[u], reach[u]
-        cached = known.get(u)
+        orphans = carries & block & ~L.sourced[u][rank]
+        if not orphans:
+            return got
+        cached = present.get(u)
         if cached is None or cached[0] is not mine:  # reach[u] grew since: a new int
-            cached = known[u] = (mine, *_known(mine, shift, block))
-        orphans = carries & block & ~cached[1]
-        return got | orphans * cached[2] if orphans else got  # a copy in the block of each subject it has
+            cached = present[u] = (mine, _present(mine, shift, block))
+        return got | orphans * cached[1]  # a copy in the block of each subject it has data of
 
     def derive(sid: str, new: int) -> None:
         """Add the fields derived at `sid`, for the subjects with `new` bits there (the others did not change)."""
@@ -378,20 +382,16 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
     return reach
 
 
-def _known(reach: int, shift: dict[str, int], block: int) -> tuple[int, int]:
-    """Return the fields a system has of someone, and the subjects it has data of.
+def _present(reach: int, shift: dict[str, int], block: int) -> int:
+    """Return the subjects a system has data of, as the lowest bit of each one's block of `reach`.
 
-    The fields are the union of the subjects' blocks of `reach`; the subjects
-    are the lowest bit of each one's block, so that multiplying a field set
-    by them copies it into each of their blocks.
+    Multiplying a field set by it copies the set into each of their blocks.
     """
-    known = present = 0
+    present = 0
     for offset in shift.values():
-        mine = reach >> offset & block
-        if mine:
-            known |= mine
+        if reach >> offset & block:
             present |= 1 << offset
-    return known, present
+    return present
 
 
 def _delivered(G, seed, declared, derivations) -> dict[str, list[int]]:
@@ -625,6 +625,31 @@ def subjects_held(L: Lineage, system: str, form: str = "anonymised") -> list[str
     ['people']
     """
     return sorted(_subjects_in(L, L.subject_reach(form)[system], L.held_mask(system, form))[0])
+
+
+def fields_by_subject(L: Lineage, system: str, form: str = "anonymised") -> dict[str | None, int]:
+    """Return, per subject, the fields `system` holds of them in `form` or a more identifying one.
+
+    A combination of fields is about someone only when all of them are about
+    the same people: a clinician's name and a patient's diagnosis at the same
+    system name no patient. Fields the system holds of no one in particular
+    (no subject declared, or brought by a flow that breaks lineage from a
+    source with no one's data) count for every subject, or stand under the
+    key None when the system holds no one's data.
+    """
+    held = L.held_mask(system, form)
+    reach = L.subject_reach(form)[system]
+    width = len(L.field_ids)
+    groups, known = {}, 0
+    for i, subject in enumerate(sorted(L.model.subjects)):
+        theirs = reach >> (i * width) & held
+        if theirs:
+            groups[subject] = theirs
+            known |= theirs
+    orphans = held & ~known
+    if orphans:
+        groups = {subject: fields | orphans for subject, fields in groups.items()} or {None: orphans}
+    return groups
 
 
 def subjects_carried(L: Lineage, flow_id: str, form: str = "anonymised") -> list[str]:

@@ -23,6 +23,8 @@ Fails   trainer_crm holds full_name, email, nationality, residence_permit_type r
 Severity: high; critical outside the controller. One finding per system and
 combination, naming the fields that make it up. Each member needs a field of its
 own: a face template (direct identifier and art9) alone is not combination (e).
+All members must be about the same people (the subjects the fields were
+collected from): a clinician's name next to patients' diagnoses is not (e).
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def matches(ctx, member: Member, fid: str) -> bool:
 
 
 def check(ctx, params):
-    """Yield a hit per system and combination fully held in an identifying form."""
+    """Yield a hit per system and combination fully held in an identifying form, of the same people."""
+    from lineage.graph import fields_by_subject  # networkx: not for `validate`
+
     L = ctx.lineage
     worst = max(FORM_RANK[f] for f in params["forms"])
     combos = [(combo, [L.mask(f for f in ctx.model.fields if matches(ctx, m, f)) for m in combo.members])
@@ -81,19 +85,33 @@ def check(ctx, params):
         held = L.held[sid][worst]
         if not held:
             continue
-        purposes = None
+        purposes, groups = None, None
         for combo, members in combos:
-            if all(held & m for m in members) and _distinct([L.fields_in(held & m) for m in members]):
-                picked = 0
-                for m in members:
-                    picked |= held & m
-                fields = tuple(L.fields_in(picked))
-                if purposes is None:
-                    purposes = system_purposes(ctx, sid)
-                yield Hit(f"system:{sid}", fields,
-                          f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
-                          f"form: {_fix(L, purposes, needed_by, [held & m for m in members])}", key=combo.name,
-                          identity=())
+            if not all(held & m for m in members):  # cheap: not even across all the people it holds data of
+                continue
+            if groups is None:
+                groups = list(fields_by_subject(L, sid, FORMS[worst]).values())
+            picked = [[group & m for m in members] for group in groups]
+            picked = [parts for parts in picked if all(parts) and _distinct([L.fields_in(p) for p in parts])]
+            if not picked:
+                continue
+            union = [0] * len(members)
+            for parts in picked:
+                union = [u | p for u, p in zip(union, parts, strict=True)]
+            fields = tuple(L.fields_in(_union(union)))
+            if purposes is None:
+                purposes = system_purposes(ctx, sid)
+            yield Hit(f"system:{sid}", fields,
+                      f"holds the toxic combination {combo.name} ({', '.join(fields)}) in identifying "
+                      f"form: {_fix(L, purposes, needed_by, union)}", key=combo.name, identity=())
+
+
+def _union(masks: list[int]) -> int:
+    """Return the union of bitsets."""
+    out = 0
+    for m in masks:
+        out |= m
+    return out
 
 
 def _fix(L, purposes: set[str], needed_by: dict[str, int], members: list[int]) -> str:

@@ -100,3 +100,17 @@ def test_combinations_and_forms_params(tmp_path):
 def test_disabled(tmp_path):
     a = analyse(tmp_path, rules=disable("RISK002"))
     assert found(a, "RISK002") == []
+
+
+def test_members_must_be_about_the_same_people(tmp_path):
+    # audit holds staff names and emails, and migrants' nationality and permit type: no migrant is named there
+    def model(carried: str) -> str:
+        return base(("subjects:\n", "subjects:\n  - {id: staff, population: 40}\n"),
+                    ("flows:\n", "  - id: audit\n    organization: office\n    retention: P1Y\n"
+                                 "    collects: [{subject: staff, purpose: casework, fields: [full_name, email]}]\n"
+                                 f"flows:\n  - {{id: cases-to-audit, from: cases, to: audit, purpose: casework, "
+                                 f"fields: [{carried}]}}\n"))
+    a = analyse(tmp_path, model=model("nationality, permit_type"))
+    assert found(a, "RISK002") == [("RISK002", "system:cases", OFII)]
+    b = analyse(tmp_path, model=model("nationality, permit_type, full_name, email"))
+    assert ("RISK002", "system:audit", OFII) in found(b, "RISK002")
