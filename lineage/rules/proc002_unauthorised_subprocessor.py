@@ -8,13 +8,15 @@ Params  none.
 Fails   trainer has subprocessing: none; its subprocessor learnhub holds data
         -> organization:learnhub
 
-An unset `subprocessing` counts as none: no authorisation is on record. A
-subprocessor whose `processor_for` names no processor (a controller, say) is
-PROC003's broken chain, not reported here.
+An unset `subprocessing` counts as none: no authorisation is on record. What
+makes a subprocessor is working for a processor: an organization with role
+`processor` whose `processor_for` is a processor is checked too, and one with
+role `subprocessor` working for the controller directly is not.
 """
 
 from lineage.findings import Hit
 from lineage.rules.common import org_holdings
+from lineage.rules.proc003_broken_chain import PROCESSING_ROLES
 
 ID, NAME, TARGET = "PROC002", "unauthorised-subprocessor", "organization"
 PARAMS: dict = {}
@@ -25,14 +27,16 @@ def check(ctx, params):
     model = ctx.model
     held = org_holdings(ctx)
     for oid, org in model.organizations.items():
-        if org.role != "subprocessor" or not held.get(oid) or not org.processor_for:
+        if org.role not in PROCESSING_ROLES or not held.get(oid) or not org.processor_for:
             continue
         processor = model.organizations[org.processor_for]
-        if processor.role not in ("processor", "subprocessor"):
+        if processor.role not in PROCESSING_ROLES:
             continue
         if processor.subprocessing in (None, "none"):
             setting = processor.subprocessing or "not set"
+            who = f"subprocessor {oid}" if org.role == "subprocessor" else \
+                f"{oid} (a {org.role} working for {processor.role} {processor.id}: a subprocessor)"
             yield Hit(f"organization:{oid}", tuple(ctx.lineage.fields_in(held[oid])),
-                      f"subprocessor {oid} holds personal data but {processor.id}'s subprocessing is "
+                      f"{who} holds personal data but {processor.id}'s subprocessing is "
                       f"{setting}: record the controller's authorisation (specific or general) "
                       f"or stop the flows to {oid}", identity=())

@@ -42,14 +42,20 @@ def test_near_miss_subprocessor_holds_nothing(tmp_path):
     assert found(a, "PROC002") == []
 
 
-def test_near_miss_chain_to_a_controller_is_proc003s(tmp_path):
-    # a subprocessor that names the controller: the chain is broken (PROC003), not an
-    # unauthorised subprocessing by a processor.
-    a = analyse(tmp_path, LMS % ("office", "email"))
-    assert found(a, "PROC002") == []
-    assert found(a, "PROC003") == [("PROC003", "organization:lms_co", ())]
-
-
 def test_disabled(tmp_path):
     a = analyse(tmp_path, LMS % ("trainer", "email"), rules=disable("PROC002"))
     assert found(a, "PROC002") == []
+
+
+def test_a_processor_working_for_a_processor_is_a_subprocessor(tmp_path):
+    a = analyse(tmp_path, LMS.replace("role: subprocessor", "role: processor") % ("trainer", "email"))
+    assert found(a, "PROC002") == [("PROC002", "organization:lms_co", ("email",))]
+    assert next(f.message for f in a.findings if f.rule == "PROC002").startswith(
+        "lms_co (a processor working for processor trainer: a subprocessor) holds personal data but trainer's "
+        "subprocessing is none")
+
+
+def test_near_miss_a_subprocessor_working_for_the_controller(tmp_path):
+    # it acts for the controller directly: a processor in all but name, no subprocessing to authorise
+    a = analyse(tmp_path, LMS % ("office", "email"))
+    assert found(a, "PROC002") == [] and found(a, "PROC003") == []

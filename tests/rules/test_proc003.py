@@ -14,15 +14,20 @@ def test_processor_without_processor_for(tmp_path):
     assert severities(a, "PROC003") == {("organization:trainer", ()): "medium"}
 
 
-def test_processor_for_a_processor(tmp_path):
-    extra = "organizations:\n  - {id: agency, role: processor, processor_for: trainer, country: FR}\n"
+def test_near_miss_roles_on_the_way_do_not_matter(tmp_path):
+    # SPEC: the chain must end at a controller; a processor for a processor, or a subprocessor
+    # working for the controller directly, still ends there
+    extra = CHAIN % "office" + "  - {id: agency, role: processor, processor_for: trainer, country: FR}\n"
     a = analyse(tmp_path, extra)
-    assert found(a, "PROC003") == [("PROC003", "organization:agency", ())]
+    assert found(a, "PROC003") == []
 
 
-def test_subprocessor_for_a_controller(tmp_path):
-    a = analyse(tmp_path, CHAIN % "office")
+def test_chain_ending_at_a_recipient(tmp_path):
+    extra = CHAIN % "press" + "  - {id: press, role: recipient, country: FR}\n"
+    a = analyse(tmp_path, extra)
     assert found(a, "PROC003") == [("PROC003", "organization:lms_co", ())]
+    message = next(f.message for f in a.findings if f.rule == "PROC003")
+    assert message.startswith("the chain lms_co -> press ends at press, a recipient, not a controller")
 
 
 def test_loop(tmp_path):
@@ -53,5 +58,5 @@ def test_near_miss_processor_for_an_authority(tmp_path):
 
 
 def test_disabled(tmp_path):
-    a = analyse(tmp_path, CHAIN % "office", rules=disable("PROC003"))
+    a = analyse(tmp_path, model=base(("    processor_for: office\n", "")), rules=disable("PROC003"))
     assert found(a, "PROC003") == []
