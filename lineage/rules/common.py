@@ -44,9 +44,14 @@ def flows_with_needs(ctx):
 
 
 def system_purposes(ctx, system_id: str) -> set[str]:
-    """Return the purposes a system holds data for: those of its collections and of its inbound flows."""
+    """Return the purposes a system holds personal data for: those of its collections and inbound flows.
+
+    A flow that brings only anonymised data brings no personal data, nor its purpose.
+    """
+    flows = ctx.model.flows
     out = {c.purpose for c in ctx.model.systems[system_id].collects}
-    out |= {ctx.model.flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)}
+    out |= {flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)
+            if personal_fields(flows[fid])}
     out.discard(None)
     return out
 

@@ -12,11 +12,12 @@ longest `max_retention` of the purposes it holds data for (through
 `collects` and inbound flows); when one of them sets no maximum, there is
 no limit to check. Durations compare in days: a year is 365.25 days and a
 month a twelfth of a year, so P24M equals P2Y, P31D exceeds P1M and P366D
-exceeds P1Y.
+exceeds P1Y. Anonymised data are not personal data (Recital 26): a flow
+carrying only them, or a system holding only them, keeps no personal data.
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import duration_days, system_purposes
+from lineage.rules.common import duration_days, personal_fields, system_purposes
 
 ID, NAME, TARGET = "MIN005", "excess-retention", "flow|system"
 PARAMS: dict = {}
@@ -27,7 +28,7 @@ def check(ctx, params):
     model = ctx.model
     for flow in model.flows.values():
         purpose = model.purposes.get(flow.purpose) if flow.purpose else None
-        if (flow.retention and purpose and purpose.max_retention
+        if (flow.retention and purpose and purpose.max_retention and personal_fields(flow)
                 and duration_days(flow.retention) > duration_days(purpose.max_retention)):
             yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
                       f"keeps data {flow.retention} but purpose {purpose.id} allows at most "

@@ -32,7 +32,8 @@ def check(ctx, params):
             fits = condition == "art10" if special == "art10" else condition not in ("none", "art10")
             if not fits:
                 want = "art10" if special == "art10" else "the Art. 9(2) letter (a..j)"
-                purpose = flow.purpose or "(no purpose)"
+                why = (f"for {flow.purpose} whose special_condition is {condition}: set special_condition to "
+                       f"{want}" if flow.purpose else
+                       f"for no purpose: set the flow's purpose, with special_condition {want} on it")
                 yield Hit(f"flow:{flow.id}", (use.field,),
-                          f"carries {use.field} ({special} data) for {purpose} whose special_condition is "
-                          f"{condition}: set special_condition to {want}, or stop sending it")
+                          f"carries {use.field} ({special} data) {why}, or stop sending it")

@@ -60,3 +60,14 @@ def test_near_miss_no_special_data(tmp_path):
 def test_disabled(tmp_path):
     a = analyse(tmp_path, SPECIAL % "disability", rules=disable("RISK003"))
     assert found(a, "RISK003") == []
+
+
+def test_a_flow_with_no_purpose_is_told_to_set_one(tmp_path):
+    extra = ("fields:\n  - {id: diagnosis, category: health}\n"
+             "flows:\n  - {id: cases-to-crm-health, from: cases, to: crm, fields: [diagnosis]}\n")
+    a = analyse(tmp_path, extra.replace("flows:", "systems:\n  - id: x\n    organization: office\n    collects: "
+                                        "[{subject: migrants, purpose: casework, fields: [diagnosis]}]\nflows:")
+                .replace("from: cases", "from: x"))
+    message = next(f.message for f in a.findings if f.rule == "RISK003")
+    assert message == ("carries diagnosis (art9 data) for no purpose: set the flow's purpose, with special_condition "
+                       "the Art. 9(2) letter (a..j) on it, or stop sending it")
