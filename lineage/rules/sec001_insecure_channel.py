@@ -34,10 +34,18 @@ def check(ctx, params):
         fields = tuple(sorted(u.field for u in flow.fields
                               if u.form == "raw" and model.field_info(u.field).tier >= params["min_tier"]))
         if fields:
-            how = f"over {flow.channel}" if flow.channel in UNSAFE_CHANNELS else "unencrypted"
-            yield Hit(f"flow:{flow.id}", fields,
-                      f"sends {', '.join(fields)} raw {how}: use an encrypted channel (sftp, api) with "
-                      "`encrypted: true`, or pseudonymise")
+            yield Hit(f"flow:{flow.id}", fields, f"sends {', '.join(fields)} raw {_how(flow)}")
+
+
+def _how(flow) -> str:
+    """Say what is unsafe about the flow's channel, and what to do."""
+    fix = "use an encrypted channel (sftp, api) with `encrypted: true`, or pseudonymise"
+    if flow.channel not in UNSAFE_CHANNELS:
+        return f"unencrypted: {fix}"
+    if flow.encrypted:  # S/MIME, secure messaging: the copies still sit in mailboxes, printouts, hands
+        return (f"over {flow.channel}, which leaves copies in mailboxes or on paper even when encrypted in "
+                f"transit: {fix}")
+    return f"over {flow.channel}: {fix}"
 
 
 def severity(hit, ctx, params):

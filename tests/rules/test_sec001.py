@@ -53,3 +53,15 @@ def test_a_tier4_field_makes_it_critical(tmp_path):
 def test_disabled(tmp_path):
     a = analyse(tmp_path, model=flow("    channel: email\n", "fields: [foreigner_id]"), rules=disable("SEC001"))
     assert found(a, "SEC001") == []
+
+
+@pytest.mark.parametrize(("channel", "why"), [
+    ("    channel: email\n    encrypted: true\n", "over email, which leaves copies in mailboxes or on paper even "
+                                                  "when encrypted in transit: use"),
+    ("    channel: email\n    encrypted: false\n", "over email: use"),
+    ("    channel: api\n    encrypted: false\n", "unencrypted: use"),
+])
+def test_the_message_says_what_is_unsafe(tmp_path, channel, why):
+    a = analyse(tmp_path, model=flow(channel, "fields: [full_name, foreigner_id]"))
+    message = next(f.message for f in a.findings if f.rule == "SEC001")
+    assert message.startswith(f"sends foreigner_id raw {why} an encrypted channel")
