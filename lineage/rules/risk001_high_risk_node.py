@@ -28,7 +28,8 @@ Terms (all shown by ``lineage check --explain``):
   control (``missing_control``: encryption at rest, MFA, access logging; unset counts
   as missing), ``outside_controller``, ``per_subcontracting_level`` beyond the first
   processor, and ``large_population`` / ``very_large_population`` (100,000 and
-  1,000,000 people).
+  1,000,000 people, or records a year brought by the inbound flows' ``volume`` when
+  that is more). Terms that add nothing are shown too, with what they looked at.
 
 References
 ----------
@@ -41,9 +42,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineage.findings import Hit
-from lineage.model.entities import FORM_RANK
+from lineage.model.entities import FORM_RANK, FORMS
 from lineage.model.types import MapOf, Number
-from lineage.rules.common import critical_outside_controller, outside_controller
+from lineage.rules.common import critical_outside_controller, outside_controller, personal_fields
 
 ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
 SEVERITY_NOTE = "critical outside the controller"
@@ -112,41 +113,55 @@ def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
         tiers[fid] = max(1, tier - 1) if rank >= DISCOUNTED_RANK else tier
     top = max(tiers, key=lambda f: (tiers[f], f))
     dpc = float(tiers[top])
-    terms.append(Term("DPC base", dpc, f"highest tier held: {top} (tier {tiers[top]})"))
+    tier = model.field_info(top).tier
+    counted = f"tier {tier}" if tiers[top] == tier else \
+        f"tier {tier}, held {FORMS[held[top]]}: counts {tiers[top]}"
+    terms.append(Term("DPC base", dpc, f"highest tier held: {top} ({counted})"))
     subjects = _subjects(ctx, system_id, held)
     fragile = [s.id for s in subjects if s.vulnerable or s.children]
-    if fragile:
-        uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc
-        dpc += uplift
-        capped = " (capped at 4)" if uplift < w["vulnerable_uplift"] else ""
-        terms.append(Term("DPC vulnerable subjects", uplift, ", ".join(fragile) + capped))
+    uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc if fragile else 0.0
+    dpc += uplift
+    capped = " (capped at 4)" if fragile and uplift < w["vulnerable_uplift"] else ""
+    terms.append(Term("DPC vulnerable subjects", uplift,
+                      ", ".join(fragile) + capped if fragile else "no vulnerable subjects or children"))
 
     ei, ei_why = _ease_of_identification(model, held)
     terms.append(Term("EI", ei, ei_why))
 
-    cb = 0.0
     system = model.systems[system_id]
     org = model.organizations[system.organization]
-    circumstances = []
-    if system.exposure in ("internet", "partner"):
-        circumstances.append((f"exposure {system.exposure}", w[system.exposure]))
+    exposed = system.exposure in ("internet", "partner")
     security = system.security
     missing = [c for c in ("encryption_at_rest", "mfa", "access_logging") if not (security and getattr(security, c))]
-    circumstances.extend((f"no {c.replace('_', ' ')}", w["missing_control"]) for c in missing)
-    if outside_controller(ctx, system_id):
-        circumstances.append((f"outside the controller ({org.role} {org.id})", w["outside_controller"]))
+    outside = outside_controller(ctx, system_id)
     depth = _chain_depth(model, org.id)
-    if depth > 1:
-        circumstances.append((f"subcontracting level {depth}", w["per_subcontracting_level"] * (depth - 1)))
-    population = sum(s.population or 0 for s in subjects)
-    if population >= 1_000_000:
-        circumstances.append((f"{population:,} people", w["very_large_population"]))
-    elif population >= 100_000:
-        circumstances.append((f"{population:,} people", w["large_population"]))
+    scale, scale_why = _scale(ctx, system_id, subjects)
+    circumstances = [
+        (f"exposure {system.exposure}", w[system.exposure] if exposed else 0.0),
+        ("no " + ", no ".join(c.replace("_", " ") for c in missing) if missing else "every security control set",
+         w["missing_control"] * len(missing)),
+        (f"outside the controller ({org.role} {org.id})" if outside else f"inside the controller ({org.id})",
+         w["outside_controller"] if outside else 0.0),
+        (f"subcontracting level {depth}", w["per_subcontracting_level"] * max(0, depth - 1)),
+        (scale_why, w["very_large_population"] if scale >= 1_000_000
+         else w["large_population"] if scale >= 100_000 else 0.0),
+    ]
+    cb = 0.0
     for why, value in circumstances:
         cb += value
         terms.append(Term("CB", value, why))
     return Score(system_id, dpc, ei, round(cb, 2), tuple(terms))
+
+
+def _scale(ctx, system_id: str, subjects) -> tuple[int, str]:
+    """How many people, or records a year when more, the system's data are about (SPEC: subjects, records)."""
+    people = sum(s.population or 0 for s in subjects)
+    flows = ctx.model.flows
+    records = sum(flows[fid].volume or 0 for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)
+                  if personal_fields(flows[fid]))
+    if records > people:
+        return records, f"{records:,} records a year (inbound flows' volume)"
+    return people, f"{people:,} people" if people else "no population declared"
 
 
 def check(ctx, params):
@@ -181,8 +196,6 @@ def _subjects(ctx, system_id, held):
 
 
 def _ease_of_identification(model, held) -> tuple[float, str]:
-    from lineage.model.entities import FORMS
-
     best, why = 0.25, "no identifier held identifiably"
     quasi, coarse = [], []
     for fid, rank in held.items():

@@ -124,3 +124,27 @@ def test_weights_merge_per_key(tmp_path):
 def test_disabled(tmp_path):
     a = analyse(tmp_path, EXTRA, rules=disable("RISK001"))
     assert found(a, "RISK001") == []
+
+
+def terms(a, system: str) -> list[tuple[str, float, str]]:
+    rule = a.ruleset.rules["RISK001"]
+    s = rule.module.score(RunContext(a.model, a.lineage, TODAY), system, rule.params)
+    return [(t.name, t.value, t.why) for t in s.terms]
+
+
+def test_records_a_year_count_when_more_than_the_people(tmp_path):
+    # 1,000 migrants, but the flow to lms brings 2,000,000 records a year: the volume term says so
+    a = analyse(tmp_path, EXTRA.replace("    to: lms\n", "    to: lms\n    volume: 2000000\n"))
+    assert ("CB", 0.5, "2,000,000 records a year (inbound flows' volume)") in terms(a, "lms")
+    assert ("CB", 0.0, "1,000 people") in terms(analyse(tmp_path, EXTRA), "lms")
+
+
+def test_explain_shows_every_term_even_when_it_adds_nothing(tmp_path):
+    a = analyse(tmp_path, EXTRA)
+    assert terms(a, "stats") == [
+        ("DPC base", 2.0, "highest tier held: foreigner_id (tier 3, held pseudonymised: counts 2)"),
+        ("DPC vulnerable subjects", 1.0, "migrants"),
+        ("EI", 0.5, "direct identifier foreigner_id held pseudonymised"),
+        ("CB", 0.0, "exposure internal"), ("CB", 0.0, "every security control set"),
+        ("CB", 0.0, "inside the controller (office)"), ("CB", 0.0, "subcontracting level 0"),
+        ("CB", 0.0, "1,000 people")]
