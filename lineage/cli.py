@@ -106,7 +106,7 @@ SkipRulesOpt = Annotated[
 ]
 DiffBaseOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--diff-base", help="Git revision: fail only on findings it does not have."),
+    typer.Option("--diff-base", help="Git revision: fail only on findings its merge-base with HEAD does not have."),
 ]
 
 # lineage diff

@@ -115,6 +115,31 @@ def _repo_relative(model: Path, top: Path) -> str:
     return "" if text == "." else text
 
 
+def merge_base(ref: str, cwd: Path) -> tuple[str, str]:
+    """Return the revision ``check --diff-base REF`` compares with, and how to name it.
+
+    A branch is judged against the commit it forked from, ``git merge-base
+    REF HEAD``, so that what REF gained (or fixed) since then is not blamed
+    on it. Returns the revision to read (`ref` itself when the fork point is
+    REF's commit, else the fork point's short id) and a label such as
+    ``merge-base of main and HEAD, abc1234``; without a common ancestor (or
+    without a HEAD commit), `ref` and ``main (no common ancestor with HEAD)``.
+
+    Raises
+    ------
+    InputErrors
+        When `cwd` is not in a git work tree or `ref` names no commit.
+    """
+    toplevel(cwd)
+    commit = resolve_revision(ref, cwd)
+    found = _git(["merge-base", commit, "HEAD"], cwd)
+    if found.returncode or not found.stdout.strip():
+        return ref, f"{ref} (no common ancestor with HEAD)"
+    fork = found.stdout.decode().strip()
+    short = _git(["rev-parse", "--short", fork], cwd).stdout.decode().strip() or fork
+    return (ref if fork == commit else short), f"merge-base of {ref} and HEAD, {short}"
+
+
 def read_revision(ref: str, model: str | Path, cwd: str | Path | None = None) -> list[Source]:
     """Return the model files under `model` at git revision `ref`, without touching the work tree.
 
@@ -208,18 +233,20 @@ def _is_new(finding, others: dict) -> bool:
     return other is None or (other.waived and not finding.waived)
 
 
-def _read_revision_of(ref: str, model: Path) -> list[Source]:
-    """:func:`read_revision` in the repository that holds `model`, wherever lineage runs from."""
+def _in_its_repository(model: Path) -> tuple[Path, str | Path]:
+    """Return the folder git runs from for `model` (in the repository that holds it), and `model` from there."""
     folder = model if model.is_dir() else model.parent
     if not folder.is_dir():  # gone from the working tree: the current folder's repository decides
-        return read_revision(ref, model)
-    return read_revision(ref, "." if model.is_dir() else model.name, cwd=folder)
+        return Path.cwd(), model
+    return folder, "." if model.is_dir() else model.name
 
 
 def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date | None = None):
-    """Keep in `analysis` only the findings that git revision `ref` does not have.
+    """Keep in `analysis` only the findings that the merge-base of git revision `ref` and HEAD does not have.
 
-    The model at `ref` is analysed with the rule set of `analysis` (the one
+    The base is where the branch forked from `ref` (:func:`merge_base`; `ref`
+    itself when they share no history), and ``analysis.extra["base"]`` names
+    it. The model there is analysed with the rule set of `analysis` (the one
     read from the working tree and `rules`), so a change to the rules alone
     never makes findings new. ``analysis.preexisting`` is set to the number
     of findings dropped.
@@ -247,9 +274,11 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         When `ref` is not a revision, or the model at `ref` is invalid
         (errors shown as ``REF:path:line:col``).
     """
-    sources = _read_revision_of(ref, Path(model_path))
+    cwd, model = _in_its_repository(Path(model_path))
+    revision, analysis.extra["base"] = merge_base(ref, cwd)
+    sources = read_revision(revision, model, cwd=cwd)
     if not sources:  # a new or renamed model folder: say why everything is new
-        analysis.extra["base_without_model"] = ref
+        analysis.extra["base_without_model"] = revision
     base = analyse_sources(sources, analysis.ruleset, today)
     accepted = KnownFindings(f for f in base.findings if not f.waived)
     # an open finding is new unless the base has it open (or with more fields); a waived one is listed, as

@@ -44,6 +44,8 @@ def context_notes(analysis) -> list[str]:
     notes = [f"{counts[key]} {label}" for key, label in (
         ("waived", "waived"), ("preexisting", "already in the base"), ("resolved", "fixed since the base"))
         if counts.get(key)]
+    if "base" in analysis.extra:  # --diff-base: say which commit "the base" is
+        notes.append(f"base: {analysis.extra['base']}")
     if analysis.extra.get("baseline"):
         notes.append(f"{analysis.extra['baseline']} in the baseline")
     if analysis.extra.get("base_without_model"):

@@ -163,3 +163,29 @@ def test_the_model_repository_is_used_wherever_lineage_runs(repo):
     result = repo.run("check", str(repo.root / "flows"), "--diff-base", repo.base, "-f", "json", cwd=outside)
     assert result.code == 1, result
     assert findings(result) == [("MIN001", "flow:a-to-m", ["nationality"])]
+
+
+def test_a_branch_behind_the_base_is_judged_at_the_merge_base(repo):
+    repo.git("branch", "feature")
+    repo.edit("flows/systems.yaml", "  - id: c\n", "  - id: c\n    retention: P1Y\n")  # main fixes MIN004
+    repo.commit("main: retention at c")
+    repo.git("checkout", "-q", "feature")
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, nationality]\n")
+    repo.commit("feature: send nationality to the mailer")
+    fork = repo.git("rev-parse", "--short", repo.base)
+    result = repo.run("check", "--diff-base", "main", "-f", "json")
+    assert result.code == 1, result
+    assert findings(result) == [("MIN001", "flow:a-to-m", ["nationality"])]  # not MIN004 system:c
+    assert json.loads(result.stdout)["summary"]["preexisting"] == len(BASE_FINDINGS)
+    assert f"; base: merge-base of main and HEAD, {fork};" in result.stderr
+
+
+def test_without_a_common_ancestor_the_ref_itself_is_the_base(repo):
+    repo.git("checkout", "-q", "--orphan", "other")
+    repo.edit("flows/systems.yaml", "  - id: c\n", "  - id: c\n    retention: P1Y\n")
+    repo.commit("unrelated history")
+    repo.git("checkout", "-q", "main")
+    result = repo.run("check", "--diff-base", "other", "--fail-on", "medium")
+    assert result.code == 1, result
+    assert "MIN004 system:c" in result.stdout  # other has no MIN004: it is new
+    assert "; base: other (no common ancestor with HEAD);" in result.stderr
