@@ -59,14 +59,15 @@ def document(findings) -> dict:
 def write_baseline(analysis, path: str | Path) -> int:
     """Write the open findings of `analysis` to `path` as a baseline; return how many it holds.
 
-    Findings that :func:`apply_baseline` dropped in the same run are written
-    too, so ``--baseline B --write-baseline B`` refreshes a baseline: it keeps
-    what is still found, adds what is new and drops entries that no longer
-    match anything.
+    Findings left out of the report in the same run (by :func:`apply_baseline`
+    or ``--diff-base``) are written too: the baseline holds every current
+    finding, so ``--baseline B --write-baseline B`` refreshes a baseline: it
+    keeps what is still found, adds what is new and drops entries that no
+    longer match anything.
     """
     from lineage.errors import write_output
 
-    baseline = document([*analysis.findings, *analysis.extra.get("baseline_findings", ())])
+    baseline = document([*analysis.findings, *analysis.left_out])
     text = json.dumps(baseline, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_output(path, text)  # OutputError when it cannot be written
     return len(baseline["findings"])
@@ -149,7 +150,7 @@ def apply_baseline(analysis, path: str | Path) -> int:
     """Drop the findings of `analysis` that the baseline at `path` lists; return how many.
 
     The count is kept in ``analysis.extra["baseline"]``, the dropped findings
-    in ``analysis.extra["baseline_findings"]`` and the number of baseline
+    in ``analysis.left_out`` and the number of baseline
     entries that matched no finding in ``analysis.extra["baseline_stale"]``
     (entries of rules that did not run are not counted: they may still hold).
 
@@ -166,7 +167,7 @@ def apply_baseline(analysis, path: str | Path) -> int:
         (dropped if f in known and not f.waived else kept).append(f)
     analysis.findings = kept
     analysis.extra["baseline"] = len(dropped)
-    analysis.extra["baseline_findings"] = dropped
+    analysis.left_out += dropped
     matched = KnownFindings(dropped)
     ran = {r.id for r in analysis.ruleset.enabled()}
     analysis.extra["baseline_stale"] = sum(1 for entry in listed

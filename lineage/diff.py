@@ -249,7 +249,7 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     it. The model there is analysed with the rule set of `analysis` (the one
     read from the working tree and `rules`), so a change to the rules alone
     never makes findings new. ``analysis.preexisting`` is set to the number
-    of findings dropped.
+    of findings dropped, and they are kept in ``analysis.left_out``.
 
     Parameters
     ----------
@@ -283,11 +283,14 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     accepted = KnownFindings(f for f in base.findings if not f.waived)
     # an open finding is new unless the base has it open (or with more fields); a waived one is listed, as
     # waived, as without --diff-base and --baseline: it never counts, and is never "already in the base"
-    keep = [f for f in analysis.findings if f.waived or f not in accepted]
-    analysis.preexisting = len(analysis.findings) - len(keep)
+    keep, known = [], []
+    for f in analysis.findings:
+        (keep if f.waived or f not in accepted else known).append(f)
+    analysis.preexisting = len(known)
     now = KnownFindings(analysis.findings)
     analysis.resolved = sum(1 for f in base.findings if not f.waived and not now.holds_part_of(f))
     analysis.findings = keep
+    analysis.left_out += known
     return analysis
 
 

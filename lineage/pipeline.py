@@ -22,7 +22,12 @@ DEFAULT_RULES = "rules"
 
 @dataclass
 class Analysis:
-    """A model with its lineage graph, the rules run on it and their findings."""
+    """A model with its lineage graph, the rules run on it and their findings.
+
+    `findings` are the ones reported; `left_out` holds the findings of this
+    run that are not, being already in the ``--diff-base`` or in the
+    ``--baseline`` (``--write-baseline`` writes both lists).
+    """
 
     model: Model
     lineage: object
@@ -31,6 +36,7 @@ class Analysis:
     preexisting: int | None = None
     resolved: int | None = None
     extra: dict = field(default_factory=dict)
+    left_out: list[Finding] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:

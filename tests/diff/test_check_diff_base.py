@@ -189,3 +189,12 @@ def test_without_a_common_ancestor_the_ref_itself_is_the_base(repo):
     assert result.code == 1, result
     assert "MIN004 system:c" in result.stdout  # other has no MIN004: it is new
     assert "; base: other (no common ancestor with HEAD);" in result.stderr
+
+
+def test_write_baseline_with_diff_base_writes_every_current_finding(repo):
+    repo.edit("flows/flows.yaml", "    fields: [email]\n", "    fields: [email, nationality]\n")
+    result = repo.run("check", "--diff-base", repo.base, "--write-baseline", "../b.json", "-f", "json")
+    assert findings(result) == [("MIN001", "flow:a-to-m", ["nationality"])], result
+    written = json.loads((repo.root.parent / "b.json").read_text(encoding="utf-8"))["findings"]
+    assert {(e["rule"], e["target"]) for e in written.values()} == BASE_FINDINGS | {("MIN001", "flow:a-to-m")}
+    assert f"wrote baseline ../b.json: {len(BASE_FINDINGS) + 1} findings" in result.stderr
