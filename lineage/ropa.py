@@ -50,6 +50,10 @@ from lineage.model import Model
 from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS
 from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
 
+#: Whom a partial adequacy decision covers (gdpr-reference, Chapter V).
+PARTIAL_SCOPE = {"US": "organisations certified under the EU-US Data Privacy Framework",
+                 "CA": "commercial organisations under PIPEDA"}
+
 EXAMPLE = """
 fields: [{id: full_name, category: identity.name}, {id: email, category: contact.personal}]
 subjects: [{id: people, population: 500}]
@@ -265,8 +269,8 @@ def _safeguard(model: Model, sid: str) -> str:
     )
     if country in ADEQUATE:
         text += f"; {country} has an adequacy decision (Art. 45)"
-    elif country in PARTIAL_ADEQUACY:
-        text += f"; {country} adequacy covers certified organisations only"
+    elif country in PARTIAL_ADEQUACY and org.transfer_safeguard in (None, "none", "adequacy"):
+        text += f"; {country} adequacy covers {PARTIAL_SCOPE[country]} only"
     return text
 
 
@@ -593,17 +597,22 @@ def _processor_record(model: Model, org_id: str) -> Record:
         )
     items.append(Item("controllers_served", labels["controllers_served"], served))
 
-    # (b) categories of processing per controller: purposes of inbound flows and collections
+    # (b) categories of processing per controller: purposes of collections, inbound and outbound flows
+    # (compiling and sending data on the controller's behalf is processing too)
     ctrl_label = controller or "an unknown controller"
     purposes: dict[str, set[str]] = {}
     gaps = []
     for flow in sorted(model.flows.values(), key=lambda f: f.id):
-        if flow.target not in mine:
+        inbound, outbound = flow.target in mine, flow.source in mine
+        if not (inbound or outbound):
             continue
+        how = "moves internally" if inbound and outbound else "receives" if inbound else "sends"
         if flow.purpose is None:
-            gaps.append(f"{MISSING}purpose of flow {flow.id} (inbound to {flow.target})")
+            where = (f"between {flow.source} and {flow.target}" if inbound and outbound
+                     else f"inbound to {flow.target}" if inbound else f"outbound from {flow.source}")
+            gaps.append(f"{MISSING}purpose of flow {flow.id} ({where})")
         else:
-            purposes.setdefault(flow.purpose, set()).add(f"receives on {flow.id}")
+            purposes.setdefault(flow.purpose, set()).add(f"{how} on {flow.id}")
     for sid in mine:
         for collect in model.systems[sid].collects:
             purposes.setdefault(collect.purpose, set()).add(f"collects at {sid}")

@@ -114,9 +114,12 @@ def test_processor_record_of_trainer_names_ofii():
         in trainer["processing"]
     )
     assert "via crm-to-lms: safeguard none recorded" in trainer["transfers"]
+    # Art. 30(2)(b): compiling and sending attendance for ofii is processing too
+    assert "for ofii: attendance_reporting (public_task): sends on trainer-attendance-to-ofii" in trainer["processing"]
     (learnhub,) = example_csv("--view", "processor", "--organization", "learnhub")
     assert learnhub["controllers_served"].endswith("(ofii), FR (through trainer)")
-    assert "hosted there: safeguard none recorded" in learnhub["transfers"]
+    assert ("hosted there: safeguard none recorded; US adequacy covers organisations certified under the "
+            "EU-US Data Privacy Framework only") in learnhub["transfers"]
 
 
 def test_markdown_has_a_section_per_record():
