@@ -19,7 +19,8 @@ revision is reported as ``REF:flows/flows.yaml:3:7: error: ...``.
 A finding is identified by its fingerprint (rule, target, fields), so moving
 or reformatting YAML never makes a finding "new". A finding that the base
 has waived and the head has open counts as new: the change removed its
-waiver.
+waiver; one the base has open and the head waived is listed (as waived):
+the change added its waiver.
 """
 
 from __future__ import annotations
@@ -280,12 +281,12 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     if not sources:  # a new or renamed model folder: say why everything is new
         analysis.extra["base_without_model"] = revision
     base = analyse_sources(sources, analysis.ruleset, today)
-    accepted = KnownFindings(f for f in base.findings if not f.waived)
-    # an open finding is new unless the base has it open (or with more fields); a waived one is listed, as
-    # waived, as without --diff-base and --baseline: it never counts, and is never "already in the base"
+    # a finding is new unless the base has it (or with more fields) open, or, when it is waived, waived: a
+    # waiver the change removed makes its finding new, one the change added is listed, as waived
+    known_as = {waived: KnownFindings(f for f in base.findings if f.waived == waived) for waived in (False, True)}
     keep, known = [], []
     for f in analysis.findings:
-        (keep if f.waived or f not in accepted else known).append(f)
+        (known if f in known_as[f.waived] else keep).append(f)
     analysis.preexisting = len(known)
     now = KnownFindings(analysis.findings)
     analysis.resolved = sum(1 for f in base.findings if not f.waived and not now.holds_part_of(f))

@@ -82,11 +82,16 @@ def test_removing_a_waiver_makes_its_finding_new(repo):
         """
     repo.commit("waive", {"flows/waivers.yaml": waiver})
     waived_base = repo.git("rev-parse", "HEAD")
-    unchanged = repo.run("check", "--diff-base", waived_base, "-f", "json", "--fail-on", "medium")
-    assert unchanged.code == 0, unchanged  # the waived finding is listed as waived, as without --diff-base
-    assert [(f["rule"], f["waived"]) for f in json.loads(unchanged.stdout)["findings"]] == [("MIN001", True)]
-    summary = json.loads(unchanged.stdout)["summary"]
+    added = repo.run("check", "--diff-base", repo.base, "-f", "json", "--fail-on", "medium")
+    assert added.code == 0, added  # the change waived it: listed, as waived
+    assert [(f["rule"], f["waived"]) for f in json.loads(added.stdout)["findings"]] == [("MIN001", True)]
+    summary = json.loads(added.stdout)["summary"]
     assert (summary["waived"], summary["preexisting"]) == (1, len(BASE_FINDINGS) - 1)
+    unchanged = repo.run("check", "--diff-base", waived_base, "-f", "json", "--fail-on", "medium")
+    assert unchanged.code == 0, unchanged  # waived in the base too: counted, not listed
+    assert json.loads(unchanged.stdout)["findings"] == []
+    summary = json.loads(unchanged.stdout)["summary"]
+    assert (summary["waived"], summary["preexisting"]) == (0, len(BASE_FINDINGS))
     repo.remove("flows/waivers.yaml")
     result = repo.run("check", "--diff-base", waived_base, "-f", "json", "--fail-on", "medium")
     assert result.code == 1, result
