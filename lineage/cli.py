@@ -222,20 +222,30 @@ def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
     """Report input errors (all of them) and exit 2.
 
     Text goes to stderr, JSON to stdout; ``check`` passes its `output` and
-    report `files` too, so that every report CI asked for says why.
+    report `files` too, so that every report CI asked for says why. Written
+    to a file, the errors are also on stderr (:func:`_errors_as`).
     """
     from lineage import outputs, progress
 
     progress.clear()
 
     for extra_fmt, path in sorted((files or {}).items()):
-        _write(outputs.render_errors(extra_fmt, errors.errors), path, fmt)
-    if fmt != "json":
+        _write(outputs.render_errors(extra_fmt, errors.errors), path, _errors_as(fmt, output))
+    if _errors_as(fmt, output) == "text":
         for error in errors.errors:
             typer.echo(str(error), err=True)
     if fmt != "text" or output is not None:
         _write(outputs.render_errors(fmt, errors.errors), output, fmt)
     raise typer.Exit(2)
+
+
+def _errors_as(fmt: str | None, output: Path | None) -> str:
+    """How errors are shown: as JSON when the JSON report goes to stdout, else as text on stderr.
+
+    A report written to a file (``-o report.json``) does not hide from the
+    user why the run failed.
+    """
+    return "json" if fmt == "json" and output is None else "text"
 
 
 def misuse(message: str, fmt: str = "text") -> None:
@@ -370,10 +380,11 @@ def check(
         _check_format(fmt, tuple(outputs.FORMATS))
     told = _report_format(output)
     if fmt is not None and told is not None and told != fmt:
-        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree", fmt)
+        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree")
     fmt = fmt or told
-    only, skip = _patterns(only, "--check", fmt), _patterns(skip, "--skip-check", fmt)
-    fail_on = _severity(fail_on, "--fail-on", fmt)
+    shown = _errors_as(fmt, output)
+    only, skip = _patterns(only, "--check", shown), _patterns(skip, "--skip-check", shown)
+    fail_on = _severity(fail_on, "--fail-on", shown)
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
     given = {fmt_: path for fmt_, path in given.items() if path is not None}
@@ -382,12 +393,13 @@ def check(
             loaded, ruleset = load_inputs(model, rules, progress)
             unknown = ruleset.select(only, skip)
             if unknown:
-                misuse("; ".join(unknown), fmt or ruleset.format or "text")
+                misuse("; ".join(unknown), _errors_as(fmt or ruleset.format, output))
             if ruleset.selected and write_baseline is not None:  # it would drop the other rules' entries
                 misuse("--write-baseline writes the findings of every rule: leave out --check and --skip-check",
-                       fmt or ruleset.format or "text")
+                       _errors_as(fmt or ruleset.format, output))
             analysis = analyse(loaded, ruleset, day, progress)
         fmt = fmt or analysis.ruleset.format or "text"
+        shown = _errors_as(fmt, output)
         if diff_base is not None:
             from lineage.diff import only_new_findings
 
@@ -406,19 +418,19 @@ def check(
         try:
             count = write(analysis, write_baseline)
         except OutputError as exc:
-            misuse(str(exc), fmt)
+            misuse(str(exc), shown)
         typer.echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     extra_outputs.update(given)
     for extra_fmt, path in sorted(extra_outputs.items()):
-        _write(outputs.render(extra_fmt, analysis), path, fmt)
+        _write(outputs.render(extra_fmt, analysis), path, shown)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
     options = {"explain": explain} if fmt in ("text", "json") else {}
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)
     else:
-        _write(report, output, fmt)
+        _write(report, output, shown)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
 
@@ -474,7 +486,7 @@ def diff(
         with for_terminal() as progress:
             result = differ.compare(base, head, model, rules, day, progress)
     except InputErrors as exc:
-        fail(exc, "json" if fmt == "json" else "text")
+        fail(exc, _errors_as(fmt, output))
     failed = None
     if render is not None:
         from lineage.render.diffmap import RenderError, render_svg
@@ -489,7 +501,7 @@ def diff(
                 typer.echo(f"note: {note}", err=True)
             _write(svg, render)
             typer.echo(f"wrote {render}", err=True)
-    _write(differ.render(result, fmt), output, fmt)
+    _write(differ.render(result, fmt), output, _errors_as(fmt, output))
     if failed is not None:  # the diff itself is written all the same
         misuse(failed)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
 from helpers import REPO, run_cli
 
 
@@ -92,8 +93,8 @@ def test_the_output_suffix_names_the_format_unless_format_is_given(tmp_path):
     assert run_cli("check", "flows", "-f", "json", "-o", tmp_path / "j.txt", cwd=REPO).code == 1
     assert (tmp_path / "j.txt").read_text(encoding="utf-8").startswith('{\n  "tool"')
     clash = run_cli("check", "flows", "-f", "json", "-o", tmp_path / "c.sarif", cwd=REPO)
-    assert clash.code == 2
-    assert "names a sarif file but --format is json" in json.loads(clash.stdout)["errors"][0]["message"]
+    assert clash.code == 2 and clash.stdout == ""  # the report goes to a file: the error to stderr
+    assert "error: -o " in clash.stderr and "names a sarif file but --format is json" in clash.stderr
     # the suffix wins over the settings' format, which wins over text
     settings = tmp_path / "rules"
     settings.mkdir()
@@ -101,3 +102,25 @@ def test_the_output_suffix_names_the_format_unless_format_is_given(tmp_path):
     for name, start in (("s.json", '{\n  "tool"'), ("s.txt", '{\n  "$schema"')):
         assert run_cli("check", "flows", "--rules", settings, "-o", tmp_path / name, cwd=REPO).code == 1
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+
+
+@pytest.mark.parametrize("args", [("-o", "r.json"), ("-f", "json", "-o", "r.json"), ("-f", "sarif", "-o", "r.sarif")])
+def test_errors_reach_stderr_when_the_report_goes_to_a_file(tmp_path, args):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "m.yaml").write_text("systems:\n  - {id: s, organisation: x}\n", encoding="utf-8")
+    result = run_cli("check", "flows", *args, cwd=tmp_path)
+    assert result.code == 2 and result.stdout == "", result
+    assert "flows/m.yaml:2:13: error: unknown key 'organisation' (did you mean 'organization'?)" in result.stderr
+    assert "organisation" in (tmp_path / args[-1]).read_text(encoding="utf-8")  # the report says why too
+    misuse = run_cli("check", "flows", "--fail-on", "bogus", *args, cwd=tmp_path)
+    assert misuse.code == 2 and misuse.stdout == "", misuse
+    assert misuse.stderr.startswith("error: --fail-on must be one of")
+
+
+def test_json_errors_go_to_stdout_when_the_json_report_does(tmp_path):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "m.yaml").write_text("systems:\n  - {id: s, organisation: x}\n", encoding="utf-8")
+    for args in (("flows",), ("flows", "--fail-on", "bogus")):
+        result = run_cli("check", *args, "-f", "json", cwd=tmp_path)
+        assert result.code == 2 and result.stderr == "", result
+        assert json.loads(result.stdout)["errors"]
