@@ -14,7 +14,7 @@ from lineage.findings import Finding, summary
 from lineage.load import compose_sources, read_folder
 from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
-from lineage.rules.engine import RuleSet, load_rules, run, waiver_errors
+from lineage.rules.engine import RuleSet, category_errors, load_rules, run, waiver_error
 
 SETTINGS_FILE = "lineage.yaml"
 DEFAULT_RULES = "rules"
@@ -92,21 +92,22 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
     """
     from lineage.errors import InputErrors
 
-    errors = []
+    errors, rule_errors = [], []
     model = ruleset = None
+    try:
+        ruleset = load_ruleset(rules)  # first: the model's waivers name its rules
+    except InputErrors as exc:
+        rule_errors = exc.errors
     try:
         sources = read_folder(folder)
         documents = compose_sources(sources, progress.step(f"reading {len(sources)} model files", len(sources)))
         progress.step("validating")
-        model = build_model(documents)
+        model = build_model(documents, check_waiver=ruleset and (lambda waiver: waiver_error(waiver, ruleset)))
     except InputErrors as exc:
         errors.extend(exc.errors)
-    try:
-        ruleset = load_ruleset(rules)
-    except InputErrors as exc:
-        errors.extend(exc.errors)
+    errors.extend(rule_errors)
     if model is not None and ruleset is not None:
-        errors.extend(waiver_errors(model, ruleset))
+        errors.extend(category_errors(model, ruleset))
     if errors:
         raise InputErrors(errors)
     return model, ruleset

@@ -95,13 +95,15 @@ def model_from_text(text: str, path: str = "model.yaml") -> Model:
     return load_model_sources([Source(path, text.encode())])
 
 
-def build_model(documents: list[Document]) -> Model:
+def build_model(documents: list[Document], check_waiver=None) -> Model:
     """Merge and validate composed documents into a :class:`Model`.
 
     Documents that did not compose (:func:`lineage.load.compose_sources`)
     have their errors reported with those of the others; as such a file may
     declare what the others refer to, references to no known entry are then
-    not reported.
+    not reported. `check_waiver`, when given, returns the error of a waiver
+    (a rule the pack does not define) or None, so that these errors come
+    with all the others.
 
     Raises
     ------
@@ -109,10 +111,10 @@ def build_model(documents: list[Document]) -> Model:
         With every problem found.
     """
     with paused_gc():
-        return _build_model(documents)
+        return _build_model(documents, check_waiver)
 
 
-def _build_model(documents: list[Document]) -> Model:
+def _build_model(documents: list[Document], check_waiver) -> Model:
     errors = [e for doc in documents for e in doc.errors]
     entries = _sections(documents, errors)
     ids = _collect_ids(entries, errors)
@@ -129,6 +131,8 @@ def _build_model(documents: list[Document]) -> Model:
     model = Model(**by_id, waivers=built["waivers"], category_info=category_info,
                   files=[d.path for d in documents])
     _check_semantics(model, ctx)
+    if check_waiver is not None:
+        errors.extend(e for e in map(check_waiver, model.waivers) if e is not None)
     if errors:
         raise InputErrors(errors)
     return model

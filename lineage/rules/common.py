@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lineage.errors import Loc
 from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK
+from lineage.model.types import Text
 
 TIER_SEVERITY = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 #: The least identifying form that is still personal data: anonymised data are not
@@ -97,6 +99,26 @@ def duration_days(text: str) -> float:
                  text)
     y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
     return (y * 12 + mo) * 365.25 / 12 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
+
+
+class CategoryRef(str):
+    """A category pattern written in a rule file, with where it is written."""
+
+    loc: Loc
+
+    def __new__(cls, value: str, loc: Loc):
+        """Make the text `value`, remembering `loc`."""
+        ref = super().__new__(cls, value)
+        ref.loc = loc
+        return ref
+
+
+class CategoryPattern(Text):
+    """A category id or glob (``immigration.*``); checked against the model's categories once both are read."""
+
+    def convert(self, node, ctx):
+        """Return the pattern as a :class:`CategoryRef`."""
+        return CategoryRef(super().convert(node, ctx), node.loc)
 
 
 def category_matches(category: str, patterns) -> bool:

@@ -351,17 +351,51 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
     ruleset.rules[rule_id] = rule
 
 
-def waiver_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
-    """Report each waiver naming a rule that the merged pack does not define (a dangling reference)."""
+def waiver_error(waiver, ruleset: RuleSet) -> LineageError | None:
+    """Report a waiver naming a rule that the merged pack does not define (a dangling reference)."""
+    if waiver.rule in ruleset.rules:
+        return None
     by_name = {r.name: r.id for r in ruleset.rules.values()}
+    if waiver.rule.lower() in by_name:
+        hint = f" (a waiver names the rule by id: {by_name[waiver.rule.lower()]!r})"
+    else:
+        hint = did_you_mean(waiver.rule, ruleset.rules)
+    return LineageError(waiver.at("rule"), f"waiver of unknown rule {waiver.rule!r}{hint}")
 
-    def hint(rule: str) -> str:
-        if rule.lower() in by_name:
-            return f" (a waiver names the rule by id: {by_name[rule.lower()]!r})"
-        return did_you_mean(rule, ruleset.rules)
 
-    return [LineageError(waiver.at("rule"), f"waiver of unknown rule '{waiver.rule}'{hint(waiver.rule)}")
-            for waiver in model.waivers if waiver.rule not in ruleset.rules]
+def waiver_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
+    """Report each waiver of `model` naming a rule that the merged pack does not define."""
+    return [e for e in (waiver_error(w, ruleset) for w in model.waivers) if e is not None]
+
+
+def category_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
+    """Report each category pattern of a rule's params that matches no category of the model.
+
+    A typo (``immigraton.*``) would otherwise leave the rule silently matching
+    nothing. Patterns are :class:`lineage.rules.common.CategoryRef`, found
+    wherever they sit in the params (lists, mappings, entities).
+    """
+    from lineage.rules.common import CategoryRef, category_matches
+
+    known = sorted(model.category_info)
+    return [LineageError(ref.loc, f"rule '{rule.id}': no category matches {str(ref)!r}{did_you_mean(ref, known)}")
+            for rule in ruleset.rules.values() for ref in _refs(rule.params, CategoryRef)
+            if not any(category_matches(c, [ref]) for c in known)]
+
+
+def _refs(value, kind) -> Iterable:
+    """Yield the instances of `kind` anywhere inside params: lists, tuples, mappings, dataclasses."""
+    if isinstance(value, kind):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _refs(item, kind)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _refs(item, kind)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _refs(getattr(value, f.name), kind)
 
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

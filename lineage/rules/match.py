@@ -44,7 +44,7 @@ from lineage.model.types import (
     attr,
     attributes,
 )
-from lineage.rules.common import category_matches
+from lineage.rules.common import CategoryPattern, category_matches
 
 ID, NAME, TARGET = "match", "match", "system|flow"
 UNSET = ("none", "null", "")
@@ -71,7 +71,7 @@ class FieldFilter(Entity):
     """Which held or carried fields count."""
 
     fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
-    categories: tuple[str, ...] = attr(ListOf(Text()), "Category patterns", default=())
+    categories: tuple[str, ...] = attr(ListOf(CategoryPattern()), "Category patterns", default=())
     min_tier: int = attr(Int(1, 4), "Lowest tier that counts", default=1)
     forms: tuple[str, ...] = attr(ListOf(Enum(FORMS)), "Forms that count", default=FORMS)
     all: bool = attr(Bool(), "Every listed id and pattern must match", default=False)

@@ -17,12 +17,12 @@ anonymised is not personal data (GDPR Recital 26) and is never excess.
 """
 
 from lineage.findings import Hit
-from lineage.model.types import ListOf, Text
-from lineage.rules.common import category_matches, flows_with_needs, is_personal, tier_severity
+from lineage.model.types import ListOf
+from lineage.rules.common import CategoryPattern, category_matches, flows_with_needs, is_personal, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
 SEVERITY_NOTE = "by field tier"
-PARAMS = {"ignore_categories": ListOf(Text())}
+PARAMS = {"ignore_categories": ListOf(CategoryPattern())}
 
 
 def check(ctx, params):

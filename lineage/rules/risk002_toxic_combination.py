@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
 from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
-from lineage.rules.common import category_matches, critical_outside_controller, needs, system_purposes
+from lineage.rules.common import (
+    CategoryPattern,
+    category_matches,
+    critical_outside_controller,
+    needs,
+    system_purposes,
+)
 
 ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
 SEVERITY_NOTE = "critical outside the controller"
@@ -46,7 +52,7 @@ class Member(Entity):
     """A selector: a held field matches it by any of these criteria."""
 
     fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
-    categories: tuple[str, ...] = attr(ListOf(Text()), "Category patterns", default=())
+    categories: tuple[str, ...] = attr(ListOf(CategoryPattern()), "Category patterns", default=())
     identifier: tuple[str, ...] = attr(OneOrMany(Enum(IDENTIFIERS)), "direct | quasi", default=())
     special: tuple[str, ...] = attr(OneOrMany(Enum(("art9", "art10"))), "art9 | art10", default=())
 

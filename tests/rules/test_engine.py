@@ -588,3 +588,22 @@ def test_missing_rules_folder_is_an_error(tmp_path):
     result = run_cli("check", "--rules", "nope", cwd=tmp_path)
     assert result.code == 2
     assert errors(result) == ["nope: error: no such rules folder"]
+
+
+@pytest.mark.parametrize("rule", [
+    "  - {id: MIN001, params: {ignore_categories: [contact.bussiness]}}\n",
+    "  - id: ORG-1\n    check: match\n    severity: high\n    title: t\n    target: system\n"
+    "    holds: {categories: [contact.bussiness]}\n",
+])
+def test_a_category_pattern_that_matches_no_category_is_an_error(tmp_path, rule):
+    write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
+    result = run_cli("validate", str(tmp_path / "flows"), "--rules", str(tmp_path / "rules"))
+    assert result.code == 2
+    assert re.search(r"r\.yaml:\d+:\d+: error: rule '(MIN001|ORG-1)': no category matches 'contact.bussiness' "
+                     r"\(did you mean 'contact.business'\?\)", result.stderr), result.stderr
+
+
+def test_near_miss_category_patterns_that_match(tmp_path):
+    rule = "  - {id: MIN001, params: {ignore_categories: [contact, 'immigration.*', 'gov_*']}}\n"
+    write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
+    assert run_cli("validate", str(tmp_path / "flows"), "--rules", str(tmp_path / "rules")).code == 0

@@ -91,3 +91,13 @@ def test_a_waiver_narrowed_to_fields_does_not_waive_a_finding_without_fields(tmp
     a = analyse(tmp_path, extra, model=model)
     assert [f.waived for f in a.findings if f.rule == "PROC003"] == [False]
     assert found(a, "WAIV002") == [("WAIV002", "organization:trainer", ("email",))]
+
+
+def test_an_unknown_rule_is_reported_with_the_model_s_other_errors(tmp_path):
+    # one run shows both: the dangling organization and the waiver of a rule that does not exist
+    model = EXCESS.replace("organization: office", "organization: offce", 1)
+    with pytest.raises(InputErrors) as caught:
+        analyse(tmp_path, waiver(rule="MIN999"), model=model)
+    messages = [e.message for e in caught.value.errors]
+    assert any(m.startswith("unknown organization 'offce'") for m in messages), messages
+    assert any(m.startswith("waiver of unknown rule 'MIN999'") for m in messages), messages
