@@ -285,3 +285,16 @@ def test_messages_say_what_the_fix_is():
         "model.yaml:5:26: error: '0x1F' is written in base 16; write the number in decimal",
         "model.yaml:7:27: error: 5 is above the maximum 4",
     ]
+
+
+def test_a_reference_to_an_invalid_id_says_to_fix_the_declaration(tmp_path):
+    text = ("organizations: [{id: acme, role: controller, country: FR}]\n"
+            "systems:\n  - {id: CRM, organization: acme}\n  - {id: mailer, organization: acme}\n"
+            "flows:\n  - {id: f, from: crm, to: mailer}\n  - {id: g, from: mailer, to: mailr}\n")
+    write_files(tmp_path / "flows", {"m.yaml": text})
+    lines = run_cli("validate", str(tmp_path / "flows")).stderr.splitlines()
+    assert [line.split("m.yaml:")[1] for line in lines] == [
+        "3:10: error: 'CRM' is not a valid id (lower-case letters, digits, '_', '.', '-', starting with a letter "
+        "or digit)",
+        "6:19: error: unknown system 'crm' ('CRM' is declared, but is not a valid id: fix it there)",
+        "7:31: error: unknown system 'mailr' (did you mean 'mailer'?)"]

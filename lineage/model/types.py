@@ -202,13 +202,21 @@ class Ref(Type):
         value = Id().convert(node, ctx)
         known = ctx.ids.get(self.section, set())
         if value not in known:
-            raise Invalid(node.loc, f"unknown {singular(self.section)} {value!r}{did_you_mean(value, known)}",
+            raise Invalid(node.loc, f"unknown {singular(self.section)} {value!r}{_suggest(value, known)}",
                           dangling=True)
         return value
 
     def schema(self):
         return {"type": "string", "pattern": whole(ID_PATTERN),
                 "description": f"id of an entry of `{self.section}`"}
+
+
+def _suggest(value: str, known: set[str]) -> str:
+    """Suggest a declared id close to `value`; an invalid one (``CRM``) is named as what to fix, not to copy."""
+    invalid = sorted(k for k in known if not _ID.fullmatch(k) and k.lower().replace(" ", "_") == value)
+    if invalid:
+        return f" ({invalid[0]!r} is declared, but is not a valid id: fix it there)"
+    return did_you_mean(value, {k for k in known if _ID.fullmatch(k)})
 
 
 @dataclasses.dataclass(frozen=True)
