@@ -298,3 +298,13 @@ def test_a_reference_to_an_invalid_id_says_to_fix_the_declaration(tmp_path):
         "or digit)",
         "6:19: error: unknown system 'crm' ('CRM' is declared, but is not a valid id: fix it there)",
         "7:31: error: unknown system 'mailr' (did you mean 'mailer'?)"]
+
+
+def test_an_unknown_sub_category_says_how_to_declare_it(tmp_path):
+    write_files(tmp_path / "flows", {"m.yaml": "fields:\n  - {id: diag, category: health.diagnosis}\n"
+                                               "  - {id: x, category: helth}\n"})
+    lines = run_cli("validate", str(tmp_path / "flows")).stderr.splitlines()
+    assert [line.split("m.yaml:")[1] for line in lines] == [
+        "2:26: error: unknown category 'health.diagnosis' (to refine 'health', declare 'health.diagnosis' under "
+        "`categories:`: it takes its tier from 'health')",
+        "3:23: error: unknown category 'helth' (did you mean 'health'?)"]

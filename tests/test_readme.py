@@ -24,3 +24,11 @@ def test_a_console_block_is_what_lineage_prints(command, pinned, code):
     result = run_cli(*shlex.split(command), *pinned, cwd=REPO)
     assert result.code == code, result
     assert (result.stdout + result.stderr).splitlines() == shown
+
+
+def test_the_category_table_is_the_built_in_taxonomy():
+    from lineage.model.taxonomy import BUILTIN
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_.0-9]+)` \| (\d) \| (\w+) \| (\w+) \|$", readme, re.M)
+    assert rows == [(k, str(v.tier), v.identifier, v.special) for k, v in BUILTIN.items()]

@@ -216,7 +216,11 @@ def _suggest(value: str, known: set[str]) -> str:
     invalid = sorted(k for k in known if not _ID.fullmatch(k) and k.lower().replace(" ", "_") == value)
     if invalid:
         return f" ({invalid[0]!r} is declared, but is not a valid id: fix it there)"
-    return did_you_mean(value, {k for k in known if _ID.fullmatch(k)})
+    close = did_you_mean(value, {k for k in known if _ID.fullmatch(k)})
+    above = value.rpartition(".")[0]
+    if above in known and not close:  # a refinement of a known category: say how to declare it
+        return f" (to refine {above!r}, declare {value!r} under `categories:`: it takes its tier from {above!r})"
+    return close
 
 
 @dataclasses.dataclass(frozen=True)
