@@ -188,7 +188,8 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
             continue
         for doc in documents:
             if doc.root is not None:
-                _apply_file(ruleset, doc.root, errors, settings, builtin=doc.path.startswith("<builtin>"))
+                _apply_file(ruleset, doc.root, errors, settings, builtin=doc.path.startswith("<builtin>"),
+                            settings_file=settings_file is not None and doc.path == str(settings_file))
     for node in settings:  # once every rule is known: a setting may name a rule of a later file
         _apply_settings(ruleset, node, errors)
     if errors:
@@ -197,7 +198,8 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
 
 
 def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settings: list[Node],
-                builtin: bool) -> None:
+                builtin: bool, settings_file: bool = False) -> None:
+    """Apply the rules of one file; gather its settings (`settings_file`: also its top-level ones)."""
     if not isinstance(root, Mapping):
         errors.append(LineageError(root.loc, "a rule file must be a mapping with 'settings' and/or 'rules'"))
         return
@@ -220,6 +222,8 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
                 if isinstance(id_node, Scalar):
                     first_seen[id_node.text] = id_node.loc
                 _apply_rule(ruleset, node, errors, builtin)
+        elif key.text in _SETTINGS and settings_file:  # lineage.yaml is all settings: `fail_on: high` will do
+            settings.append(Mapping([(key, value)], key.loc, {key.text: 0}))
         elif key.text in _SETTINGS:
             errors.append(LineageError(key.loc, f"'{key.text}' is a setting: write it under 'settings:'"))
         else:

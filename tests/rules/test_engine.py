@@ -278,11 +278,17 @@ def test_unknown_top_level_key(tmp_path):
     assert errors(result) == ["rules/custom.yaml:1:1: error: unknown key 'rule' (did you mean 'rules'?)"]
 
 
-def test_a_setting_outside_settings_says_where_it_goes(tmp_path):
-    project(tmp_path, settings="fail_on: low\n")
+def test_lineage_yaml_takes_settings_at_the_top_level_too(tmp_path):
+    assert run_cli("check", cwd=project(tmp_path)).code == 1  # a high finding; fail_on high
+    for text in ("fail_on: critical\n", "settings:\n  fail_on: critical\n"):
+        assert run_cli("check", cwd=project(tmp_path, settings=text)).code == 0, text
+
+
+def test_a_setting_outside_settings_in_a_rule_file_says_where_it_goes(tmp_path):
+    project(tmp_path, {"custom.yaml": "fail_on: low\n"})
     result = run_cli("check", cwd=tmp_path)
     assert result.code == 2
-    assert errors(result) == ["lineage.yaml:1:1: error: 'fail_on' is a setting: write it under 'settings:'"]
+    assert errors(result) == ["rules/custom.yaml:1:1: error: 'fail_on' is a setting: write it under 'settings:'"]
 
 
 def test_unknown_rule_in_settings(tmp_path):
