@@ -129,9 +129,10 @@ class RuleSet:
 class RunContext:
     """What rules read: the model, its lineage graph and today's date. Read-only for rules.
 
-    The engine fills `findings` and `waiver_matches` (waiver index -> number
-    of findings it matches) before it runs the checks marked
-    ``AFTER_WAIVERS`` (WAIV001, WAIV002).
+    The engine fills `findings`, `waiver_matches` (waiver index -> number
+    of findings it matches) and `waiver_partial` (waiver index -> the fields
+    of a finding of its rule and target that its fields only partly cover)
+    before it runs the checks marked ``AFTER_WAIVERS`` (WAIV001, WAIV002).
     """
 
     model: Model
@@ -139,6 +140,7 @@ class RunContext:
     today: dt.date
     findings: list[Finding] = dataclasses.field(default_factory=list)
     waiver_matches: dict[int, int] = dataclasses.field(default_factory=dict)
+    waiver_partial: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     rules: dict[str, Rule] = dataclasses.field(default_factory=dict)  # by id, disabled and skipped ones too
 
 
@@ -530,6 +532,8 @@ def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
                 ctx.waiver_matches[index] = ctx.waiver_matches.get(index, 0) + 1
                 if waiver.expires >= ctx.today and matched is None:
                     matched = waiver
+            elif fields.intersection(finding.fields):
+                ctx.waiver_partial.setdefault(index, finding.fields)
         if matched is not None:
             finding = dataclasses.replace(finding, waived=True, waiver_reason=matched.reason)
         out.append(finding)

@@ -26,7 +26,13 @@ def check(ctx, params):
         if rule is None or rule.skipped:
             continue
         if waiver.expires >= ctx.today and not ctx.waiver_matches.get(index):
-            why = "" if rule.enabled else f" (rule {waiver.rule} is disabled)"
-            yield Hit(waiver.target, waiver.fields,
-                      f"the waiver of {waiver.rule} matches no finding{why}: delete it or correct its "
-                      "rule, target or fields", loc=waiver.loc, key=waiver.rule)
+            partial = ctx.waiver_partial.get(index)
+            if not rule.enabled:
+                fix = f" (rule {waiver.rule} is disabled): delete it"
+            elif partial:
+                fix = (f": the {waiver.rule} finding on {waiver.target} is about {', '.join(partial)}; "
+                       f"list them all in its fields to waive it, or delete it")
+            else:
+                fix = ": delete it or correct its rule, target or fields"
+            yield Hit(waiver.target, waiver.fields, f"the waiver of {waiver.rule} matches no finding{fix}",
+                      loc=waiver.loc, key=waiver.rule)

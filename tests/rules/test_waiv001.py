@@ -80,3 +80,11 @@ def test_two_expired_waivers_on_one_target_stay_apart(tmp_path):
     expired = [f for f in a.findings if f.rule == "WAIV001"]
     assert [(f.target, f.fields) for f in expired] == [("flow:cases-to-crm", ())] * 2
     assert len({f.fingerprint for f in expired}) == 2
+
+
+def test_an_expired_waiver_with_no_finding_left_says_to_delete_it(tmp_path):
+    a = analyse(tmp_path, waiver(TODAY - dt.timedelta(days=1)))  # BASE: the flow no longer carries nationality
+    assert next(f.message for f in a.findings if f.rule == "WAIV001").endswith(
+        "and no finding is left for it: delete it")
+    b = analyse(tmp_path, waiver(TODAY - dt.timedelta(days=1)), model=EXCESS)
+    assert next(f.message for f in b.findings if f.rule == "WAIV001").endswith("fix the finding or renew the waiver")

@@ -101,3 +101,15 @@ def test_an_unknown_rule_is_reported_with_the_model_s_other_errors(tmp_path):
     messages = [e.message for e in caught.value.errors]
     assert any(m.startswith("unknown organization 'offce'") for m in messages), messages
     assert any(m.startswith("waiver of unknown rule 'MIN999'") for m in messages), messages
+
+
+def test_a_waiver_covering_part_of_a_finding_says_what_the_finding_is_about(tmp_path):
+    # SEC001 on the flow is about foreigner_id and nationality (both raw, by email); the waiver names one
+    model = base(("    channel: sftp\n", "    channel: email\n"),
+                 ("fields: [full_name, email, {field: foreigner_id, form: pseudonymised}]",
+                  "fields: [full_name, email, nationality, foreigner_id]"))
+    a = analyse(tmp_path, waiver(rule="SEC001"), model=model)
+    assert found(a, "SEC001") == [("SEC001", "flow:cases-to-crm", ("foreigner_id", "nationality"))]
+    assert next(f.message for f in a.findings if f.rule == "WAIV002") == (
+        "the waiver of SEC001 matches no finding: the SEC001 finding on flow:cases-to-crm is about foreigner_id, "
+        "nationality; list them all in its fields to waive it, or delete it")
