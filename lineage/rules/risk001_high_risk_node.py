@@ -105,28 +105,8 @@ def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
         return Score(system_id, 0.0, 0.0, 0.0, (Term("DPC base", 0.0, nothing),))
     model = ctx.model
     w = params["weights"]
-    terms = []
-
-    tiers = {}
-    for fid, rank in held.items():
-        tier = model.field_info(fid).tier
-        tiers[fid] = max(1, tier - 1) if rank >= DISCOUNTED_RANK else tier
-    top = max(tiers, key=lambda f: (tiers[f], f))
-    dpc = float(tiers[top])
-    tier = model.field_info(top).tier
-    counted = f"tier {tier}" if tiers[top] == tier else \
-        f"tier {tier}, held {FORMS[held[top]]}: counts {tiers[top]}"
-    terms.append(Term("DPC base", dpc, f"highest tier held: {top} ({counted})"))
+    dpc, ei, terms = _worst_off(ctx, system_id, held, w)
     subjects = _subjects(ctx, system_id, held)
-    fragile = [s.id for s in subjects if s.vulnerable or s.children]
-    uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc if fragile else 0.0
-    dpc += uplift
-    capped = " (capped at 4)" if fragile and uplift < w["vulnerable_uplift"] else ""
-    terms.append(Term("DPC vulnerable subjects", uplift,
-                      ", ".join(fragile) + capped if fragile else "no vulnerable subjects or children"))
-
-    ei, ei_why = _ease_of_identification(model, held)
-    terms.append(Term("EI", ei, ei_why))
 
     system = model.systems[system_id]
     org = model.organizations[system.organization]
@@ -162,6 +142,54 @@ def _scale(ctx, system_id: str, subjects) -> tuple[int, str]:
     if records > people:
         return records, f"{records:,} records a year (inbound flows' volume)"
     return people, f"{people:,} people" if people else "no population declared"
+
+
+def _worst_off(ctx, system_id: str, held: dict[str, int], w) -> tuple[float, float, list]:
+    """DPC, EI and their terms for the people whose data held here score worst.
+
+    Each subject's fields (:func:`lineage.graph.fields_by_subject`) are scored
+    apart: a clerk's name does not make a patient's diagnosis identifying.
+    Subjects holding the same fields, equally fragile, are scored once.
+    """
+    from lineage.graph import fields_by_subject
+
+    L, model = ctx.lineage, ctx.model
+    groups = fields_by_subject(L, system_id, "generalised")
+    named = len(groups) > 1
+    best, seen = None, set()
+    for subject, mask in groups.items():
+        fragile = subject is not None and (model.subjects[subject].vulnerable or model.subjects[subject].children)
+        if (mask, fragile) in seen:
+            continue
+        seen.add((mask, fragile))
+        part = {f: r for f, r in held.items() if mask >> L.bit[f] & 1} if named else held
+        result = _people_terms(model, part, subject, w, named)
+        if best is None or result[0] * result[1] > best[0] * best[1]:
+            best = result
+    return best
+
+
+def _people_terms(model, held: dict[str, int], subject: str | None, w, named: bool) -> tuple[float, float, list]:
+    """DPC, EI and their terms for the data held about one subject (the score takes the worst-off people)."""
+    tiers = {}
+    for fid, rank in held.items():
+        tier = model.field_info(fid).tier
+        tiers[fid] = max(1, tier - 1) if rank >= DISCOUNTED_RANK else tier
+    top = max(tiers, key=lambda f: (tiers[f], f))
+    dpc = float(tiers[top])
+    tier = model.field_info(top).tier
+    counted = f"tier {tier}" if tiers[top] == tier else \
+        f"tier {tier}, held {FORMS[held[top]]}: counts {tiers[top]}"
+    of = f" of {subject}" if named and subject else ""
+    terms = [Term("DPC base", dpc, f"highest tier held{of}: {top} ({counted})")]
+    fragile = subject is not None and (model.subjects[subject].vulnerable or model.subjects[subject].children)
+    uplift = min(4.0, dpc + w["vulnerable_uplift"]) - dpc if fragile else 0.0
+    capped = " (capped at 4)" if fragile and uplift < w["vulnerable_uplift"] else ""
+    terms.append(Term("DPC vulnerable subjects", uplift,
+                      f"{subject}{capped}" if fragile else "no vulnerable subjects or children"))
+    ei, ei_why = _ease_of_identification(model, held)
+    terms.append(Term("EI", ei, ei_why))
+    return dpc + uplift, ei, terms
 
 
 def check(ctx, params):

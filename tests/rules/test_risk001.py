@@ -148,3 +148,20 @@ def test_explain_shows_every_term_even_when_it_adds_nothing(tmp_path):
         ("CB", 0.0, "exposure internal"), ("CB", 0.0, "every security control set"),
         ("CB", 0.0, "inside the controller (office)"), ("CB", 0.0, "subcontracting level 0"),
         ("CB", 0.0, "1,000 people")]
+
+
+def test_identifiability_is_judged_per_subject(tmp_path):
+    # audit holds staff names and emails, and migrants' nationality with a pseudonymised id:
+    # no migrant is named there, so the migrants' data score EI 0.5, not 1 from a clerk's name
+    model = base(("subjects:\n", "subjects:\n  - {id: staff, population: 40}\n"),
+                 ("flows:\n", "  - id: audit\n    organization: office\n    retention: P1Y\n"
+                              "    collects: [{subject: staff, purpose: casework, fields: [full_name, email]}]\n"
+                              "flows:\n  - {id: cases-to-audit, from: cases, to: audit, purpose: casework, "
+                              "fields: [nationality, {field: foreigner_id, form: pseudonymised}]}\n"))
+    a = analyse(tmp_path, model=model)
+    got = terms(a, "audit")
+    assert got[:3] == [
+        ("DPC base", 3.0, "highest tier held of migrants: nationality (tier 3)"),
+        ("DPC vulnerable subjects", 1.0, "migrants"),
+        ("EI", 0.5, "direct identifier foreigner_id held pseudonymised")]
+    assert scores(a)["audit"] == 4 * 0.5 + 0.25 * 3  # no security block: three controls missing
