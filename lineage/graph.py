@@ -28,10 +28,12 @@ Two holdings are computed (SPEC section 2, "Lineage"):
   (collection, inbound flows, derivation). Rules read this one, so one
   mistake upstream does not cascade into findings downstream.
 
-A derived field is held where all its sources are held, in the most
-identifying form any of them is held in: raw from raw sources (SPEC), but
-an age band computed from a date of birth held only encrypted is held
-encrypted, and what is computed from statistics is statistics.
+A derived field is held where all its sources are held: raw (SPEC) when
+one of them is held in a form its value can be read back from (raw;
+encrypted, the key being at hand; hashed, by enumeration), else in the most
+identifying form they are held in: no age band can be computed from a
+pseudonymised date of birth, and what is computed from statistics is
+statistics.
 ``Lineage.derivations`` lists each derived field's bit with its sources'.
 
 Subjects
@@ -229,9 +231,9 @@ def _cumulative(by_rank: list[int]) -> list[int]:
 def _derive(masks: list[int], derivations) -> bool:
     """Add derived fields whose sources are all held; return whether anything changed.
 
-    A derived field is a new value, computed where its sources are, in the
-    most identifying form any of them is held in: raw from raw sources (SPEC
-    section 2); no more readable than its sources otherwise.
+    A derived field is a new value, computed where its sources are: raw
+    when a source is readable there (SPEC section 2), else no more readable
+    than its sources.
     """
     changed_any = False
     changed = bool(derivations)
@@ -250,7 +252,12 @@ def _derived_rank(masks: list[int], sources: int) -> int:
     """Rank of the form of a field derived from `sources` (see :func:`_derive`); NFORMS when not all are held."""
     if masks[ANY] & sources != sources:
         return NFORMS
-    return next(k for k in range(NFORMS) if masks[k] & sources)  # cumulative: the first rank any source is at
+    rank = next(k for k in range(NFORMS) if masks[k] & sources)  # cumulative: the first rank any source is at
+    return 0 if rank <= _READ_BACK else rank
+
+
+#: Forms a value can be read back from: raw, encrypted (the key is at hand), hashed (by enumeration).
+_READ_BACK = FORM_RANK["hashed"]
 
 
 def _sourced(G, components, seed, declared, derivations) -> dict[str, list[int]]:
