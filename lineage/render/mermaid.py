@@ -17,9 +17,12 @@ configuration a diagram cannot change: at most :data:`MAX_EDGES` edges and
   by form (raw ``==>``, encrypted / hashed / masked ``-->``, pseudonymised
   and less identifying ``-.->``) and coloured with ``linkStyle`` when they
   have findings;
-* a map over the limits is drawn collapsed (one node per organization), with
-  a ``%%`` comment and a note for stderr; if even that is too big, the least
-  important organization links are left out, and the note says how many.
+* a map over the limits is drawn collapsed (one node per organization); if
+  even that is too big, the least important organizations and links are left
+  out (:func:`_ranked`: the controllers are always kept). Either way a note
+  says so, with exact counts and how to see everything, where GitHub shows
+  it: the diagram's title (front matter, :func:`_front_matter`), besides a
+  ``%%`` comment and ``m.notes`` for stderr.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from lineage.render.dot import (
     own_country,
     place,
 )
-from lineage.render.view import Link, Map, collapse
+from lineage.render.view import Link, Map, collapse, worst_of
 
 MAX_EDGES = 500
 MAX_CHARS = 50_000
@@ -242,9 +245,37 @@ def _link_edges(nodes: dict, links: list[Link]) -> dict[Link, tuple[str, str]]:
     return edges
 
 
-def _collapsed(m: Map, nodes: dict, edges: dict, groups: list[str], links: list[Link], note: str | None) -> str:
-    """Assemble the collapsed diagram of `groups` and `links` from :func:`_org_nodes` and :func:`_link_edges`."""
-    out = ["flowchart LR", f"  %% {_comment(describe(m))}"]
+def _front_matter(title: str) -> list[str]:
+    r"""Return the front matter that titles a diagram: GitHub draws the title, not a ``%%`` comment.
+
+    The title is a double-quoted YAML scalar on one line; Mermaid writes it
+    as plain text, so it needs no entity codes.
+
+    Examples
+    --------
+    >>> _front_matter(r'a "b" c:\d')
+    ['---', 'title: "a \\"b\\" c:\\\\d"', '---']
+    """
+    quoted = clean(title).replace("\n", " ").replace("\\", "\\\\").replace('"', '\\"')
+    return ["---", f'title: "{quoted}"', "---"]
+
+
+def _collapsed(
+    m: Map,
+    nodes: dict,
+    edges: dict,
+    groups: list[str],
+    links: list[Link],
+    note: str | None,
+    drawn: str = "",
+) -> str:
+    """Assemble the collapsed diagram of `groups` and `links` from :func:`_org_nodes` and :func:`_link_edges`.
+
+    `note`, if any, is the title and a comment; `drawn` ends the header
+    comment when only part of the map is drawn.
+    """
+    out = [*_front_matter(note)] if note else []
+    out += ["flowchart LR", f"  %% {_comment(describe(m) + drawn)}"]
     if note:
         out.append(f"  %% {_comment(note)}")
     classes: dict[str, list[str]] = {}
@@ -259,6 +290,91 @@ def _collapsed(m: Map, nodes: dict, edges: dict, groups: list[str], links: list[
         out.append(line)
         styles.setdefault(style, []).append(n)
     return "\n".join(out + _class_defs() + _class_lines(classes) + _link_styles(styles)) + "\n"
+
+
+CONTROLLERS = ("controller", "joint_controller")
+#: Where to see what a collapsed diagram does not show; the end of its title.
+EVERY_SYSTEM = "to see every system: lineage render -f svg, or --system ID / --field ID for a part"
+EVERYTHING = (
+    "to see everything: lineage render -f svg (with --group organization: one node per organization), "
+    "or --system ID / --field ID for a part"
+)
+
+
+def _severity(worst: str | None) -> int:
+    """Return how bad a worst finding is: 0 without one, then 1 (info) up."""
+    return SEVERITY_RANK[worst] + 1 if worst else 0
+
+
+def _ranked(m: Map, links: list[Link]) -> tuple[list, int]:
+    """Return the nodes (ids of :attr:`Map.members`) and links of a collapsed map, most important first.
+
+    The controllers' nodes come first, then the links between them; then
+    every other node, by its worst finding (its own, its systems', its
+    links'), number of links and of flows, each followed by its links to the
+    nodes before it. Any prefix of the list is thus a diagram: the nodes that
+    matter most and the links between them, those with the worst findings
+    and the most flows first. The second value is the number of the
+    controllers' nodes.
+    """
+    touching: dict[str, list[Link]] = {group: [] for group in m.members}
+    for link in links:
+        touching[link.source].append(link)
+        if link.target != link.source:
+            touching[link.target].append(link)
+
+    def controller(group: str) -> bool:
+        return m.model.organizations[group.split("/")[0]].role in CONTROLLERS
+
+    def importance(group: str):
+        worst = worst_of([m.group_worst(group), *(link.worst for link in touching[group])])
+        flows = sum(len(link.flows) for link in touching[group])
+        return (not controller(group), -_severity(worst), -len(touching[group]), -flows, group)
+
+    def priority(link: Link):
+        return (-_severity(link.worst), -len(link.flows), link.source, link.target)
+
+    order = sorted(m.members, key=importance)
+    controllers = [group for group in order if controller(group)]
+    out: list = []
+    kept: set[str] = set()
+    for batch in [controllers, *([group] for group in order[len(controllers):])]:
+        kept.update(batch)
+        new = {link for group in batch for link in touching[group] if {link.source, link.target} <= kept}
+        out += [*batch, *sorted(new, key=priority)]
+    return out, len(controllers)
+
+
+def _trimmed(m: Map, nodes: dict, edges: dict, links: list[Link], note: str | None) -> str:
+    """Draw the longest prefix of :func:`_ranked` within GitHub's limits, and say what is left out.
+
+    The title, a comment and ``m.notes`` give the exact numbers of nodes and
+    links left out, and how to see everything (:data:`EVERYTHING`).
+    """
+    ranked, controllers = _ranked(m, links)
+    unit = "node" if m.by_type else "organization"
+    order = {group: n for n, group in enumerate(m.members)}
+
+    def attempt(k: int) -> tuple[str, int, str]:
+        groups = sorted((x for x in ranked[:k] if isinstance(x, str)), key=order.__getitem__)
+        kept = sorted((x for x in ranked[:k] if isinstance(x, Link)), key=lambda x: (x.source, x.target))
+        lost = f"{len(links) - len(kept)} of {len(links)} organization links left out"
+        if len(groups) < len(order):
+            lost = f"{len(order) - len(groups)} of {len(order)} {unit}s and {lost}"
+        if len(groups) < controllers:  # only when the controllers alone are over the limits
+            lost += f" (controllers among them: {controllers - len(groups)})"
+        cut = (
+            f"{lost} to stay within GitHub's limits (kept first: controllers, the worst findings, "
+            f"the most links); {EVERYTHING}"
+        )
+        drawn = f"; drawn: {len(groups)} of {len(order)} {unit}s, {len(kept)} of {len(links)} organization links"
+        title = f"{note}; {cut}" if note else cut
+        return _collapsed(m, nodes, edges, groups, kept, title, drawn), len(kept), cut
+
+    k = most_that_fit(len(ranked), lambda k: fits(*attempt(k)[:2]), least=0)
+    source, _, cut = attempt(k)
+    m.notes.append(f"Mermaid: {cut}")
+    return source
 
 
 def js_length(text: str) -> int:
@@ -283,10 +399,9 @@ def fits(source: str, edges: int) -> bool:
 def to_mermaid(m: Map) -> str:
     """Return the Mermaid text of a map, within GitHub's limits.
 
-    A map over the limits is drawn collapsed and, if need be, trimmed of its
-    least important organization links (those without findings, carrying
-    fewest flows); each such step adds a note to ``m.notes`` for stderr and a
-    ``%%`` comment to the diagram.
+    A map over the limits is drawn collapsed and, if need be, trimmed
+    (:func:`_trimmed`); each such step adds a note to ``m.notes`` for stderr
+    and to the diagram, as its title and a ``%%`` comment.
     """
     if not m.collapsed:
         source = _systems(m)
@@ -306,32 +421,7 @@ def to_mermaid(m: Map) -> str:
     links = m.links()
     nodes = _org_nodes(m)
     edges = _link_edges(nodes, links)
-    source = _collapsed(m, nodes, edges, list(m.members), links, note)
+    source = _collapsed(m, nodes, edges, list(m.members), links, f"{note}; {EVERY_SYSTEM}" if note else None)
     if fits(source, len(links)):
         return source
-
-    def priority(link: Link):
-        return (
-            -(SEVERITY_RANK[link.worst] + 1 if link.worst else 0),
-            -len(link.flows),
-            link.source,
-            link.target,
-        )
-
-    ranked = sorted(links, key=priority)
-
-    def attempt(k: int) -> str:
-        kept = sorted(ranked[:k], key=lambda link: (link.source, link.target))
-        touched = sorted({o for link in kept for o in (link.source, link.target)})
-        cut = (
-            f"{len(links) - k} of {len(links)} organization links left out "
-            "to stay within GitHub's limits"
-        )
-        return _collapsed(m, nodes, edges, touched, kept, f"{note + '; ' if note else ''}{cut}")
-
-    lo = most_that_fit(min(len(ranked), MAX_EDGES), lambda k: fits(attempt(k), k), least=0)
-    m.notes.append(
-        f"Mermaid: {len(links) - lo} of {len(links)} organization links left out to stay within "
-        f"GitHub's limits; those with findings and the most flows are kept"
-    )
-    return attempt(lo)
+    return _trimmed(m, nodes, edges, links, note)
