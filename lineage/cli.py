@@ -388,6 +388,7 @@ def check(
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
     given = {fmt_: path for fmt_, path in given.items() if path is not None}
+    _refuse_shared_files(_check_files(fmt, output, given, write_baseline), baseline, shown)
     try:
         with for_terminal() as progress:
             loaded, ruleset = load_inputs(model, rules, progress)
@@ -412,6 +413,7 @@ def check(
         fail(exc, fmt or "text", output, given)
     if fail_on:
         analysis.ruleset.fail_on = fail_on
+    _refuse_shared_files(_check_files(fmt, output, given, write_baseline, analysis.ruleset.outputs), baseline, shown)
     if write_baseline is not None:
         from lineage.baseline import write_baseline as write
 
@@ -433,6 +435,37 @@ def check(
         _write(report, output, shown)
     typer.echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
+
+
+def _check_files(fmt: str | None, output: Path | None, given: dict[str, Path], write_baseline: Path | None,
+                 settings: dict[str, str] | None = None) -> list[tuple[str, Path | None, str | None]]:
+    """Return each file ``check`` writes: (the option asking for it, the file, its format), settings' included."""
+    files = [("-o", output, fmt), ("--write-baseline", write_baseline, "baseline")]
+    files += [(f"settings outputs.{kind}", Path(path), kind) for kind, path in (settings or {}).items()
+              if kind not in given]
+    return files + [(f"--output-{kind}", path, kind) for kind, path in given.items()]
+
+
+def _refuse_shared_files(files: list[tuple[str, Path | None, str | None]], baseline: Path | None, fmt: str) -> None:
+    """Refuse (misuse), before anything is written, two outputs on one file, or an output over the baseline read.
+
+    `files` holds (option, file or None, format) of each output. Two
+    outputs of one format on one file are the same report, written twice
+    (``-f sarif -o x.sarif`` with ``outputs: {sarif: x.sarif}``); ``--write-baseline``
+    alone may name the ``--baseline`` file, which it refreshes. Paths are
+    compared resolved, so ``./r.json`` and ``r.json`` are one file.
+    """
+    seen: dict[Path, tuple[str, str | None]] = {}
+    for option, path, kind in files:
+        if path is None:
+            continue
+        where = path.resolve()
+        first, first_kind = seen.setdefault(where, (option, kind))
+        if first_kind != kind:
+            misuse(f"{first} and {option} both name {path.as_posix()}: give each output a file of its own", fmt)
+        if baseline is not None and option != "--write-baseline" and where == baseline.resolve():
+            misuse(f"cannot write {path.as_posix()} ({option}): it is an input of this run (the --baseline file); "
+                   "choose another output file", fmt)
 
 
 def _report_format(output: Path | None) -> str | None:
@@ -481,6 +514,7 @@ def diff(
     _check_format(fmt, tuple(differ.FORMATS))
     if render is not None and render.suffix.lower() != ".svg":
         misuse(f"--render draws an SVG: name the file .svg, not {render.as_posix()}")
+    _refuse_shared_files([("-o", output, fmt), ("--render", render, "svg")], None, _errors_as(fmt, output))
     day = _today(today)
     try:
         with for_terminal() as progress:

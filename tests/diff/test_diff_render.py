@@ -245,3 +245,10 @@ def test_the_diff_map_is_an_svg_file(repo, tmp_path):
     result = repo.run("diff", repo.base, "--render", str(tmp_path / "diff.png"))
     assert result.code == 2 and "--render draws an SVG: name the file .svg" in result.stderr
     assert not (tmp_path / "diff.png").exists()
+
+
+def test_the_diff_and_its_map_on_one_file_are_refused(repo):
+    result = repo.run("diff", repo.base, "-o", "d.svg", "--render", "./d.svg")
+    assert result.code == 2, result
+    assert "-o and --render both name d.svg: give each output a file of its own" in result.stderr
+    assert not repo.path("d.svg").exists()

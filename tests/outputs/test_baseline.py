@@ -163,3 +163,45 @@ def test_api_counts_what_it_dropped(example, tmp_path):
     assert [f.waived for f in copy.findings] == [True]
     with pytest.raises(InputErrors):
         read_baseline(tmp_path)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--baseline", "b.json", "-o", "./b.json"), "cannot write b.json (-o): it is an input of this run (the"),
+    (("--baseline", "b.json", "--output-json", "b.json"), "(--output-json): it is an input of this run"),
+    (("--baseline", "b.json", "-f", "json", "--write-baseline", "b.json", "-o", "b.json"), "it is an input of"),
+    (("--write-baseline", "r.json", "--output-json", "r.json"), "--write-baseline and --output-json both name r.json"),
+    (("-o", "r.md", "--output-sarif", "sub/../r.md"), "-o and --output-sarif both name sub/../r.md"),
+    (("--output-json", "r.json", "--output-markdown", "r.json"), "--output-json and --output-markdown both name"),
+])
+def test_outputs_sharing_a_file_are_refused_before_anything_is_written(project, args, message):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    before = (project / "b.json").read_bytes()
+    (project / "sub").mkdir()
+    result = run_cli("check", *TODAY, *args, cwd=project)
+    assert result.code == 2, result
+    assert message in result.stderr, result
+    assert (project / "b.json").read_bytes() == before
+    assert sorted(p.name for p in project.iterdir()) == ["b.json", "flows", "sub"]  # nothing else written
+
+
+def test_a_settings_output_on_the_baseline_or_another_output_is_refused(project):
+    assert run_cli("check", *TODAY, "--write-baseline", "b.json", cwd=project).code == 1
+    (project / "lineage.yaml").write_text("settings:\n  outputs: {sarif: b.json}\n", encoding="utf-8")
+    result = run_cli("check", *TODAY, "--baseline", "b.json", "--output-json", "r.json", cwd=project)
+    assert result.code == 2 and "(settings outputs.sarif): it is an input of this run" in result.stderr, result
+    result = run_cli("check", *TODAY, "--output-markdown", "b.json", cwd=project)
+    assert result.code == 2 and "settings outputs.sarif and --output-markdown both name b.json" in result.stderr
+    assert not (project / "r.json").exists()
+
+
+def test_one_report_named_twice_is_no_clash(project):
+    (project / "lineage.yaml").write_text("settings:\n  outputs: {sarif: r.sarif}\n", encoding="utf-8")
+    result = run_cli("check", *TODAY, "-f", "sarif", "-o", "r.sarif", cwd=project)
+    assert result.code == 1, result
+    assert json.loads((project / "r.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_refreshing_a_baseline_in_place_is_no_clash(project):
+    edit_after_baseline(project, MAILBOX_FIELDS, "    fields: [full_name, phone, foreigner_id]\n")
+    result = run_cli("check", *TODAY, "--baseline", "b.json", "--write-baseline", "./b.json", cwd=project)
+    assert result.code == 0, result
