@@ -2,11 +2,16 @@
 
 One run; ``tool.driver.rules`` lists every enabled rule (id, name, title,
 rationale and documentation, help URI, default level, security severity and
-tags); each open finding is a result located at its target's YAML
-definition, with a stable ``partialFingerprints`` entry derived from the
-finding's fingerprint (rule, target and fields: never line numbers), so alerts
-survive edits. Findings about fields that travelled through other systems
-carry ``codeFlows``: one thread flow per distinct path, one location per hop.
+tags). GitHub reads ``security-severity`` only from the rule, never from a
+result, so a rule's is that of its most severe result in this run (its
+default severity's when it has none): a critical MIN001 shows as critical,
+not as MIN001's default medium; each result keeps its own severity in
+``properties.severity`` and its ``level``. Each open finding is a result
+located at its target's YAML definition, with a stable ``partialFingerprints``
+entry derived from the finding's fingerprint (rule, target and fields: never
+line numbers), so alerts survive edits. Findings about fields that travelled
+through other systems carry ``codeFlows``: one thread flow per distinct path,
+one location per hop.
 
 Waived findings are left out by default, because GitHub would ingest them as
 open alerts; ``include_waived=True`` emits them with an external suppression
@@ -248,14 +253,18 @@ def _category(category: str | None, analysis) -> str:
 
 
 def _rules(analysis, findings) -> list[dict]:
-    """Every enabled rule, by id, plus any rule a finding names that is not enabled."""
+    """Every enabled rule, by id, plus any rule a finding names that is not enabled.
+
+    A rule's ``security-severity`` is that of its most severe finding in
+    `findings`, else of its default severity.
+    """
     ruleset = analysis.ruleset
-    ids = {r.id for r in ruleset.enabled()} | {f.rule for f in findings}
-    out = []
-    for rule_id in sorted(ids):
-        rule = ruleset.rules.get(rule_id)
-        out.append(_descriptor(rule, rule_id))
-    return out
+    worst: dict[str, str] = {}
+    for f in findings:
+        if SEVERITY_RANK[f.severity] > SEVERITY_RANK.get(worst.get(f.rule), -1):
+            worst[f.rule] = f.severity
+    ids = {r.id for r in ruleset.enabled()} | set(worst)
+    return [_descriptor(ruleset.rules.get(rule_id), rule_id, worst.get(rule_id)) for rule_id in sorted(ids)]
 
 
 def rule_help(rule) -> tuple[str, str]:
@@ -283,7 +292,8 @@ def _doc(rule) -> str:
     return rule.doc
 
 
-def _descriptor(rule, rule_id: str) -> dict:
+def _descriptor(rule, rule_id: str, worst: str | None = None) -> dict:
+    """Describe a rule; `worst`, the severity of its most severe result, sets its ``security-severity``."""
     if rule is None:  # a finding from a rule outside the ruleset: describe what we know
         return {
             "id": rule_id,
@@ -293,7 +303,8 @@ def _descriptor(rule, rule_id: str) -> dict:
             "help": {"text": rule_id, "markdown": rule_id},
             "helpUri": help_uri(rule_id),
             "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": ["privacy", "gdpr", rule_family(rule_id)]},
+            "properties": {"tags": ["privacy", "gdpr", rule_family(rule_id)],
+                           **({"security-severity": SECURITY_SEVERITY[worst]} if worst else {})},
         }
     text, markdown = rule_help(rule)
     return {
@@ -307,7 +318,7 @@ def _descriptor(rule, rule_id: str) -> dict:
         "properties": {
             "tags": ["privacy", "gdpr", rule_family(rule.id, rule.check)],
             "precision": "high",
-            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "security-severity": SECURITY_SEVERITY[worst or rule.severity],
             "severity": rule.severity,
         },
     }

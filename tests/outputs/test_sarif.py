@@ -271,3 +271,24 @@ def test_a_finding_outside_the_ruleset_still_gets_a_rule(example):
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "GONE01" in ids and run["results"][0]["ruleIndex"] == ids.index("GONE01")
     assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(sarif.document(copy)))
+
+
+def test_a_rules_security_severity_is_its_most_severe_result(cli_sarif, example):
+    run = cli_sarif["runs"][0]
+    rules = {r["id"]: r["properties"] for r in run["tool"]["driver"]["rules"]}
+    worst: dict[str, float] = {}
+    for result in run["results"]:
+        score = float(sarif.SECURITY_SEVERITY[result["properties"]["severity"]])
+        worst[result["ruleId"]] = max(worst.get(result["ruleId"], 0), score)
+    assert worst["MIN001"] == worst["RISK001"] == worst["RISK002"] == 9.5  # critical ones among them
+    for rule_id, props in rules.items():
+        default = float(sarif.SECURITY_SEVERITY[props["severity"]])
+        assert float(props["security-severity"]) == worst.get(rule_id, default), rule_id
+    assert rules["MIN001"]["severity"] == "medium"  # the default severity stays as it is
+    assert rules["LIN001"]["security-severity"] == "8.0"  # no result: its default, high
+    # a run whose MIN001 findings are all medium says medium
+    medium = dataclasses.replace(example, findings=[f for f in example.findings if f.severity == "medium"])
+    doc = sarif.document(medium)
+    assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(doc))
+    by_id = {r["id"]: r["properties"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert by_id["MIN001"]["security-severity"] == "5.5" and by_id["RISK001"]["security-severity"] == "8.0"
