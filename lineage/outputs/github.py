@@ -5,7 +5,9 @@ high findings are errors, medium ones warnings, low and info ones notices.
 GitHub shows only about 10 annotations of each level per step, so at most
 :data:`PER_LEVEL` of each are written, most severe first, and a last line
 counts every finding (and what was not annotated; waived findings never are),
-always as a ``::notice``, so that the summary shows on the run's page. The job summary
+always as a ``::notice``, so that the summary shows on the run's page: it is
+one of the :data:`PER_LEVEL` notices, so at most ``PER_LEVEL - 1`` findings
+are annotated as notices. The job summary
 (``--output-markdown "$GITHUB_STEP_SUMMARY"``) and SARIF hold the full list.
 """
 
@@ -73,7 +75,8 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
     ----------
     analysis : lineage.pipeline.Analysis
     per_level : int
-        At most this many ``error``, ``warning`` and ``notice`` lines each.
+        At most this many ``error``, ``warning`` and ``notice`` lines each,
+        the summary notice included.
 
     Returns
     -------
@@ -85,11 +88,12 @@ def render(analysis, per_level: int = PER_LEVEL) -> str:
         (f for f in analysis.findings if not f.waived),
         key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key),
     )
+    room = {level: per_level - (level == "notice") for level in LEVELS.values()}  # a notice for the summary
     used = dict.fromkeys(LEVELS.values(), 0)
     lines, skipped = [], []
     for f in open_:
         level = LEVELS[f.severity]
-        if used[level] < per_level:
+        if used[level] < room[level]:
             used[level] += 1
             lines.append(annotation(f, analysis.model))
         else:
