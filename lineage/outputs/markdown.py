@@ -8,7 +8,9 @@ findings and help. Waived findings are listed in a last, folded block.
 
 A pull-request comment holds at most 65,536 characters; the report stays
 under :data:`MAX_CHARS` by leaving out the least severe findings (waived ones
-first) and says what it left out.
+first) and says what it left out. A finding's field list and message are cut
+to about :data:`MAX_TEXT` characters, saying how much was cut, so that one
+finding about thousands of fields does not crowd every other row out.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from lineage.outputs.sarif import help_uri
 MARKER = "<!-- lineage-report -->"
 #: GitHub rejects comments over 65,536 characters; tools cap near 60k.
 MAX_CHARS = 60_000
+#: A field list or a message longer than this is cut, with what was left out counted.
+MAX_TEXT = 300
 
 
 def render(analysis, max_chars: int = MAX_CHARS) -> str:
@@ -65,6 +69,35 @@ def render_errors(errors, max_chars: int = MAX_CHARS) -> str:
             break
         rows.append(row)
     return "\n".join([*head, *rows]) + "\n"
+
+
+def shorten(text: str, limit: int = MAX_TEXT) -> str:
+    """Return `text`, or its first `limit` characters, an ellipsis and how many more there were.
+
+    Examples
+    --------
+    >>> shorten("abcdef", 3)
+    'abc… (+3 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}… (+{len(text) - limit:,} characters)"
+
+
+def field_list(fields, limit: int = MAX_TEXT) -> str:
+    """Return the fields, comma-separated, as many as fit in about `limit` characters, then how many more.
+
+    Examples
+    --------
+    >>> field_list(["email", "phone", "full_name"], 12)
+    'email, phone… (+1 more field)'
+    """
+    shown, size = [], 0
+    for name in fields:
+        size += len(name) + 2 * bool(shown)
+        if size > limit and shown:
+            more = len(fields) - len(shown)
+            return f"{', '.join(shown)}… (+{more:,} more field{'s' * (more != 1)})"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 def _priority(finding):
@@ -151,7 +184,7 @@ def _report(analysis, ordered, keep: int) -> str:
         for f in open_:
             rule = f"[{cell(f.rule)}]({help_uri(f.rule, ruleset)}) {cell(f.name)}"
             out.append(
-                f"| {f.severity} | {rule} | {cell(f.target)} | {cell(', '.join(f.fields))} "
+                f"| {f.severity} | {rule} | {cell(f.target)} | {cell(field_list(f.fields))} "
                 f"| {cell(str(f.loc))} |"
             )
         out.append("")
@@ -171,7 +204,7 @@ def _report(analysis, ordered, keep: int) -> str:
         out += [f"<details><summary>{len(waived)} waived finding{plural}</summary>", ""]
         out += [
             f"- {_code(str(f.loc))} {f.rule} {_inline(f.target)} "
-            f"({_inline(', '.join(f.fields))}): {_inline(f.waiver_reason or '')}"
+            f"({_inline(field_list(f.fields))}): {_inline(shorten(f.waiver_reason or ''))}"
             for f in waived
         ]
         out += ["", "</details>", ""]
@@ -196,7 +229,7 @@ def _details(rule_id: str, findings, ruleset) -> list[str]:
         "",
     ]
     out += [
-        f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(f.message)}"
+        f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(shorten(f.message))}"
         for f in findings
     ]
     out.append("")

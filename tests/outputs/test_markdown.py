@@ -91,3 +91,14 @@ def test_thousands_of_findings_stay_under_the_comment_limit(synthetic):
 def test_small_limits_cut_more(synthetic):
     text = markdown.render(synthetic, max_chars=5_000)
     assert len(text) <= 5_000 and "**Not shown:**" in text
+
+
+def test_one_huge_finding_is_cut_short_and_the_others_still_show(example):
+    fields = tuple(f"field_with_a_rather_long_identifier_{i:05d}" for i in range(10_000))
+    huge = dataclasses.replace(example.findings[0], severity="critical", fields=fields, message="m" * 100_000)
+    text = markdown.render(dataclasses.replace(example, findings=[huge, *example.findings]))
+    assert len(text) <= markdown.MAX_CHARS
+    assert "Not shown" not in text  # every row fits
+    row = next(line for line in text.splitlines() if "field_with_a_rather_long_identifier_00000" in line)
+    assert row.startswith("| critical | ") and "… (+9,993 more fields) |" in row and len(row) < 600
+    assert f"{'m' * markdown.MAX_TEXT}… (+99,700 characters)" in text
