@@ -231,34 +231,37 @@ def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
 
     for extra_fmt, path in sorted((files or {}).items()):
         _write(outputs.render_errors(extra_fmt, errors.errors), path, _errors_as(fmt, output))
-    if _errors_as(fmt, output) == "text":
+    if _errors_as(fmt, output) != "json":
         for error in errors.errors:
             typer.echo(str(error), err=True)
     if fmt != "text" or output is not None:
-        _write(outputs.render_errors(fmt, errors.errors), output, fmt)
+        _write(outputs.render_errors(fmt, errors.errors), output, _errors_as(fmt, output))
     raise typer.Exit(2)
 
 
 def _errors_as(fmt: str | None, output: Path | None) -> str:
-    """How errors are shown: as JSON when the JSON report goes to stdout, else as text on stderr.
+    """How :func:`misuse` shows errors: ``json`` (stdout), ``text`` (stderr) or ``json+text``.
 
-    A report written to a file (``-o report.json``) does not hide from the
-    user why the run failed.
+    JSON with a JSON report, text on stderr with another; when the JSON
+    report goes to a file (``-o report.json``), text on stderr too, so that
+    the user still sees why the run failed.
     """
-    return "json" if fmt == "json" and output is None else "text"
+    if fmt != "json":
+        return "text"
+    return "json" if output is None else "json+text"
 
 
 def misuse(message: str, fmt: str = "text") -> None:
-    """Report a usage error and exit 2 (as ``{"errors": [...]}`` with ``--format json``)."""
+    """Report a usage error and exit 2: as ``{"errors": [...]}`` on stdout, text on stderr, or both (`fmt`)."""
     from lineage import progress
 
     progress.clear()
-    if fmt == "json":
+    if fmt.startswith("json"):
         from lineage.errors import LineageError, Loc
         from lineage.outputs import render_errors
 
         typer.echo(render_errors("json", [LineageError(Loc("", 0, 0), message)]), nl=False)
-    else:
+    if fmt != "json":
         typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
@@ -380,7 +383,8 @@ def check(
         _check_format(fmt, tuple(outputs.FORMATS))
     told = _report_format(output)
     if fmt is not None and told is not None and told != fmt:
-        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree")
+        misuse(f"-o {output.as_posix()} names a {told} file but --format is {fmt}: make them agree",
+               _errors_as(fmt, output))
     fmt = fmt or told
     shown = _errors_as(fmt, output)
     only, skip = _patterns(only, "--check", shown), _patterns(skip, "--skip-check", shown)
@@ -520,7 +524,7 @@ def diff(
         with for_terminal() as progress:
             result = differ.compare(base, head, model, rules, day, progress)
     except InputErrors as exc:
-        fail(exc, _errors_as(fmt, output))
+        fail(exc, "json" if _errors_as(fmt, output) == "json" else "text")
     failed = None
     if render is not None:
         from lineage.render.diffmap import RenderError, render_svg
