@@ -91,17 +91,23 @@ def resolve_revision(ref: str, cwd: Path) -> str:
     InputErrors
         When `ref` names no commit (unknown branch, tag or id, or history not fetched).
     """
-    result = None
-    if ref and not ref.startswith("-"):
-        result = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
-    if result is None or result.returncode:
+    commit = _commit_of(ref, cwd)
+    if commit is None:
         hint = ("; it is a folder: to compare two folders, give both as BASE and HEAD"
                 if ref and Path(cwd, ref).is_dir() else "")
         raise InputErrors([LineageError(
             Loc(ref or "''", 0, 0),
             f"'{ref}' is not a git revision (no such branch, tag or commit{hint}); in CI, fetch the "
             f"history first (actions/checkout with fetch-depth: 0)")])
-    return result.stdout.decode().strip()
+    return commit
+
+
+def _commit_of(ref: str, cwd: Path) -> str | None:
+    """Return the commit id that `ref` names, or None (never an option: ``-x`` names nothing)."""
+    if not ref or ref.startswith("-"):
+        return None
+    result = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    return None if result.returncode else result.stdout.decode().strip()
 
 
 def _repo_relative(model: Path, top: Path) -> str:
@@ -327,7 +333,9 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
     progress = progress or QUIET
     from lineage.rules.engine import waiver_errors
 
-    errors: list[LineageError] = []
+    errors: list[LineageError] = _missing_folders(base, head)
+    if errors:
+        raise InputErrors(errors)
     if head is not None and Path(base).is_dir() and Path(head).is_dir():
         labels = (display_path(Path(base)), display_path(Path(head)))
         readers = [lambda p=p: read_folder(Path(p) / model if model else Path(p)) for p in (base, head)]
@@ -350,6 +358,36 @@ def compare(base: str, head: str | None = None, model: str | Path | None = None,
     before, after = (analyse(m, ruleset, today, progress) for m in models)
     progress.step("comparing")
     return diff_models(before, after, *labels)
+
+
+def _missing_folders(base: str, head: str | None) -> list[LineageError]:
+    """Return an error for each of BASE and HEAD meant as a folder that does not exist.
+
+    An argument that is no folder is meant as one when it names no commit
+    and it has a slash, or the other argument is a folder, or there is no git
+    work tree to read revisions from; so ``lineage diff flows flows-new``
+    with a typo says that the folder does not exist.
+    """
+    if head is None:
+        return []
+    out = []
+    for arg, other in ((base, head), (head, base)):
+        if Path(arg).is_dir():
+            continue
+        commit = _names_a_commit(arg)
+        if commit is None or (not commit and ("/" in arg or os.sep in arg or Path(other).is_dir())):
+            out.append(LineageError(Loc(display_path(Path(arg)), 0, 0),
+                                    "no such folder" + ("" if commit is None else ", nor a git revision")))
+    return out
+
+
+def _names_a_commit(ref: str) -> bool | None:
+    """Whether `ref` names a commit in the current folder's repository; None outside a git work tree."""
+    try:
+        toplevel(Path.cwd())
+    except InputErrors:  # git missing, or no work tree here
+        return None
+    return _commit_of(ref, Path.cwd()) is not None
 
 
 def _collecting(errors: list[LineageError], step):

@@ -37,6 +37,18 @@ def render_errors(fmt: str, errors) -> str:
     return module.render_errors(errors)
 
 
+def located_message(error) -> str:
+    """Return an input error's message led by its location, for a report that cannot point at it.
+
+    Examples
+    --------
+    >>> from lineage.errors import LineageError, Loc
+    >>> located_message(LineageError(Loc("main", 0, 0), "'main' is not a git revision"))
+    "main: 'main' is not a git revision"
+    """
+    return f"{error.loc}: {error.message}" if error.loc.file else error.message
+
+
 def exposure_scores(analysis, systems=None):
     """Return the RISK001 rule and the exposure score of each system (text, JSON, diff, maps).
 

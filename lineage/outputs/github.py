@@ -13,8 +13,10 @@ are annotated as notices. The job summary
 
 from __future__ import annotations
 
+import os
+
 from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
-from lineage.outputs import field_item, repo_path
+from lineage.outputs import field_item, located_message, repo_path
 from lineage.outputs.text import context_notes
 
 LEVELS = {
@@ -57,13 +59,25 @@ def annotation(finding, model) -> str:
 
 
 def render_errors(errors) -> str:
-    """Return an ``::error`` annotation on each input error's line (all of them: there are few)."""
-    return "".join(_command("error", e.loc, "lineage: invalid input", e.message) + "\n" for e in errors)
+    """Return an ``::error`` annotation on each input error's line (all of them: there are few).
+
+    An error located in no file on disk (a git revision, a file at one,
+    ``REF:path``, a missing folder) is annotated without a file, with its
+    location in the message.
+    """
+    lines = []
+    for e in errors:
+        in_file = os.path.isfile(e.loc.file)
+        message = e.message if in_file else located_message(e)
+        lines.append(_command("error", e.loc if in_file else None, "lineage: invalid input", message))
+    return "".join(line + "\n" for line in lines)
 
 
 def _command(level: str, loc, title: str, message: str) -> str:
-    props = {"file": repo_path(loc.file), "line": str(max(1, loc.line)), "col": str(max(1, loc.column)),
-             "title": title}
+    """Return a workflow command; `loc` None: about no file."""
+    props = {} if loc is None else {"file": repo_path(loc.file), "line": str(max(1, loc.line)),
+                                    "col": str(max(1, loc.column))}
+    props["title"] = title
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
     return f"::{level} {head}::{escape_data(message)}"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 from lineage import __version__
+from lineage.outputs import located_message
 
 
 def document(analysis) -> dict:
@@ -27,7 +29,17 @@ def render(analysis, explain: bool = False) -> str:
 
 def render_errors(errors) -> str:
     """Return ``{"errors": [{"file", "line", "column", "message"}]}`` (SPEC section 4)."""
-    return json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"errors": [_error(e) for e in errors]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _error(error) -> dict:
+    """One error; about no line of a path on disk (a git revision, a missing folder), its ``file`` is empty.
+
+    The location then starts the message, as in the text output.
+    """
+    if error.loc.line or not error.loc.file or os.path.exists(error.loc.file):
+        return error.as_dict()
+    return {"file": "", "line": 0, "column": 0, "message": located_message(error)}
 
 
 def scores(analysis) -> list[dict]:

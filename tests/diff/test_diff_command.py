@@ -268,3 +268,30 @@ def test_a_system_finding_whose_fields_grew_stays_the_same_finding(repo):
     new = {(f["rule"], f["target"]) for f in doc["findings"]["new"]}
     resolved = {(f["rule"], f["target"]) for f in doc["findings"]["resolved"]}
     assert ("MIN004", "system:c") not in new | resolved
+
+
+def test_a_missing_folder_is_called_one(tmp_path, repo):
+    (tmp_path / "old").mkdir()
+    outside = run_cli("diff", "old", "nonexistent_dir", cwd=tmp_path)  # tmp_path is no git repository
+    assert outside.code == 2 and outside.stderr == "nonexistent_dir: error: no such folder\n", outside
+    both = run_cli("diff", "gone", "nowhere", cwd=tmp_path)
+    assert both.stderr == "gone: error: no such folder\nnowhere: error: no such folder\n", both
+    inside = repo.run("diff", "flows", "flows-new")  # a folder and a name that is no revision
+    assert inside.stderr == "flows-new: error: no such folder, nor a git revision\n", inside
+    slashed = repo.run("diff", repo.base, "new/flows")
+    assert slashed.stderr == "new/flows: error: no such folder, nor a git revision\n", slashed
+    assert repo.run("diff", repo.base, "main").code == 0  # revisions are still revisions
+
+
+def test_errors_about_a_revision_point_at_no_file(repo):
+    github = repo.run("check", "--diff-base", "nope", "-f", "github")
+    assert github.code == 2
+    assert github.stdout.startswith("::error title=lineage%3A invalid input::nope: 'nope' is not a git revision")
+    [error] = json.loads(repo.run("check", "--diff-base", "nope", "-f", "json").stdout)["errors"]
+    assert (error["file"], error["line"], error["column"]) == ("", 0, 0)
+    assert error["message"].startswith("nope: 'nope' is not a git revision")
+    repo.edit("flows/flows.yaml", "    retention: P1Y\n", "    retension: P1Y\n")
+    in_file = repo.run("check", "-f", "github")
+    assert in_file.stdout.startswith("::error file=flows/flows.yaml,line=")  # a file on disk: annotated there
+    [error] = json.loads(repo.run("check", "-f", "json").stdout)["errors"]
+    assert error["file"] == "flows/flows.yaml" and error["line"] > 0
