@@ -622,7 +622,7 @@ def render(
     from lineage.pipeline import analyse_folder
     from lineage.progress import for_terminal
     from lineage.render import dot as graphviz_dot
-    from lineage.render.view import ViewError, select
+    from lineage.render.view import UnknownId, ViewError, select
 
     fmt = _map_format(fmt, output)
     min_severity = _severity(min_severity, "--min-severity")
@@ -642,6 +642,8 @@ def render(
             fail(exc)
         try:
             view = select(analysis, field=field, system=system, depth=depth, group=group, min_severity=min_severity)
+        except UnknownId as exc:
+            fail(exc.input_errors(model))
         except ViewError as exc:
             misuse(str(exc))
         progress.step(f"drawing the map ({fmt})")

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 from functools import cached_property
 
+from lineage.errors import InputErrors, LineageError, Loc
 from lineage.findings import SEVERITY_RANK, Finding
 from lineage.model.entities import FORM_RANK, FORMS
 
@@ -63,6 +64,14 @@ GROUPS = ("organization",)
 
 class ViewError(ValueError):
     """A view that cannot be drawn: an unknown id, a bad option."""
+
+
+class UnknownId(ViewError):
+    """A ``--field`` or ``--system`` the model does not declare: bad input, like ``trace``'s and ``impact``'s."""
+
+    def input_errors(self, where) -> InputErrors:
+        """Return the error as ``trace`` and ``impact`` report it: at the model folder `where`."""
+        return InputErrors([LineageError(Loc(str(where), 0, 0), str(self))])
 
 
 @dataclass(frozen=True)
@@ -324,7 +333,7 @@ def select(
     systems, flows = set(model.systems), set(model.flows)
     if field is not None:
         if field not in model.fields:
-            raise ViewError(f"no field '{field}' in the model{_hint(field, model.fields)}")
+            raise UnknownId(f"no field '{field}' in the model{_hint(field, model.fields)}")
         from lineage.graph import holders
 
         kind = "field"
@@ -337,7 +346,7 @@ def select(
         }
     elif system is not None:
         if system not in model.systems:
-            raise ViewError(f"no system '{system}' in the model{_hint(system, model.systems)}")
+            raise UnknownId(f"no system '{system}' in the model{_hint(system, model.systems)}")
         from lineage.graph import neighbourhood
 
         kind = "system"

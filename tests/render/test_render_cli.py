@@ -129,3 +129,16 @@ def test_invalid_model_exits_2_with_every_error(tmp_path):
 def test_missing_model_folder_exits_2(tmp_path):
     result = run_cli("render", tmp_path / "nothing", "-f", "mermaid")
     assert result.code == 2 and "Traceback" not in result.stderr, result
+
+
+@pytest.mark.parametrize(("render_args", "other"), [
+    (("--system", "nonexistent"), ("impact", "nonexistent")),
+    (("--system", "trainer_crn"), ("impact", "trainer_crn")),
+    (("--field", "natonality"), ("trace", "natonality")),
+])
+def test_unknown_ids_are_reported_as_impact_and_trace_report_them(render_args, other):
+    result = run_cli("render", FLOWS, "-f", "dot", *render_args)
+    assert result.code == 2 and result.stdout == "", result
+    expected = run_cli(*other, FLOWS)
+    assert expected.code == 2
+    assert result.stderr == expected.stderr  # '<model>: error: no system ... (did you mean ...)'
