@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -43,3 +44,16 @@ def test_the_render_hook_runs_the_same_command():
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "lineage-render-check")
     assert hook["entry"] == "lineage render --check" and hook["pass_filenames"] is False
+
+
+def test_the_committed_docs_map_says_what_the_model_says(tmp_path):
+    """docs/map.svg (`make docs`) carries today's ids, classes and tooltips; coordinates may
+    differ with the Graphviz version, so only the text is compared."""
+    fresh = tmp_path / "map.svg"
+    assert run_cli("render", "flows", "--today", "2026-11-28", "-o", str(fresh), cwd=REPO).code == 0
+
+    def text_of(svg: str) -> list[str]:
+        return re.findall(r'(?:id|class|xlink:title)="[^"]*"', svg)
+
+    committed = (REPO / "docs" / "map.svg").read_text(encoding="utf-8")
+    assert text_of(committed) == text_of(fresh.read_text(encoding="utf-8")), "run `make docs`"
