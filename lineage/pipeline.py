@@ -14,7 +14,7 @@ from lineage.findings import Finding, summary
 from lineage.load import compose_sources, read_folder
 from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
-from lineage.rules.engine import RuleSet, category_errors, load_rules, run, waiver_error
+from lineage.rules.engine import RuleSet, load_rules, reference_errors, run, waiver_error
 
 SETTINGS_FILE = "lineage.yaml"
 DEFAULT_RULES = "rules"
@@ -107,7 +107,7 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
         errors.extend(exc.errors)
     errors.extend(rule_errors)
     if model is not None and ruleset is not None:
-        errors.extend(category_errors(model, ruleset))
+        errors.extend(reference_errors(model, ruleset))
     if errors:
         raise InputErrors(errors)
     return model, ruleset

@@ -101,8 +101,8 @@ def duration_days(text: str) -> float:
     return (y * 12 + mo) * 365.25 / 12 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
 
 
-class CategoryRef(str):
-    """A category pattern written in a rule file, with where it is written."""
+class ModelRef(str):
+    """A name written in a rule file that the model must define, with where it is written."""
 
     loc: Loc
 
@@ -113,12 +113,28 @@ class CategoryRef(str):
         return ref
 
 
+class CategoryRef(ModelRef):
+    """A category id or glob written in a rule file."""
+
+
+class FieldRef(ModelRef):
+    """A field id written in a rule file."""
+
+
 class CategoryPattern(Text):
     """A category id or glob (``immigration.*``); checked against the model's categories once both are read."""
 
     def convert(self, node, ctx):
         """Return the pattern as a :class:`CategoryRef`."""
         return CategoryRef(super().convert(node, ctx), node.loc)
+
+
+class FieldId(Text):
+    """A field id; checked against the model's fields once both are read."""
+
+    def convert(self, node, ctx):
+        """Return the id as a :class:`FieldRef`."""
+        return FieldRef(super().convert(node, ctx), node.loc)
 
 
 def category_matches(category: str, patterns) -> bool:

@@ -374,19 +374,28 @@ def waiver_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
     return [e for e in (waiver_error(w, ruleset) for w in model.waivers) if e is not None]
 
 
-def category_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
-    """Report each category pattern of a rule's params that matches no category of the model.
+def reference_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
+    """Report each category pattern or field id in a rule's params that the model does not define.
 
-    A typo (``immigraton.*``) would otherwise leave the rule silently matching
-    nothing. Patterns are :class:`lineage.rules.common.CategoryRef`, found
-    wherever they sit in the params (lists, mappings, entities).
+    A typo (``immigraton.*``, ``nationalty``) would otherwise leave the rule
+    silently matching nothing. References are
+    :class:`lineage.rules.common.ModelRef`, found wherever they sit in the
+    params (lists, mappings, entities).
     """
-    from lineage.rules.common import CategoryRef, category_matches
+    from lineage.rules.common import CategoryRef, ModelRef, category_matches
 
-    known = sorted(model.category_info)
-    return [LineageError(ref.loc, f"rule '{rule.id}': no category matches {str(ref)!r}{did_you_mean(ref, known)}")
-            for rule in ruleset.rules.values() for ref in _refs(rule.params, CategoryRef)
-            if not any(category_matches(c, [ref]) for c in known)]
+    categories, fields = sorted(model.category_info), sorted(model.fields)
+    errors = []
+    for rule in ruleset.rules.values():
+        for ref in _refs(rule.params, ModelRef):
+            if isinstance(ref, CategoryRef):
+                if not any(category_matches(c, [ref]) for c in categories):
+                    errors.append(LineageError(
+                        ref.loc, f"rule '{rule.id}': no category matches {str(ref)!r}{did_you_mean(ref, categories)}"))
+            elif ref not in model.fields:
+                errors.append(LineageError(
+                    ref.loc, f"rule '{rule.id}': no field {str(ref)!r} in the model{did_you_mean(ref, fields)}"))
+    return errors
 
 
 def _refs(value, kind) -> Iterable:

@@ -44,7 +44,7 @@ from lineage.model.types import (
     attr,
     attributes,
 )
-from lineage.rules.common import CategoryPattern, category_matches
+from lineage.rules.common import CategoryPattern, FieldId, category_matches
 
 ID, NAME, TARGET = "match", "match", "system|flow"
 UNSET = ("none", "null", "")
@@ -70,7 +70,7 @@ class Value(Type):
 class FieldFilter(Entity):
     """Which held or carried fields count."""
 
-    fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
+    fields: tuple[str, ...] = attr(ListOf(FieldId()), "Field ids", default=())
     categories: tuple[str, ...] = attr(ListOf(CategoryPattern()), "Category patterns", default=())
     min_tier: int = attr(Int(1, 4), "Lowest tier that counts", default=1)
     forms: tuple[str, ...] = attr(ListOf(Enum(FORMS)), "Forms that count", default=FORMS)

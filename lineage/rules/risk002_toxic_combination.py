@@ -36,6 +36,7 @@ from lineage.model.entities import FORM_RANK, FORMS, IDENTIFIERS, Entity
 from lineage.model.types import Enum, ListOf, Obj, OneOrMany, Text, attr
 from lineage.rules.common import (
     CategoryPattern,
+    FieldId,
     category_matches,
     critical_outside_controller,
     needs,
@@ -51,7 +52,7 @@ severity = critical_outside_controller  # the engine's severity hook
 class Member(Entity):
     """A selector: a held field matches it by any of these criteria."""
 
-    fields: tuple[str, ...] = attr(ListOf(Text()), "Field ids", default=())
+    fields: tuple[str, ...] = attr(ListOf(FieldId()), "Field ids", default=())
     categories: tuple[str, ...] = attr(ListOf(CategoryPattern()), "Category patterns", default=())
     identifier: tuple[str, ...] = attr(OneOrMany(Enum(IDENTIFIERS)), "direct | quasi", default=())
     special: tuple[str, ...] = attr(OneOrMany(Enum(("art9", "art10"))), "art9 | art10", default=())

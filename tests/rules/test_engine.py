@@ -609,6 +609,20 @@ def test_a_category_pattern_that_matches_no_category_is_an_error(tmp_path, rule)
                      r"\(did you mean 'contact.business'\?\)", result.stderr), result.stderr
 
 
+@pytest.mark.parametrize("rule", [
+    "  - id: ORG-1\n    check: match\n    severity: high\n    title: t\n    target: system\n"
+    "    holds: {fields: [emial]}\n",
+    "  - id: RISK002\n    params:\n      combinations:\n        - name: x\n          members:\n"
+    "            - {fields: [emial]}\n",
+])
+def test_a_field_id_the_model_does_not_declare_is_an_error(tmp_path, rule):
+    write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
+    result = run_cli("validate", str(tmp_path / "flows"), "--rules", str(tmp_path / "rules"))
+    assert result.code == 2
+    assert re.search(r"r\.yaml:\d+:\d+: error: rule '(RISK002|ORG-1)': no field 'emial' in the model "
+                     r"\(did you mean 'email'\?\)", result.stderr), result.stderr
+
+
 def test_near_miss_category_patterns_that_match(tmp_path):
     rule = "  - {id: MIN001, params: {ignore_categories: [contact, 'immigration.*', 'gov_*']}}\n"
     write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
