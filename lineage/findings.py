@@ -26,6 +26,8 @@ class Hit:
     that can draw data flows (SARIF ``codeFlows``). `key` tells apart two
     hits of one rule on the same target and fields (the waived rule of
     WAIV001, the combination of RISK002); it enters the fingerprint.
+    `about` names the target's key the finding is about (``retention``), for
+    outputs that annotate the changed line rather than the definition.
     `identity` lists the fields that make the finding what it is, when that
     is not all of `fields`: a finding about a whole system (RISK001, MIN004)
     names every field it holds, yet stays the same finding when one more
@@ -37,9 +39,9 @@ class Hit:
     message: str
     loc: Loc | None = None
     path: tuple[str, ...] = ()
-    severity: str | None = None
     key: str = ""
     identity: tuple[str, ...] | None = None
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Finding:
     waiver_reason: str | None = None
     path: tuple[str, ...] = field(default=(), compare=False)
     key: str = ""  # the Hit's key: with rule and target, what kind of finding this is
+    about: str = field(default="", compare=False)  # the Hit's: the target's key the finding is about
 
     @property
     def sort_key(self):

@@ -30,6 +30,8 @@ from lineage.model.taxonomy import BUILTIN, CategoryInfo, parent
 from lineage.model.types import Context, Int, Invalid, build, singular
 
 TOP_LEVEL = ("version", *SECTIONS)
+#: The section holding each kind of finding target (``flow:ID`` ...).
+_TARGET_SECTIONS = {"flow": "flows", "system": "systems", "organization": "organizations"}
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Model:
 
     def section(self, kind: str) -> dict:
         """Return the entries of a target kind: flow, system or organization."""
-        return {"flow": self.flows, "system": self.systems, "organization": self.organizations}[kind]
+        return getattr(self, _TARGET_SECTIONS[kind])
 
 
 def load_model(folder: str | Path) -> Model:

@@ -73,18 +73,25 @@ def exposure_scores(analysis, systems=None):
     return rule, {sid: rule.module.score(ctx, sid, rule.params) for sid in ids}
 
 
-def field_item(finding, model):
-    """Return where the flow of a flow finding lists the first of its fields, or None.
+def changed_line(finding, model):
+    """Return the line in its target's definition that a finding is about, or None.
 
     GitHub shows an alert or annotation in a pull request only on lines the
-    pull request changed: the list item it added is such a line, the flow's
-    ``id`` line is not. Other findings stay at their target's definition.
+    pull request changed: the key the finding is about (MIN005's
+    ``retention``), or the first list item of a flow that names one of its
+    fields, is such a line; the ``id`` line is not. None when the finding
+    points elsewhere (WAIV001 and WAIV002 point at the waiver) or names
+    neither; it then stays at its target's definition.
     """
     kind, _, ident = finding.target.partition(":")
-    flow = model.flows.get(ident) if kind == "flow" else None
-    if flow is None or finding.loc != flow.loc:  # WAIV001/WAIV002 point at the waiver
+    entity = model.section(kind).get(ident)
+    if entity is None or finding.loc != entity.loc:
         return None
-    items = [use.loc for use in flow.fields if use.field in finding.fields]
+    if finding.about in entity.key_locs:
+        return entity.key_locs[finding.about]
+    if kind != "flow":
+        return None
+    items = [use.loc for use in entity.fields if use.field in finding.fields]
     return min(items) if items else None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
-from lineage.outputs import field_item, located_message, repo_path
+from lineage.outputs import changed_line, located_message, repo_path
 from lineage.outputs.text import context_notes
 
 LEVELS = {
@@ -53,7 +53,7 @@ def escape_property(text: str) -> str:
 
 def annotation(finding, model) -> str:
     """Return the workflow command that annotates `finding` (a flow's at its field's list item)."""
-    loc = field_item(finding, model) or finding.loc
+    loc = changed_line(finding, model) or finding.loc
     return _command(LEVELS[finding.severity], loc, f"{finding.rule} {finding.name}",
                     f"{finding.target}: {finding.message}")
 

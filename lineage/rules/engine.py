@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean, read_input
-from lineage.findings import SEVERITIES, Finding, Hit, at_least, fingerprint
+from lineage.findings import SEVERITIES, Finding, at_least, fingerprint
 from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
 from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
@@ -64,6 +64,11 @@ class Rule:
     def module(self):
         """The check module that runs this rule (imported once, then cached by importlib)."""
         return get(self.check)
+
+    @property
+    def severity_varies(self) -> bool:
+        """Whether findings take their own severity (by field tier, outside the controller), not the rule's."""
+        return not self.severity_fixed and hasattr(self.module, "severity")
 
     @property
     def doc(self) -> str:
@@ -496,36 +501,35 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, t
         Sorted by file, line, column, rule, target and fields.
     """
     ctx = RunContext(model, lineage, today or dt.date.today(), rules=ruleset.rules)
-    late = []
+    rules = ruleset.enabled()
+    late = [rule for rule in rules if getattr(rule.module, "AFTER_WAIVERS", False)]
     findings: list[Finding] = []
-    for rule in ruleset.enabled():
-        module = rule.module
-        if getattr(module, "AFTER_WAIVERS", False):
-            late.append((rule, module))
-            continue
-        findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
-        if tick:
-            tick()
+    for rule in rules:
+        if rule not in late:
+            findings.extend(_findings(rule, ctx))
+            if tick:
+                tick()
     findings = _apply_waivers(findings, ctx)
     ctx.findings = findings
-    for rule, module in late:
-        findings.extend(_stamp(rule, module, hit, ctx) for hit in module.check(ctx, rule.params))
+    for rule in late:
+        findings.extend(_findings(rule, ctx))
         if tick:
             tick()
     return sorted(set(findings), key=lambda f: f.sort_key)
 
 
-def _stamp(rule: Rule, module, hit: Hit, ctx: RunContext) -> Finding:
-    severity = rule.severity
-    if not rule.severity_fixed:
-        hook = getattr(module, "severity", None)
-        severity = hit.severity or (hook(hit, ctx, rule.params) if hook else severity)
-    loc = hit.loc or ctx.model.entity(hit.target).loc
-    fields = tuple(sorted(hit.fields))
-    message = hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message
-    identity = fields if hit.identity is None else hit.identity
-    return Finding(rule.id, rule.name, severity, hit.target, fields, message, loc,
-                   fingerprint(rule.id, hit.target, identity, hit.key), path=hit.path, key=hit.key)
+def _findings(rule: Rule, ctx: RunContext) -> Iterator[Finding]:
+    """Run one rule and stamp each of its hits: severity, location, sorted fields, fingerprint."""
+    module = rule.module
+    severity_of = module.severity if rule.severity_varies else None
+    for hit in module.check(ctx, rule.params):
+        fields = tuple(sorted(hit.fields))
+        identity = fields if hit.identity is None else hit.identity
+        yield Finding(
+            rule.id, rule.name, severity_of(hit, ctx, rule.params) if severity_of else rule.severity,
+            hit.target, fields, hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message,
+            hit.loc or ctx.model.entity(hit.target).loc, fingerprint(rule.id, hit.target, identity, hit.key),
+            path=hit.path, key=hit.key, about=hit.about)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:

@@ -32,7 +32,7 @@ def check(ctx, params):
                 and duration_days(flow.retention) > duration_days(purpose.max_retention)):
             yield Hit(f"flow:{flow.id}", tuple(u.field for u in flow.fields),
                       f"keeps data {flow.retention} but purpose {purpose.id} allows at most "
-                      f"{purpose.max_retention}: shorten the flow's retention", identity=())
+                      f"{purpose.max_retention}: shorten the flow's retention", identity=(), about="retention")
     for sid, system in model.systems.items():
         if not system.retention:
             continue
@@ -44,4 +44,4 @@ def check(ctx, params):
         if duration_days(system.retention) > duration_days(longest):
             yield Hit(f"system:{sid}", (),
                       f"keeps data {system.retention} but its purposes ({', '.join(sorted(purposes))}) "
-                      f"allow at most {longest}: shorten the system's retention")
+                      f"allow at most {longest}: shorten the system's retention", about="retention")

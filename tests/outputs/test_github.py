@@ -75,3 +75,13 @@ def test_a_flow_finding_is_annotated_at_its_field(example):
                    and f.target == "flow:cir-to-trainer-language")
     assert github.annotation(finding, example.model).startswith(
         "::error file=flows/flows.yaml,line=20,col=9,title=MIN001 excess-field::")
+
+
+def test_excess_retention_is_annotated_at_the_retention_line(example):
+    lines = (REPO / "flows" / "flows.yaml").read_text(encoding="utf-8").splitlines()
+    excess = [f for f in example.findings if f.rule == "MIN005"]
+    assert excess
+    for finding in excess:
+        line = int(github.annotation(finding, example.model).split("line=")[1].split(",")[0])
+        assert lines[line - 1].strip().startswith("retention:"), (finding.target, lines[line - 1])
+        assert line != finding.loc.line
