@@ -78,6 +78,12 @@ OutputSarifOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output-sarif", help="Also write SARIF to FILE."),
 ]
+SarifCategoryOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--sarif-category", metavar="CATEGORY",
+                 help="automationDetails.id of the SARIF report (default: lineage/<model folder>, "
+                      "plus the rules run on a partial run)."),
+]
 OutputJunitOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output-junit", help="Also write JUnit XML to FILE."),
@@ -365,6 +371,7 @@ def check(
     skip: SkipRulesOpt = None,
     output_json: OutputJsonOpt = None,
     output_sarif: OutputSarifOpt = None,
+    sarif_category: SarifCategoryOpt = None,
     output_junit: OutputJunitOpt = None,
     output_markdown: OutputMarkdownOpt = None,
     baseline: BaselineOpt = None,
@@ -428,10 +435,11 @@ def check(
         typer.echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     extra_outputs.update(given)
+    sarif_options = {"category": sarif_category}
     for extra_fmt, path in sorted(extra_outputs.items()):
-        _write(outputs.render(extra_fmt, analysis), path, shown)
+        _write(outputs.render(extra_fmt, analysis, **(sarif_options if extra_fmt == "sarif" else {})), path, shown)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
-    options = {"explain": explain} if fmt in ("text", "json") else {}
+    options = {"text": {"explain": explain}, "json": {"explain": explain}, "sarif": sarif_options}.get(fmt, {})
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)

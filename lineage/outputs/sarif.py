@@ -3,10 +3,13 @@
 One run; ``tool.driver.rules`` lists every enabled rule (id, name, title,
 rationale and documentation, help URI, default level, security severity and
 tags). GitHub reads ``security-severity`` only from the rule, never from a
-result, so a rule's is that of its most severe result in this run (its
-default severity's when it has none): a critical MIN001 shows as critical,
-not as MIN001's default medium; each result keeps its own severity in
-``properties.severity`` and its ``level``. Each open finding is a result
+result, and gives it to every alert of the rule. A rule whose findings take
+their own severity (MIN001, MIN002 and SEC001 by field tier, RISK001 and
+RISK002 critical outside the controller) therefore has none: GitHub then
+shows each alert by its own ``level`` (error for critical and high, warning
+for medium, note below), which its default check fails on, like
+``fail_on: high``; a fixed severity would mislabel the others. Each result
+keeps its severity in ``properties.severity``. Each open finding is a result
 located at its target's YAML definition, with a stable ``partialFingerprints``
 entry derived from the finding's fingerprint (rule, target and fields: never
 line numbers), so alerts survive edits. Findings about fields that travelled
@@ -25,6 +28,7 @@ References
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -33,7 +37,7 @@ from urllib.parse import quote
 
 from lineage import __version__
 from lineage.findings import SEVERITY_RANK
-from lineage.outputs import field_item, repo_path
+from lineage.outputs import changed_line, repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://lineage.dev"
@@ -123,6 +127,7 @@ def document(
     run = {
         "tool": _tool(rules),
         "automationDetails": {"id": _category(category, analysis)},
+        "invocations": [{"executionSuccessful": True}],
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": properties,
@@ -240,7 +245,13 @@ def _by_severity(findings) -> dict[str, int]:
 
 
 def _category(category: str | None, analysis) -> str:
-    """``automationDetails.id``: the category, ending in ``/`` (no run id)."""
+    """``automationDetails.id``: the category, ending in ``/`` (no run id).
+
+    By default ``lineage/<model folder>``; a partial run (``--check``,
+    ``--skip-check``) adds the rules it ran, so that its upload does not
+    replace the whole model's alerts (GitHub closes the alerts of a category
+    that a later upload of it no longer has).
+    """
     if category is None:
         category = "lineage"
         files = [PurePosixPath(repo_path(f)) for f in analysis.model.files]
@@ -249,22 +260,18 @@ def _category(category: str | None, analysis) -> str:
             root = re.sub(r"^(\.\./|\./|/)+", "", root + "/").strip("/")
             if root and root != ".":
                 category = f"lineage/{root}"
+        if analysis.ruleset.selected:
+            ran = [rule.id for rule in analysis.ruleset.enabled()]
+            category += "/rules-" + ("+".join(ran) if len(ran) <= 6 else
+                                     hashlib.sha256(" ".join(ran).encode()).hexdigest()[:8])
     return category if category.endswith("/") else category + "/"
 
 
 def _rules(analysis, findings) -> list[dict]:
-    """Every enabled rule, by id, plus any rule a finding names that is not enabled.
-
-    A rule's ``security-severity`` is that of its most severe finding in
-    `findings`, else of its default severity.
-    """
+    """Every enabled rule, by id, plus any rule a finding names that is not enabled."""
     ruleset = analysis.ruleset
-    worst: dict[str, str] = {}
-    for f in findings:
-        if SEVERITY_RANK[f.severity] > SEVERITY_RANK.get(worst.get(f.rule), -1):
-            worst[f.rule] = f.severity
-    ids = {r.id for r in ruleset.enabled()} | set(worst)
-    return [_descriptor(ruleset.rules.get(rule_id), rule_id, worst.get(rule_id)) for rule_id in sorted(ids)]
+    ids = {r.id for r in ruleset.enabled()} | {f.rule for f in findings}
+    return [_descriptor(ruleset.rules.get(rule_id), rule_id) for rule_id in sorted(ids)]
 
 
 def rule_help(rule) -> tuple[str, str]:
@@ -292,8 +299,8 @@ def _doc(rule) -> str:
     return rule.doc
 
 
-def _descriptor(rule, rule_id: str, worst: str | None = None) -> dict:
-    """Describe a rule; `worst`, the severity of its most severe result, sets its ``security-severity``."""
+def _descriptor(rule, rule_id: str) -> dict:
+    """Describe a rule; ``security-severity`` only when every finding of it has the rule's severity."""
     if rule is None:  # a finding from a rule outside the ruleset: describe what we know
         return {
             "id": rule_id,
@@ -303,8 +310,7 @@ def _descriptor(rule, rule_id: str, worst: str | None = None) -> dict:
             "help": {"text": rule_id, "markdown": rule_id},
             "helpUri": help_uri(rule_id),
             "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": ["privacy", "gdpr", rule_family(rule_id)],
-                           **({"security-severity": SECURITY_SEVERITY[worst]} if worst else {})},
+            "properties": {"tags": _tags(rule_family(rule_id))},
         }
     text, markdown = rule_help(rule)
     return {
@@ -316,12 +322,17 @@ def _descriptor(rule, rule_id: str, worst: str | None = None) -> dict:
         "helpUri": _check_uri(rule),
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": rule.enabled},
         "properties": {
-            "tags": ["privacy", "gdpr", rule_family(rule.id, rule.check)],
+            "tags": _tags(rule_family(rule.id, rule.check)),
             "precision": "high",
-            "security-severity": SECURITY_SEVERITY[worst or rule.severity],
+            **({} if rule.severity_varies else {"security-severity": SECURITY_SEVERITY[rule.severity]}),
             "severity": rule.severity,
         },
     }
+
+
+def _tags(family: str) -> list[str]:
+    """Return a rule's tags: ``security`` (GitHub's filter for security alerts), ``privacy``, ``gdpr``, its family."""
+    return list(dict.fromkeys(["security", "privacy", "gdpr", family]))
 
 
 def _location(loc, message: str | None = None) -> dict:
@@ -348,7 +359,7 @@ def line_hash(fingerprint: str) -> str:
 
 
 def _result(finding, rule_index: int, analysis, flows) -> dict:
-    item = field_item(finding, analysis.model)
+    item = changed_line(finding, analysis.model)
     result = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -365,7 +376,7 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
             "fields": list(finding.fields),
         },
     }
-    related = _related(finding, analysis, at_field=item is not None)
+    related = _related(finding, analysis, inside=item is not None)
     if related:
         result["relatedLocations"] = related
     code_flows = flows.code_flows(finding)
@@ -382,13 +393,13 @@ def _result(finding, rule_index: int, analysis, flows) -> dict:
     return result
 
 
-def _related(finding, analysis, at_field: bool) -> list[dict]:
+def _related(finding, analysis, inside: bool) -> list[dict]:
     """Return the related locations: a flow's definition and purpose, or the organization running a system."""
     model = analysis.model
     kind, _, ident = finding.target.partition(":")
     out = []
-    if at_field:  # the result points at a field of the flow: the flow's definition is related
-        out.append((finding.loc, f"flow {ident}"))
+    if inside:  # the result points inside the definition: the definition is related
+        out.append((finding.loc, f"{kind} {ident}"))
     if kind == "flow" and ident in model.flows:
         purpose = model.flows[ident].purpose
         if purpose in model.purposes:

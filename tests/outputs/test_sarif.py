@@ -78,13 +78,14 @@ def test_every_enabled_rule_is_described(cli_sarif):
         assert rule["helpUri"] == f"https://lineage.dev/rules/{rule['id']}"
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
         props = rule["properties"]
-        assert isinstance(props["security-severity"], str)
-        assert 0.1 <= float(props["security-severity"]) <= 10
-        assert props["tags"][:2] == ["privacy", "gdpr"] and len(props["tags"]) == 3
+        if "security-severity" in props:
+            assert isinstance(props["security-severity"], str)
+            assert 0.1 <= float(props["security-severity"]) <= 10
+        assert props["tags"][:3] == ["security", "privacy", "gdpr"]
     by_id = {r["id"]: r for r in rules}
     assert by_id["PROC002"]["properties"]["security-severity"] == "9.5"  # critical
     assert by_id["MIN003"]["properties"]["security-severity"] == "5.5"  # medium
-    assert by_id["MIN001"]["properties"]["tags"][2] == "minimisation"
+    assert by_id["MIN001"]["properties"]["tags"][3] == "minimisation"
     assert "Art. 5(1)(c)" in by_id["MIN001"]["help"]["text"]  # rationale
     assert "MIN001 excess-field" in by_id["MIN001"]["help"]["text"]  # module docstring
 
@@ -110,14 +111,17 @@ def test_locations_are_relative_forward_slash_and_match_json(cli_sarif, cli_json
         fp = result["partialFingerprints"]["lineage/v1"]
         region = (uri, physical["region"]["startLine"], physical["region"]["startColumn"])
         related = {r["message"]["text"]: r["physicalLocation"] for r in result.get("relatedLocations", ())}
-        flow = related.get(f"flow {result['properties']['target'].partition(':')[2]}")
-        if flow is None:  # at the target's definition, as in JSON
+        target = related.get(result["properties"]["target"].replace(":", " "))
+        if target is None:  # at the target's definition, as in JSON
             assert region == lines[fp]
-        else:  # a flow finding points at the list item of its (first) field; the flow is related
+        else:  # at the line inside the definition the finding is about; the definition is related
             text = (REPO / uri).read_text().splitlines()[region[1] - 1]
-            assert any(field in text for field in result["properties"]["fields"]), text
-            assert (flow["artifactLocation"]["uri"], flow["region"]["startLine"],
-                    flow["region"]["startColumn"]) == lines[fp]
+            if result["ruleId"] == "MIN005":
+                assert text.strip().startswith("retention:"), text
+            else:  # a flow finding: the list item of its (first) field
+                assert any(field in text for field in result["properties"]["fields"]), text
+            assert (target["artifactLocation"]["uri"], target["region"]["startLine"],
+                    target["region"]["startColumn"]) == lines[fp]
         assert result["partialFingerprints"]["primaryLocationLineHash"] == f"{fp[:16]}:1"
 
 
@@ -239,6 +243,23 @@ def test_paths_and_category_are_relative_to_the_repository_wherever_lineage_runs
     assert "flows/systems/trainer.yaml" in files and all(f.startswith("flows/") for f in files)
 
 
+def test_a_partial_run_or_a_named_category_does_not_replace_the_whole_models_alerts(tmp_path, cli_sarif):
+    def category(*args):
+        result = run_cli("check", "flows", "-f", "sarif", *args, cwd=REPO)
+        run = json.loads(result.stdout)["runs"][0]
+        assert run["invocations"] == [{"executionSuccessful": True}]
+        return run["automationDetails"]["id"]
+
+    assert cli_sarif["runs"][0]["automationDetails"]["id"] == "lineage/flows/"
+    assert category("--check", "MIN001,SEC001") == "lineage/flows/rules-MIN001+SEC001/"
+    many = category("--skip-check", "MIN001")  # 17 rules: named by a hash of their ids
+    assert many.startswith("lineage/flows/rules-") and many != category("--skip-check", "MIN002")
+    assert category("--sarif-category", "privacy/eu") == "privacy/eu/"
+    out = tmp_path / "x.sarif"
+    run_cli("check", "flows", "--output-sarif", str(out), "--sarif-category", "mine", cwd=REPO)
+    assert json.loads(out.read_text(encoding="utf-8"))["runs"][0]["automationDetails"]["id"] == "mine/"
+
+
 def test_a_custom_match_rule_is_described(tmp_path):
     shutil.copytree(REPO / "tests" / "data" / "compliant" / "flows", tmp_path / "flows")
     (tmp_path / "rules").mkdir()
@@ -258,7 +279,7 @@ def test_a_custom_match_rule_is_described(tmp_path):
     assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(doc))
     rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["ORG-1"]["helpUri"] == "https://lineage.dev/rules/match"
-    assert rules["ORG-1"]["properties"]["tags"] == ["privacy", "gdpr", "custom"]
+    assert rules["ORG-1"]["properties"]["tags"] == ["security", "privacy", "gdpr", "custom"]
     assert rules["ORG-1"]["properties"]["security-severity"] == "3.0"
     assert "rules/org.yaml" in rules["ORG-1"]["help"]["text"]
     assert any(r["ruleId"] == "ORG-1" and r["level"] == "note" for r in doc["runs"][0]["results"])
@@ -273,22 +294,26 @@ def test_a_finding_outside_the_ruleset_still_gets_a_rule(example):
     assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(sarif.document(copy)))
 
 
-def test_a_rules_security_severity_is_its_most_severe_result(cli_sarif, example):
+def test_security_severity_is_the_rules_own_and_absent_where_findings_vary(cli_sarif, example, tmp_path):
+    """GitHub gives a rule's security-severity to all its alerts: a rule whose findings vary has none,
+    so that each alert shows by its own level, and the rule's metadata does not change from run to run."""
     run = cli_sarif["runs"][0]
     rules = {r["id"]: r["properties"] for r in run["tool"]["driver"]["rules"]}
-    worst: dict[str, float] = {}
+    severities = {}
     for result in run["results"]:
-        score = float(sarif.SECURITY_SEVERITY[result["properties"]["severity"]])
-        worst[result["ruleId"]] = max(worst.get(result["ruleId"], 0), score)
-    assert worst["MIN001"] == worst["RISK001"] == worst["RISK002"] == 9.5  # critical ones among them
-    for rule_id, props in rules.items():
-        default = float(sarif.SECURITY_SEVERITY[props["severity"]])
-        assert float(props["security-severity"]) == worst.get(rule_id, default), rule_id
-    assert rules["MIN001"]["severity"] == "medium"  # the default severity stays as it is
-    assert rules["LIN001"]["security-severity"] == "8.0"  # no result: its default, high
-    # a run whose MIN001 findings are all medium says medium
-    medium = dataclasses.replace(example, findings=[f for f in example.findings if f.severity == "medium"])
-    doc = sarif.document(medium)
-    assert not list(jsonschema.Draft4Validator(SCHEMA).iter_errors(doc))
-    by_id = {r["id"]: r["properties"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
-    assert by_id["MIN001"]["security-severity"] == "5.5" and by_id["RISK001"]["security-severity"] == "8.0"
+        severities.setdefault(result["ruleId"], set()).add(result["properties"]["severity"])
+        assert result["level"] == sarif.LEVELS[result["properties"]["severity"]]
+    assert len(severities["MIN001"]) > 1  # by field tier: medium, high and critical ones
+    for rule_id in ("MIN001", "MIN002", "SEC001", "RISK001", "RISK002"):
+        assert "security-severity" not in rules[rule_id], rule_id
+    assert rules["PROC002"]["security-severity"] == "9.5" and rules["MIN003"]["security-severity"] == "5.5"
+    assert rules["LIN001"]["security-severity"] == "8.0"  # no result: still its own, high
+    assert all(props["tags"][0] == "security" for props in rules.values())
+    fewer = dataclasses.replace(example, findings=[f for f in example.findings if f.severity == "medium"])
+    assert sarif.document(fewer)["runs"][0]["tool"]["driver"]["rules"] == run["tool"]["driver"]["rules"]
+    # a severity override fixes the severity of every finding: the rule has one again
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text("settings: {severity: {MIN001: high}}\n", encoding="utf-8")
+    fixed = run_cli("check", str(REPO / "flows"), "--rules", str(tmp_path / "rules"), "-f", "sarif")
+    by_id = {r["id"]: r["properties"] for r in json.loads(fixed.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert by_id["MIN001"]["security-severity"] == "8.0"
