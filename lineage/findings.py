@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lineage.errors import Loc
 
@@ -57,10 +57,15 @@ class Finding:
     loc: Loc
     fingerprint: str
     waived: bool = False
-    waiver_reason: str | None = None
+    waiver: Any = None  # the lineage.model.Waiver that waives it
     path: tuple[str, ...] = field(default=(), compare=False)
     key: str = ""  # the Hit's key: with rule and target, what kind of finding this is
     about: str = field(default="", compare=False)  # the Hit's: the target's key the finding is about
+
+    @property
+    def waiver_reason(self) -> str | None:
+        """The reason of the waiver that waives this finding, if any."""
+        return self.waiver.reason if self.waiver else None
 
     @property
     def sort_key(self):

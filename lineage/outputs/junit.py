@@ -99,7 +99,10 @@ def _testcase(suite, file: str, finding, ruleset) -> None:
     rule = ruleset.rules.get(finding.rule)
     title = f" ({rule.title})" if rule is not None else ""
     if finding.waived:
-        ET.SubElement(case, "skipped", message=_clean(f"waived: {finding.waiver_reason}"))
+        waiver = finding.waiver
+        approved = f", approved by {waiver.approved_by}" if waiver.approved_by else ""
+        ET.SubElement(case, "skipped",
+                      message=_clean(f"waived until {waiver.expires.isoformat()}{approved}: {waiver.reason}"))
         return
     failure = ET.SubElement(case, "failure", type=finding.rule, message=_clean(finding.message))
     failure.text = _clean(

@@ -548,7 +548,7 @@ def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
             elif fields.intersection(finding.fields):
                 ctx.waiver_partial.setdefault(index, finding.fields)
         if matched is not None:
-            finding = dataclasses.replace(finding, waived=True, waiver_reason=matched.reason)
+            finding = dataclasses.replace(finding, waived=True, waiver=matched)
         out.append(finding)
     return out
 

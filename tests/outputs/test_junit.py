@@ -70,13 +70,15 @@ def test_rules_without_findings_pass(example):
 def test_markup_and_control_characters_are_escaped(example):
     nasty = "drop <b>\"x\"</b> & 'y' ]]> \x01\x1b done\nnext line"
     finding = dataclasses.replace(example.findings[0], message=nasty, target="flow:a&b")
-    waived = dataclasses.replace(example.findings[1], waived=True, waiver_reason="<because> & \x02")
+    waiver = dataclasses.replace(example.model.waivers[0], reason="<because> & \x02", approved_by="dpo@x")
+    waived = dataclasses.replace(example.findings[1], waived=True, waiver=waiver)
     text = junit.render(dataclasses.replace(example, findings=[finding, waived]))
     root = ET.fromstring(text.encode())
     failure = root.find(".//failure")
     assert failure.get("message") == nasty.replace("\x01", "").replace("\x1b", "")
     assert "flow:a&b" in root.find(".//testcase").get("name")
-    assert root.find(".//skipped").get("message") == "waived: <because> & "
+    assert root.find(".//skipped").get("message") == (
+        f"waived until {waiver.expires.isoformat()}, approved by dpo@x: <because> & ")
 
 
 def test_render_is_deterministic(example):
