@@ -711,9 +711,22 @@ def entity_detail(diff: ModelDiff, e: EntityDiff) -> str:
         if e.kind == "flow" and c.key == "fields":
             delta = next((d for d in diff.flow_fields if d.owner == e.id), None)
             parts.append(f"fields {delta_text(delta)}" if delta else "fields")
+        elif e.kind == "purpose" and c.key == "special_condition":  # one value or a list, as written
+            parts.append(f"{c.key} {_show_one_or_many(c.before)} -> {_show_one_or_many(c.after)}")
         else:
             parts.append(f"{c.key} {_show(c.before)} -> {_show(c.after)}")
     return "; ".join(parts)
+
+
+def _show_one_or_many(value) -> str:
+    """Show a one-or-many attribute as the model writes it: a single value bare.
+
+    Examples
+    --------
+    >>> _show_one_or_many(["none"]), _show_one_or_many(["art10", "h"])
+    ('none', '[art10, h]')
+    """
+    return _show(value[0]) if isinstance(value, list) and len(value) == 1 else _show(value)
 
 
 def entity_text(diff: ModelDiff, e: EntityDiff) -> str:

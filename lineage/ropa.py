@@ -278,10 +278,10 @@ def _legal_basis(purpose) -> str:
     if not purpose.legal_basis:
         return f"{MISSING}legal_basis of purpose {purpose.id} (one of {', '.join(ART6)})"
     text = f"{purpose.legal_basis} (Art. 6(1)({ART6[purpose.legal_basis]}))"
-    if purpose.special_condition == "art10":
-        text += "; special condition: Art. 10"
-    elif purpose.special_condition != "none":
-        text += f"; special condition: Art. 9(2)({purpose.special_condition})"
+    conditions = [c for c in purpose.special_condition if c != "none"]
+    if conditions:
+        said = ", ".join("Art. 10" if c == "art10" else f"Art. 9(2)({c})" for c in conditions)
+        text += f"; special condition{'s' if len(conditions) > 1 else ''}: {said}"
     return text
 
 

@@ -293,7 +293,7 @@ def test_fides_declarations_details(tmp_path):
     assert (employment.legal_basis, employment.max_retention, employment.special_condition) == (
         "contract",
         "P3650D",
-        "b",
+        ("b",),
     )
     employee = model.subjects["employee"]
     assert employee.vulnerable and employee.children
@@ -492,6 +492,33 @@ def test_fides_processor_systems_make_their_organization_a_processor(tmp_path):
         "    # TODO: transfer_safeguard (adequacy, scc, bcr, derogation): Fides "
         "does_international_transfers\n    # of hosting\n" in organizations
     )
+    assert run_cli("validate", out).code == 0
+
+
+@pytest.mark.parametrize(("basis", "written"), [
+    ("special_category_legal_basis: Employment\n", [
+        "    special_condition: b  # Art. 9(2); Fides: Employment\n",
+        "    # TODO: user.criminal_history are Art. 10 data: when an official authority or a law authorises\n"
+        "    # them, special_condition: [b, art10]\n",
+    ]),
+    ("", ["    # TODO: special_condition: user.criminal_history, user.health_and_medical are special-category\n"
+          "    # data; give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data (a list when\n"
+          "    # both: [h, art10])\n"]),
+])
+def test_fides_art9_and_art10_data_of_one_use_say_both_conditions_are_needed(tmp_path, basis, written):
+    source = write_files(tmp_path / "fides", {"s.yml": f"""\
+        system:
+          - fides_key: vetting
+            responsibility: [Controller]
+            privacy_declarations:
+              - data_use: employment
+                data_categories: [user.health_and_medical, user.criminal_history]
+                data_subjects: [employee]
+                {basis}"""})
+    out = imported(tmp_path, "fides", source)
+    purposes = (out / "purposes.yaml").read_text()
+    for text in written:
+        assert text in purposes, purposes
     assert run_cli("validate", out).code == 0
 
 

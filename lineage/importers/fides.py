@@ -1201,12 +1201,16 @@ class _Converter:
         return out
 
     def special(self, fid: str) -> bool:
+        return self.special_kind(fid) != "none"
+
+    def special_kind(self, fid: str) -> str:
+        """Return none, art9 or art10: the special status of a field's category."""
         cat = self.fields[fid].category
         info = BUILTIN.get(cat)
         if info:
-            return info.special != "none"
+            return info.special
         custom = self.custom.get(cat)
-        return bool(custom and custom[0].special != "none")
+        return (custom[0].special or "none") if custom else "none"
 
     @staticmethod
     def _agreed(decls: list[_Declaration], key: str) -> tuple[set[str], bool]:
@@ -1231,14 +1235,21 @@ class _Converter:
             return []
         values, missing = self._agreed(decls, "special_category_legal_basis")
         letters = {fc.SPECIAL_CONDITIONS.get(v.lower()) for v in values}
+        art10 = [f for f in special if self.special_kind(f) == "art10"]
         if len(values) == 1 and not missing and None not in letters:
             (value,) = values
-            return [("special_condition", Note(letters.pop(), f"Art. 9(2); Fides: {value}"))]
+            letter = letters.pop()
+            out: list = [("special_condition", Note(letter, f"Art. 9(2); Fides: {value}"))]
+            if art10:  # Fides' special_category_legal_basis names Art. 9(2) conditions only
+                out.append((Comment(f"TODO: {', '.join(art10)} are Art. 10 data: when an official authority or a "
+                                    f"law authorises them, special_condition: [{letter}, art10]"), None))
+            return out
         return [
             (
                 Comment(
                     f"TODO: special_condition: {', '.join(special)} are special-category data; "
-                    "give the Art. 9(2) letter (a..j) or art10"
+                    "give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data "
+                    "(a list when both: [h, art10])"
                 ),
                 None,
             )

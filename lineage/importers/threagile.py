@@ -1464,8 +1464,8 @@ class _Converter:
                     (
                         Comment(
                             "TODO: special_condition: this purpose needs special-category data; "
-                            "give the "
-                            "Art. 9(2) letter (a..j) or art10"
+                            "give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data "
+                            "(a list when both: [h, art10])"
                         ),
                         None,
                     )

@@ -23,6 +23,7 @@ from lineage.model.types import (
     Int,
     ListOf,
     Obj,
+    OneOrMany,
     Ref,
     Shorthand,
     Target,
@@ -123,8 +124,10 @@ class Purpose(Entity):
     name: str | None = attr(Text(), "Display name")
     description: str | None = attr(Text(), "What the processing is for")
     legal_basis: str | None = attr(Enum(LEGAL_BASES), "Art. 6(1) lawful basis")
-    special_condition: str = attr(Enum(SPECIAL_CONDITIONS),
-                                  "none, the Art. 9(2) letter a..j, or art10", default="none")
+    special_condition: tuple[str, ...] = attr(
+        OneOrMany(Enum(SPECIAL_CONDITIONS), unique=True, alone="none"),
+        "none, or the conditions its special-category data need: an Art. 9(2) letter a..j for "
+        "Art. 9 data, art10 for Art. 10 data; one value or a list ([h, art10])", default=("none",))
     needs: tuple[FieldUse, ...] = attr(ListOf(Shorthand(FieldUse, "field")),
                                        "The minimum the purpose requires: field ids, or {field, form}",
                                        default=())

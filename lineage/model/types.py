@@ -382,17 +382,43 @@ class MapOf(Type):
 
 @dataclasses.dataclass(frozen=True)
 class OneOrMany(Type):
-    """A single value or a list of them; always converted to a tuple."""
+    """A single value or a list of them; always converted to a tuple.
+
+    `unique` refuses a value listed twice. `alone` is a value that says
+    "none of the others" (``none``): it is never listed with them, and an
+    empty list is refused (write `alone`, or leave the key out).
+
+    Examples
+    --------
+    >>> kinds = OneOrMany(Enum(("none", "a", "b")), unique=True, alone="none")
+    >>> kinds.schema()["oneOf"][1]["not"]
+    {'contains': {'const': 'none'}, 'minItems': 2}
+    """
 
     item: Type
+    unique: bool = False
+    alone: str | None = None
 
     def convert(self, node, ctx):
-        if isinstance(node, Sequence):
-            return ListOf(self.item, unique=False).convert(node, ctx)
-        return (self.item.convert(node, ctx),)
+        if not isinstance(node, Sequence):
+            return (self.item.convert(node, ctx),)
+        values = ListOf(self.item, unique=self.unique).convert(node, ctx)
+        if self.alone is not None:
+            if not node.items:
+                raise Invalid(node.loc, f"an empty list; write {self.alone}, or leave the key out")
+            if self.alone in values and len(values) > 1:
+                at = next(c.loc for c in node.items if isinstance(c, Scalar) and c.text == self.alone)
+                raise Invalid(at, f"{self.alone!r} is listed with other values; remove it, or list it alone")
+        return values
 
     def schema(self):
-        return {"oneOf": [self.item.schema(), {"type": "array", "items": self.item.schema()}]}
+        many: dict = {"type": "array", "items": self.item.schema()}
+        if self.unique:
+            many["uniqueItems"] = True
+        if self.alone is not None:
+            many["minItems"] = 1
+            many["not"] = {"contains": {"const": self.alone}, "minItems": 2}
+        return {"oneOf": [self.item.schema(), many]}
 
 
 @dataclasses.dataclass(frozen=True)

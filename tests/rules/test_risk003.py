@@ -71,3 +71,52 @@ def test_a_flow_with_no_purpose_is_told_to_set_one(tmp_path):
     message = next(f.message for f in a.findings if f.rule == "RISK003")
     assert message == ("carries diagnosis (art9 data) for no purpose: set the flow's purpose, with special_condition "
                        "the Art. 9(2) letter (a..j) on it, or stop sending it")
+
+
+# --- several conditions: special_condition: [h, art10] ----------------------------------------
+
+
+@pytest.mark.parametrize(("condition", "reported"), [
+    ("[h]", ["conviction"]),  # a letter, even in a list, does not cover Art. 10 data
+    ("[art10]", ["disability"]),
+    ("[h, art10]", []),  # both kinds, both conditions
+    ("[art10, b, h]", []),
+])
+def test_a_list_of_conditions_covers_each_kind_it_names(tmp_path, condition, reported):
+    a = analyse(tmp_path, SPECIAL % "disability, conviction", model=with_condition(condition))
+    assert found(a, "RISK003") == [("RISK003", "flow:medical-to-crm", (f,)) for f in reported]
+
+
+def test_near_miss_a_list_with_a_letter_for_art9_data_only(tmp_path):
+    a = analyse(tmp_path, SPECIAL % "disability", model=with_condition("[h, art10]"))
+    assert found(a, "RISK003") == []
+
+
+def test_a_purpose_with_one_kind_is_told_to_add_the_other_as_a_list(tmp_path):
+    a = analyse(tmp_path, SPECIAL % "disability, conviction", model=with_condition("h"))
+    (message,) = [f.message for f in a.findings if f.rule == "RISK003"]
+    assert message == ("carries conviction (art10 data) for training whose special_condition is h: add art10 to it "
+                       "(special_condition: [h, art10]), or stop sending it")
+    a = analyse(tmp_path, SPECIAL % "disability, conviction", model=with_condition("art10"))
+    (message,) = [f.message for f in a.findings if f.rule == "RISK003"]
+    assert message == ("carries disability (art9 data) for training whose special_condition is art10: add the "
+                       "Art. 9(2) letter (a..j) to it (special_condition: [<letter>, art10]), or stop sending it")
+
+
+def test_none_is_still_told_to_set_the_condition(tmp_path):
+    a = analyse(tmp_path, SPECIAL % "conviction")
+    (message,) = [f.message for f in a.findings if f.rule == "RISK003"]
+    assert message == ("carries conviction (art10 data) for training whose special_condition is none: set "
+                       "special_condition to art10, or stop sending it")
+
+
+def test_none_listed_with_a_condition_is_an_error_at_its_place(tmp_path):
+    from lineage.errors import InputErrors
+
+    model = with_condition("[h, none]")
+    line = model.splitlines().index("    special_condition: [h, none]") + 1
+    with pytest.raises(InputErrors) as info:
+        analyse(tmp_path, SPECIAL % "disability", model=model)
+    assert [str(e) for e in info.value.errors] == [
+        f"{tmp_path / 'flows' / 'base.yaml'}:{line}:28: error: "
+        "'none' is listed with other values; remove it, or list it alone"]

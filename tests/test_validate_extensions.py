@@ -1,0 +1,115 @@
+"""Validation of the optional model keys: several special-category conditions per purpose
+(``special_condition: [h, art10]``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from helpers import BASE
+
+from lineage.errors import InputErrors
+from lineage.load import Source
+from lineage.model import load_model_sources, model_from_text
+from lineage.model.schema import json_schema
+
+TRAINING = "  - id: training\n    legal_basis: public_task\n"
+
+
+def edited(old: str, new: str) -> str:
+    assert BASE.count(old) == 1, old
+    return BASE.replace(old, new)
+
+
+def messages(text: str) -> list[str]:
+    with pytest.raises(InputErrors) as info:
+        model_from_text(text)
+    return [str(e) for e in info.value.errors]
+
+
+def at(text: str, line_text: str, column_of: str) -> str:
+    """``model.yaml:LINE:COL`` of `column_of` on the line that is `line_text`."""
+    lines = text.splitlines()
+    line = lines.index(line_text)
+    return f"model.yaml:{line + 1}:{lines[line].index(column_of) + 1}"
+
+
+def with_condition(value: str) -> str:
+    return edited(TRAINING, f"{TRAINING}    special_condition: {value}\n")
+
+
+# --- special_condition: one value or a list --------------------------------------------------------
+
+
+def test_a_model_without_the_new_keys_loads_as_before():
+    assert model_from_text(BASE).purposes["training"].special_condition == ("none",)
+
+
+@pytest.mark.parametrize(("value", "stored"), [
+    ("none", ("none",)),
+    ("h", ("h",)),
+    ("art10", ("art10",)),
+    ("[h, art10]", ("h", "art10")),
+    ("[none]", ("none",)),
+    ("\n      - b\n      - art10", ("b", "art10")),
+])
+def test_special_condition_is_one_value_or_a_list(value, stored):
+    assert model_from_text(with_condition(value)).purposes["training"].special_condition == stored
+
+
+@pytest.mark.parametrize(("value", "column_of", "error"), [
+    ("[h, none]", "none", "'none' is listed with other values; remove it, or list it alone"),
+    ("[none, art10]", "none", "'none' is listed with other values; remove it, or list it alone"),
+    ("[h, art10, h]", "h]", "'h' is listed twice (first at line {line})"),
+    ("[]", "[", "an empty list; write none, or leave the key out"),
+    ("[h, k]", "k", "'k' is not one of none, a, b, c, d, e, f, g, h, i, j, art10"),
+    ("art9", "art9", "'art9' is not one of none, a, b, c, d, e, f, g, h, i, j, art10 (did you mean 'art10'?)"),
+    ("{h: true}", "{", "expected one of none, a, b, c, d, e, f, g, h, i, j, art10, found a mapping"),
+])
+def test_bad_special_conditions_are_errors_at_their_place(value, column_of, error):
+    text = with_condition(value)
+    line = f"    special_condition: {value}"
+    where = at(text, line, column_of) if column_of != "h]" else re.sub(
+        r":\d+$", f":{line.rindex('h') + 1}", at(text, line, "h"))
+    assert messages(text) == [f"{where}: error: " + error.format(line=text.splitlines().index(line) + 1)]
+
+
+def test_a_misspelt_special_condition_key_suggests_it():
+    text = edited(TRAINING, f"{TRAINING}    special_conditions: [h, art10]\n")
+    (message,) = messages(text)
+    assert "unknown key 'special_conditions' (did you mean 'special_condition'?)" in message
+
+
+# --- the JSON Schema allows what the validator allows -------------------------------------------
+
+
+def _schema_errors(text: str) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(json_schema(), format_checker=jsonschema.FormatChecker())
+    return [e.message for e in validator.iter_errors(yaml.safe_load(text) or {})]
+
+
+def test_schema_describes_the_new_keys():
+    schema = json_schema()
+    one, many = schema["properties"]["purposes"]["items"]["properties"]["special_condition"]["oneOf"]
+    assert one["enum"] == many["items"]["enum"] == ["none", *"abcdefghij", "art10"]
+
+
+@pytest.mark.parametrize(("text", "valid"), [
+    ("purposes:\n  - {id: p, special_condition: h}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [h, art10]}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [none]}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [h, none]}\n", False),
+    ("purposes:\n  - {id: p, special_condition: [h, h]}\n", False),
+    ("purposes:\n  - {id: p, special_condition: []}\n", False),
+    ("purposes:\n  - {id: p, special_condition: [h, x]}\n", False),
+], ids=lambda v: v if isinstance(v, bool) else v.splitlines()[-1].strip()[:60])
+def test_schema_and_validation_agree_on_the_new_keys(text, valid):
+    try:
+        load_model_sources([Source("base.yaml", BASE.encode()), Source("x.yaml", text.encode())])
+        validator = []
+    except InputErrors as exc:
+        validator = [str(e) for e in exc.errors]
+    assert (not validator, not _schema_errors(text)) == (valid, valid), validator
