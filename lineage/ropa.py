@@ -82,8 +82,12 @@ COLUMNS = (
     "organization",
     "organization_name",
     "country",
+    "contact",
+    "dpo",
+    "representative",
     "joint_controllers",
     "controllers_served",
+    "controllers_contact",
     "purpose",
     "legal_basis",
     "processing",
@@ -101,6 +105,9 @@ LABELS = {
         "organization": "(a) Controller",
         "organization_name": "(a) Name",
         "country": "(a) Country",
+        "contact": "(a) Contact details",
+        "dpo": "(a) Data protection officer",
+        "representative": "(a) Representative in the Union (Art. 27)",
         "joint_controllers": "(a) Joint controllers",
         "purpose": "(b) Purpose",
         "legal_basis": "(b) Legal basis",
@@ -115,7 +122,11 @@ LABELS = {
         "organization": "(a) Processor",
         "organization_name": "(a) Name",
         "country": "(a) Country",
+        "contact": "(a) Contact details",
+        "dpo": "(a) Data protection officer",
+        "representative": "(a) Representative in the Union (Art. 27)",
         "controllers_served": "(a) Controllers served",
+        "controllers_contact": "(a) Contact details of the controllers served",
         "processing": "(b) Categories of processing, per controller",
         "transfers": "(c) Transfers to third countries",
         "security_measures": "(d) Security measures (Art. 32(1))",
@@ -138,8 +149,9 @@ ART6 = {
     "legitimate_interests": "f",
 }
 NOTE = (
-    "Contact details of the controller, its representative and its data protection officer "
-    "(Art. 30(1)(a), 30(2)(a)) are not part of the model: add them to the published record."
+    "Generated from the model: an item it cannot fill reads MISSING: <what to add to the model>. "
+    "Contact details, data protection officer and representative come from each organization's "
+    "contact, dpo and representative."
 )
 
 
@@ -339,14 +351,60 @@ def _subject_label(subject) -> str:
     return f"{subject.id} ({', '.join(traits)})" if traits else subject.id
 
 
+def contact_details(org, view: str) -> tuple[str, str, str]:
+    """Return the contact, DPO and representative items of an organization's record (Art. 30(1)(a), 30(2)(a)).
+
+    A missing contact is a gap; so is a missing DPO of a public authority
+    (Art. 37(1)(a)). Other organizations need a DPO or a representative only in
+    cases the model does not say, so their absence is a hint, not a gap.
+
+    Examples
+    --------
+    >>> from lineage.model import model_from_text
+    >>> model = model_from_text(EXAMPLE)
+    >>> contact_details(model.organizations["acme"], "controller")[2]
+    'not needed: established in the EEA'
+    >>> for value in contact_details(model.organizations["host"], "processor"):
+    ...     print(value[:60])
+    MISSING: contact of organization host (set contact: its addr
+    none recorded; Art. 37(1)(b), (c) require one when core acti
+    none recorded; Art. 27 requires one when Art. 3(2) applies (
+    """
+    article = "Art. 30(1)(a)" if view == "controller" else "Art. 30(2)(a)"
+    contact = org.contact or (
+        f"{MISSING}contact of organization {org.id} (set contact: its address, email, phone; {article} requires it)"
+    )
+    if org.dpo:
+        dpo = org.dpo
+    elif org.role == "authority":
+        dpo = (f"{MISSING}dpo of organization {org.id} (set dpo: its contact; Art. 37(1)(a): a public "
+               "authority must designate a data protection officer)")
+    else:
+        dpo = ("none recorded; Art. 37(1)(b), (c) require one when core activities are large-scale regular "
+               "and systematic monitoring, or large-scale Art. 9 or Art. 10 data")
+    if org.representative:
+        representative = org.representative
+    elif org.country in EEA:
+        representative = "not needed: established in the EEA"
+    else:
+        representative = ("none recorded; Art. 27 requires one when Art. 3(2) applies (it offers goods or "
+                          "services to people in the Union, or monitors their behaviour there)")
+    return contact, dpo, representative
+
+
 def _org_items(model: Model, org_id: str) -> list[Item]:
     org = model.organizations[org_id]
     view = "controller" if org.role in CONTROLLER_ROLES else "processor"
+    labels = LABELS[view]
     name = org.name or f"{MISSING}name of organization {org.id}"
+    contact, dpo, representative = contact_details(org, view)
     return [
-        Item("organization", LABELS[view]["organization"], (org.id,)),
-        Item("organization_name", LABELS[view]["organization_name"], (name,)),
-        Item("country", LABELS[view]["country"], (org.country,)),
+        Item("organization", labels["organization"], (org.id,)),
+        Item("organization_name", labels["organization_name"], (name,)),
+        Item("country", labels["country"], (org.country,)),
+        Item("contact", labels["contact"], (contact,)),
+        Item("dpo", labels["dpo"], (dpo,)),
+        Item("representative", labels["representative"], (representative,)),
     ]
 
 
@@ -411,7 +469,9 @@ def _controller_record(
                        if o != controller and _joint(model, ctrl_of, controller, o, purpose_id))
         if joint:
             joint_values = tuple(
-                f"{_org_label(model, o)}, {model.organizations[o].country}" for o in joint
+                f"{_org_label(model, o)}, {model.organizations[o].country}"
+                + (f", contact: {model.organizations[o].contact}" if model.organizations[o].contact else "")
+                for o in joint
             )
         elif is_joint:
             joint_values = (
@@ -432,12 +492,9 @@ def _controller_record(
             f"{MISSING}a controller for this processing: {', '.join(orgs)} "
             "(set role controller, or processor_for up to a controller)"
         )
-        items += [
-            Item("organization", labels["organization"], (gap,)),
-            Item("organization_name", labels["organization_name"], (gap,)),
-            Item("country", labels["country"], (gap,)),
-            Item("joint_controllers", labels["joint_controllers"], ("none",)),
-        ]
+        items += [Item(column, labels[column], (gap,))
+                  for column in ("organization", "organization_name", "country", "contact", "dpo", "representative")]
+        items.append(Item("joint_controllers", labels["joint_controllers"], ("none",)))
 
     # (b) purpose and legal basis
     if purpose_id is None:
@@ -596,6 +653,18 @@ def _processor_record(model: Model, org_id: str) -> Record:
             f"({' -> '.join(path)}: {end} is a {model.organizations[end].role})",
         )
     items.append(Item("controllers_served", labels["controllers_served"], served))
+    # Art. 30(2)(a): the name and contact details of each controller served, and its representative
+    if controller:
+        org = model.organizations[controller]
+        reach = (f"{_org_label(model, controller)}: {org.contact}" if org.contact else
+                 f"{MISSING}contact of organization {controller}, the controller served (set contact: its "
+                 "address, email, phone; Art. 30(2)(a) requires it)")
+        if org.representative:
+            reach += f"; representative in the Union: {org.representative}"
+        reached = (reach,)
+    else:
+        reached = ("no controller found: see the controllers served",)
+    items.append(Item("controllers_contact", labels["controllers_contact"], reached))
 
     # (b) categories of processing per controller: purposes of collections, inbound and outbound flows
     # (compiling and sending data on the controller's behalf is processing too)
@@ -741,7 +810,7 @@ def render_csv(recs: list[Record]) -> str:
     --------
     >>> from lineage.model import model_from_text
     >>> render_csv(records(model_from_text(EXAMPLE), "processor")).splitlines()[1][:40]
-    'processor,host,Host Ltd,CH,,"Acme SA (ac'
+    'processor,host,Host Ltd,CH,"MISSING: con'
     """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")

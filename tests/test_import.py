@@ -406,11 +406,10 @@ organizations:
     name: ACME SAS
     role: controller  # Fides responsibility of crm: Controller
     country: FR  # from the address: 1 rue de la Paix, 75002 Paris, France
-    # Fides controller (Art. 30 contact details): name: Jeanne Martin, address: 1 rue de la Paix,
-    # 75002 Paris, France, email: privacy@acme.example, phone: +33 1 23 45 67 89
-    # Fides data_protection_officer (Art. 30 contact details): name: Paul Durand, email:
-    # dpo@acme.example
-    # Fides representative (Art. 30 contact details): name: Rep Ltd, address: 2 High St, London, UK
+    contact: "name: Jeanne Martin, address: 1 rue de la Paix, 75002 Paris, France, email: privacy@acme.example, \
+phone: +33 1 23 45 67 89"  # Fides controller
+    dpo: "name: Paul Durand, email: dpo@acme.example"  # Fides data_protection_officer
+    representative: "name: Rep Ltd, address: 2 High St, London, UK"  # Fides representative
     # Fides security_policy: https://acme.example/security
 
   - id: mailer-inc
@@ -454,6 +453,11 @@ def test_fides_organization_and_system_facts_are_mapped_or_kept(tmp_path):
     ropa = {r["organization"]: r for r in csv.DictReader(io.StringIO(
         run_cli("ropa", out, "--format", "csv", "--view", "processor").stdout, newline=""))}
     assert ropa["mailer-inc"]["controllers_served"] == "ACME SAS (acme), FR"
+    assert ropa["mailer-inc"]["controllers_contact"] == (
+        "ACME SAS (acme): name: Jeanne Martin, address: 1 rue de la Paix, 75002 Paris, France, "
+        "email: privacy@acme.example, phone: +33 1 23 45 67 89; representative in the Union: "
+        "name: Rep Ltd, address: 2 High St, London, UK"
+    )
     assert ropa["mailer-inc"]["transfers"] == (
         "mailer (Mailer Inc., US) hosted there: safeguard scc"  # SCCs: the DPF scope does not matter
     )
@@ -524,13 +528,43 @@ def test_fides_art9_and_art10_data_of_one_use_say_both_conditions_are_needed(tmp
 
 def test_fides_anchor_organization_keeps_its_contacts(tmp_path):
     out = imported(tmp_path, "fides", ANCHORS / "fides" / "demo_resources")
+    text = (out / "organizations.yaml").read_text()
     assert (
-        "    # Fides data_protection_officer (Art. 30 contact details): name: DataPro Tection, address: 123\n"
-        "    # demo street, New York, NY, USA, email: dpo@demo_company.com, phone: +1 555 555 5555\n"
-        "    # Fides representative (Art. 30 contact details): name: Rep Resentative, address: 123 demo\n"
-        "    # street, New York, NY, USA, email: representative@demo_company.com, phone: +1 555 555 5555\n"
-        "    # Fides security_policy: https://ethyca.com/privacy-policy/\n"
-    ) in (out / "organizations.yaml").read_text()
+        '    dpo: "name: DataPro Tection, address: 123 demo street, New York, NY, USA, email: '
+        'dpo@demo_company.com, phone: +1 555 555 5555"  # Fides data_protection_officer\n'
+        '    representative: "name: Rep Resentative, address: 123 demo street, New York, NY, USA, email: '
+        'representative@demo_company.com, phone: +1 555 555 5555"  # Fides representative\n'
+    ) in text
+    assert "    # Fides security_policy: https://ethyca.com/privacy-policy/\n" in text
+
+
+def test_fides_anchor_sample_organization_contacts_become_contact_dpo_representative(tmp_path):
+    """sample_organization.yml: controller, data_protection_officer, representative -> the Art. 30 items."""
+    out = imported(tmp_path, "fides", ANCHORS / "fides" / "sample_project")
+    org = load_model(out).organizations["default_organization"]
+    assert (org.name, org.country) == ("Cookie House", "US")
+    assert org.contact == ("name: Con Troller, address: 123 Example Street, New York, NY, USA, "
+                           "email: controller@example.com, phone: +1 555 555 5555")
+    assert org.dpo == ("name: DataPro Tection, address: 123 Example Street, New York, NY, USA, "
+                       "email: dpo@example.com, phone: +1 555 555 5555")
+    assert org.representative == ("name: Rep Resentative, address: 123 Example Stree, New York, NY, USA, "
+                                  "email: representative@example.com, phone: +1 555 555 5555")
+    text = (out / "organizations.yaml").read_text()
+    assert "Art. 30 contact details" not in text  # no longer kept as comments only
+    ropa = next(csv.DictReader(io.StringIO(run_cli("ropa", out, "--format", "csv").stdout, newline="")))
+    assert (ropa["contact"], ropa["dpo"], ropa["representative"]) == (org.contact, org.dpo, org.representative)
+
+
+def test_fides_organization_with_only_a_controller_contact(tmp_path):
+    source = write_files(tmp_path / "fides", {"o.yml": """\
+        organization:
+          - fides_key: acme
+            name: ACME
+            controller: {name: Jeanne Martin, address: "1 rue de la Paix, 75002 Paris, France"}
+        """})
+    org = load_model(imported(tmp_path, "fides", source)).organizations["acme"]
+    assert (org.contact, org.dpo, org.representative, org.country) == (
+        "name: Jeanne Martin, address: 1 rue de la Paix, 75002 Paris, France", None, None, "FR")
 
 
 # --------------------------------------------------------------------------- Threagile mappings

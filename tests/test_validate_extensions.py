@@ -1,5 +1,5 @@
-"""Validation of the optional model keys: several special-category conditions per purpose
-(``special_condition: [h, art10]``)."""
+"""Validation of the optional model keys: organization contact, dpo, representative (Art. 30(1)(a),
+37, 27) and several special-category conditions per purpose (``special_condition: [h, art10]``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from lineage.load import Source
 from lineage.model import load_model_sources, model_from_text
 from lineage.model.schema import json_schema
 
+OFFICE = "  - {id: office, role: controller, country: FR}\n"
 TRAINING = "  - id: training\n    legal_basis: public_task\n"
 
 
@@ -39,11 +40,51 @@ def with_condition(value: str) -> str:
     return edited(TRAINING, f"{TRAINING}    special_condition: {value}\n")
 
 
-# --- special_condition: one value or a list --------------------------------------------------------
+# --- organization contact, dpo, representative ----------------------------------------------------
+
+
+def test_contact_dpo_representative_are_optional_text():
+    model = model_from_text(edited(OFFICE, (
+        "  - id: office\n    role: controller\n    country: FR\n"
+        "    contact: 1 rue de l'Exemple, 75015 Paris, office@example.org, +33 1 00 00 00 00\n"
+        "    dpo: 'DPO: dpo@example.org'\n"
+        "    representative: Rep SARL, rep@example.org\n")))
+    office, trainer = model.organizations["office"], model.organizations["trainer"]
+    assert (office.contact, office.dpo, office.representative) == (
+        "1 rue de l'Exemple, 75015 Paris, office@example.org, +33 1 00 00 00 00", "DPO: dpo@example.org",
+        "Rep SARL, rep@example.org")
+    assert (trainer.contact, trainer.dpo, trainer.representative) == (None, None, None)
 
 
 def test_a_model_without_the_new_keys_loads_as_before():
-    assert model_from_text(BASE).purposes["training"].special_condition == ("none",)
+    model = model_from_text(BASE)
+    assert model.purposes["training"].special_condition == ("none",)
+    assert model.organizations["office"].contact is None
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    ("3", "'3' is a number in YAML, not text; quote it"),
+    ("yes", "'yes' is a boolean in YAML 1.1, not text; quote it"),
+    ("{email: dpo@example.org}", "expected text, found a mapping"),
+    ("[a, b]", "expected text, found a list"),
+])
+@pytest.mark.parametrize("key", ["contact", "dpo", "representative"])
+def test_contact_keys_take_text_only(key, value, error):
+    text = edited(OFFICE, f"  - id: office\n    role: controller\n    country: FR\n    {key}: {value}\n")
+    assert messages(text) == [f"{at(text, f'    {key}: {value}', value)}: error: {error}"]
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("contacts", "contact"), ("DPO", "dpo"), ("representitive", "representative"),
+])
+def test_a_misspelt_contact_key_suggests_the_right_one(written, meant):
+    text = edited(OFFICE, f"  - id: office\n    role: controller\n    country: FR\n    {written}: x@example.org\n")
+    (message,) = messages(text)
+    assert message.startswith(f"{at(text, f'    {written}: x@example.org', written)}: error: unknown key '{written}'")
+    assert message.endswith(f"(did you mean '{meant}'?)")
+
+
+# --- special_condition: one value or a list --------------------------------------------------------
 
 
 @pytest.mark.parametrize(("value", "stored"), [
@@ -93,6 +134,8 @@ def _schema_errors(text: str) -> list[str]:
 
 def test_schema_describes_the_new_keys():
     schema = json_schema()
+    org = schema["properties"]["organizations"]["items"]["properties"]
+    assert {org[k]["type"] for k in ("contact", "dpo", "representative")} == {"string"}
     one, many = schema["properties"]["purposes"]["items"]["properties"]["special_condition"]["oneOf"]
     assert one["enum"] == many["items"]["enum"] == ["none", *"abcdefghij", "art10"]
 
@@ -105,6 +148,9 @@ def test_schema_describes_the_new_keys():
     ("purposes:\n  - {id: p, special_condition: [h, h]}\n", False),
     ("purposes:\n  - {id: p, special_condition: []}\n", False),
     ("purposes:\n  - {id: p, special_condition: [h, x]}\n", False),
+    ("organizations:\n  - {id: o, role: recipient, country: US, contact: a@example.org, dpo: d, "
+     "representative: r}\n", True),
+    ("organizations:\n  - {id: o, role: recipient, country: US, dpo: [d]}\n", False),
 ], ids=lambda v: v if isinstance(v, bool) else v.splitlines()[-1].strip()[:60])
 def test_schema_and_validation_agree_on_the_new_keys(text, valid):
     try:

@@ -24,8 +24,11 @@ data subject                           a subject (employees, applicants, patient
                                        vulnerable; ``children`` when ``user.childrens`` is declared)
 organization                           an organization; country from the address of its
                                        controller, representative or DPO (else of its systems'
-                                       ``legal_address``); contacts and ``security_policy``
-                                       kept as comments (the format has no contact details)
+                                       ``legal_address``); ``security_policy`` kept as a comment
+organization contacts                  ``controller`` -> ``contact``, ``data_protection_officer``
+                                       -> ``dpo``, ``representative`` -> ``representative``
+                                       (Art. 30(1)(a), 37, 27): each one line of text,
+                                       ``name: ..., address: ..., email: ..., phone: ...``
 system ``legal_name`` naming another   an organization of its own (a vendor) holding the system;
 business than its organization         country from the system's ``legal_address``
 system ``responsibility``              the role of the system's organization when its systems
@@ -188,7 +191,9 @@ ORGANIZATION_KEYS = (
     "fides_key", "name", "description", "controller", "data_protection_officer", "representative",
     "security_policy",
 )
-CONTACTS = ("controller", "data_protection_officer", "representative")
+#: Fides organization contacts (name, address, email, phone) -> the lineage organization key
+#: that holds them as one line of text (Art. 30(1)(a), Art. 37, Art. 27).
+CONTACTS = {"controller": "contact", "data_protection_officer": "dpo", "representative": "representative"}
 #: Keys of datasets, collections and fields the importer maps; any other is kept on each field.
 DATASET_KEYS = ("fides_key", "name", "description", "data_categories", "collections", "fields",
                 "organization_fides_key")
@@ -1020,14 +1025,14 @@ class _Converter:
                 if isinstance(data.get(who), dict) and (address := text(data[who].get("address")))
             ] + self.legal_addresses(systems)
             entry.append(self.country_item(oid, addresses, "the address"))
+            entry += [
+                (key, Note(_said(data[who]), f"Fides {who}"))
+                for who, key in CONTACTS.items()
+                if _said(data.get(who))
+            ]
             entry += self.transfers(systems)
             if text(data.get("description")):
                 entry.append(("description", text(data["description"])))
-            entry += [
-                (Comment(f"Fides {who} (Art. 30 contact details): {_said(data[who])}"), None)
-                for who in CONTACTS
-                if _said(data.get(who))
-            ]
             if _said(data.get("security_policy")):
                 entry.append(
                     (Comment(f"Fides security_policy: {_said(data['security_policy'])}"), None)
