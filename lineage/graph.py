@@ -231,9 +231,10 @@ def _cumulative(by_rank: list[int]) -> list[int]:
 def _derive(masks: list[int], derivations) -> bool:
     """Add derived fields whose sources are all held; return whether anything changed.
 
-    A derived field is a new value, computed where its sources are: raw
-    when a source is readable there (SPEC section 2), else no more readable
-    than its sources.
+    A derived field is a new value, computed where its sources are, and
+    held raw (SPEC section 2), except where every source is held only as
+    statistics (aggregated, anonymised): a value computed from them is a
+    statistic too, not raw data about someone.
     """
     changed_any = False
     changed = bool(derivations)
@@ -253,11 +254,11 @@ def _derived_rank(masks: list[int], sources: int) -> int:
     if masks[ANY] & sources != sources:
         return NFORMS
     rank = next(k for k in range(NFORMS) if masks[k] & sources)  # cumulative: the first rank any source is at
-    return 0 if rank <= _READ_BACK else rank
+    return rank if rank >= _STATISTICS else 0
 
 
-#: Forms a value can be read back from: raw, encrypted (the key is at hand), hashed (by enumeration).
-_READ_BACK = FORM_RANK["hashed"]
+#: The first form that is only statistics: what is derived from statistics alone is statistics.
+_STATISTICS = FORM_RANK["aggregated"]
 
 
 def _sourced(G, components, seed, declared, derivations) -> dict[str, list[int]]:
@@ -437,9 +438,13 @@ def _broken(L: Lineage) -> list[Broken]:
     out = []
     for b, edges in candidates.items():
         unfed_loops = _unfed_loops([(u, v) for _, u, v, _ in edges])
+        entries = {u for u in unfed_loops if _enters_loop(L, u, b, unfed_loops)}
+        entered = {unfed_loops[u] for u in entries}
         fname = L.field_ids[b]
         for fid, u, _, d in edges:
             if u in unfed_loops:
+                if u not in entries and unfed_loops[u] in entered:
+                    continue  # the loop's break is where the field enters it; the rest follows from that
                 rank = _rank(L.sourced[u], b)
             elif d < _rank(L.held[u], b):
                 rank = _rank(L.held[u], b)
@@ -450,8 +455,18 @@ def _broken(L: Lineage) -> list[Broken]:
     return sorted(out, key=lambda x: (x.flow, x.field))
 
 
-def _unfed_loops(edges: list[tuple[str, str]]) -> set[str]:
-    """Nodes of the cycles of `edges` that no edge from outside their component enters.
+def _enters_loop(L: Lineage, u: str, b: int, loops: dict[str, int]) -> bool:
+    """Whether field bit `b` reaches loop node `u` from outside its loop: collected there, or on a flow from outside."""
+    if b in {L.bit[f] for c in L.model.systems[u].collects for f in c.fields}:
+        return True
+    if any(target >> b & 1 and _derived_rank(L.sourced[u], sources) < NFORMS for target, sources in L.derivations):
+        return True
+    return any(L.declared[fid][ANY] & L.sourced[w][ANY] & (1 << b) and loops.get(w) != loops[u]
+               for w, _, fid in L.G.in_edges(u, keys=True))
+
+
+def _unfed_loops(edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Nodes of the cycles of `edges` that no edge from outside their component enters, with their component.
 
     Tarjan's algorithm, iterative; the candidate graphs are small, so a
     plain adjacency dict beats building a networkx graph per field.
@@ -498,7 +513,7 @@ def _unfed_loops(edges: list[tuple[str, str]]) -> set[str]:
         size[c] = size.get(c, 0) + 1
     looped = {c for c, n in size.items() if n > 1} | {comp[u] for u, v in edges if u == v}
     fed = {comp[v] for u, v in edges if comp[u] != comp[v]}
-    return {n for n, c in comp.items() if c in looped and c not in fed}
+    return {n: c for n, c in comp.items() if c in looped and c not in fed}
 
 
 def holdings(L: Lineage, system: str) -> dict[str, str]:

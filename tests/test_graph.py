@@ -72,6 +72,21 @@ def test_a_loop_fed_by_a_broken_flow_is_explained_by_it():
     assert broken(lineage_of(text)) == [("w-a", "b", "LIN001")]
 
 
+def test_a_loop_that_raises_a_form_breaks_where_the_field_enters_it():
+    """b gets a pseudonymised; b-c sends it raw (the break); c-b sends back what c now holds: no cascade."""
+    flows = [("x-b", "x", "b", [("a", "pseudonymised")]), ("b-c", "b", "c", ["a"]), ("c-b", "c", "b", ["a"])]
+    L = lineage_of(model_text({"x": ["a"]}, flows))
+    assert broken(L) == [("b-c", "a", "LIN002")]
+    assert holdings(L, "c") == {"a": "raw"} and holdings(L, "b") == {"a": "raw"}
+    # entering at both loop members, each raising flow is a break of its own
+    both = lineage_of(model_text({"x": ["a"]}, [*flows, ("x-c", "x", "c", [("a", "pseudonymised")])]))
+    assert broken(both) == [("b-c", "a", "LIN002"), ("c-b", "a", "LIN002")]
+    # a derived field enters the loop where it is derived
+    derived = lineage_of(model_text({"x": ["a"]}, [("x-b", "x", "b", [("a", "aggregated")]), ("b-c", "b", "c", ["d"]),
+                                                  ("c-b", "c", "b", ["d"])], derived={"d": ["a"]}))
+    assert broken(derived) == [("b-c", "d", "LIN002")]
+
+
 def test_derived_fields_need_all_their_sources():
     derived = {"c": ["a", "b"]}
     L = lineage_of(model_text({"x": ["a", "b"], "y": ["a"]}, [("x-z", "x", "z", ["c"]), ("y-w", "y", "w", ["c"])],
@@ -136,12 +151,13 @@ def test_a_field_derived_from_statistics_is_statistics():
     assert holdings(L, "y") == {"a": "aggregated", "b": "anonymised", "c": "aggregated", "d": "aggregated"}
     assert holdings(L, "z") == {"a": "anonymised", "d": "anonymised"}
     assert [(o.kind, o.form) for o in origins(L, "y", "c")] == [("derived", "aggregated")]
-    assert holdings(L, "w")["c"] == "generalised"  # still about someone, no more readable than a is
+    assert holdings(L, "w")["c"] == "raw"  # a is still about someone: c is a new value about them (SPEC section 2)
 
 
-@pytest.mark.parametrize(("form", "derived"), [("encrypted", "raw"), ("hashed", "raw"), ("masked", "masked"),
-                                               ("pseudonymised", "pseudonymised")])
-def test_a_derived_field_is_raw_only_where_a_source_can_be_read(form, derived):
+@pytest.mark.parametrize(("form", "derived"), [("encrypted", "raw"), ("hashed", "raw"), ("masked", "raw"),
+                                               ("pseudonymised", "raw"), ("generalised", "raw"),
+                                               ("aggregated", "aggregated"), ("anonymised", "anonymised")])
+def test_a_derived_field_is_raw_unless_computed_from_statistics(form, derived):
     L = lineage_of(model_text({"x": ["a"]}, [("x-vault", "x", "vault", [("a", form)]),
                                              ("vault-y", "vault", "y", ["c"])], derived={"c": ["a"]}))
     assert holdings(L, "vault") == {"a": form, "c": derived}  # an age band from a birth date held in `form`
