@@ -27,10 +27,14 @@ purposes:
 
 organizations:
   - id: my_company
+    name: My Company SAS
     role: controller
     country: FR
+    contact: 1 rue Exemple, 75001 Paris, privacy@my-company.example   # Art. 30 record (lineage ropa)
   - id: helpdesk_vendor
+    name: Helpdesk Vendor SARL
     role: processor
+    contact: support@helpdesk-vendor.example
     processor_for: my_company
     country: FR
     dpa: {signed: true, reference: DPA-001, date: 2026-01-15}

@@ -196,6 +196,8 @@ def test_init_scaffold_validates_and_never_overwrites(tmp_path):
     assert (tmp_path / "rules" / "policy.yaml").read_text() == policy
     check = run_cli("check", "flows", cwd=tmp_path)
     assert check.code == 0, check
+    ropa = run_cli("ropa", "flows", cwd=tmp_path)  # the Art. 30 record of the scaffold is complete
+    assert ropa.code == 0 and "item(s) MISSING" not in ropa.stdout and "- **(a) Contact details:** 1 rue" in ropa.stdout
 
 
 def test_init_leaves_a_folder_with_the_users_rules_alone(tmp_path):
