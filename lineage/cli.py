@@ -532,7 +532,7 @@ def diff(
         with for_terminal() as progress:
             result = differ.compare(base, head, model, rules, day, progress)
     except InputErrors as exc:
-        fail(exc, "json" if _errors_as(fmt, output) == "json" else "text")
+        fail(exc, fmt, output)
     failed = None
     if render is not None:
         from lineage.render.diffmap import RenderError, render_svg

@@ -295,3 +295,15 @@ def test_errors_about_a_revision_point_at_no_file(repo):
     assert in_file.stdout.startswith("::error file=flows/flows.yaml,line=")  # a file on disk: annotated there
     [error] = json.loads(repo.run("check", "-f", "json").stdout)["errors"]
     assert error["file"] == "flows/flows.yaml" and error["line"] > 0
+
+
+def test_a_report_file_asked_for_says_why_the_diff_failed(repo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    stale = out / "d.json"
+    stale.write_text('{"old": "report"}', encoding="utf-8")
+    result = repo.run("diff", "nope", "-f", "json", "-o", str(stale))
+    assert result.code == 2 and "'nope' is not a git revision" in result.stderr  # also on the terminal
+    [error] = json.loads(stale.read_text(encoding="utf-8"))["errors"]  # no stale report left for CI
+    assert "'nope' is not a git revision" in error["message"]
+    markdown = repo.run("diff", "nope", "-f", "markdown", "-o", str(out / "d.md"))
+    assert markdown.code == 2 and "'nope' is not a git revision" in (out / "d.md").read_text(encoding="utf-8")
