@@ -469,6 +469,24 @@ class Duration(Type):
         return {"type": "string", "pattern": whole(DURATION_PATTERN)}
 
 
+def duration_days(text: str) -> float:
+    """Return an ISO 8601 duration in days (a year is 365.25 days, a month a twelfth of it).
+
+    A month is exactly a twelfth of a year, so the same length written in other
+    units compares equal (``P24M`` is ``P2Y``).
+
+    Examples
+    --------
+    >>> duration_days("P1Y") > duration_days("P11M") > duration_days("P30D")
+    True
+    >>> duration_days("P24M") == duration_days("P2Y"), duration_days("P60M") == duration_days("P5Y")
+    (True, True)
+    """
+    parts = _DURATION.fullmatch(text).group(1, 2, 3, 4, 6, 7, 8)  # Y M W D, then H M S, each with its letter
+    y, mo, w, d, h, mi, s = (int(g[:-1]) if g else 0 for g in parts)
+    return (y * 12 + mo) * 365.25 / 12 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
+
+
 @dataclasses.dataclass(frozen=True)
 class ListOf(Type):
     """A list of items of one type; duplicates are refused when `unique`."""

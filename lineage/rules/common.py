@@ -69,38 +69,6 @@ def critical_outside_controller(hit, ctx, params) -> str:
     return "critical" if outside_controller(ctx, hit.target.split(":", 1)[1]) else "high"
 
 
-def listing(ids) -> str:
-    """Join ids for a message.
-
-    Examples
-    --------
-    >>> listing(["a", "b"])
-    'a, b'
-    """
-    return ", ".join(ids)
-
-
-def duration_days(text: str) -> float:
-    """Return an ISO 8601 duration in days (a year is 365.25 days, a month a twelfth of it).
-
-    A month is exactly a twelfth of a year, so the same length written in other
-    units compares equal (``P24M`` is ``P2Y``).
-
-    Examples
-    --------
-    >>> duration_days("P1Y") > duration_days("P11M") > duration_days("P30D")
-    True
-    >>> duration_days("P24M") == duration_days("P2Y"), duration_days("P60M") == duration_days("P5Y")
-    (True, True)
-    """
-    import re
-
-    m = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$",
-                 text)
-    y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return (y * 12 + mo) * 365.25 / 12 + w * 7 + d + (h * 3600 + mi * 60 + s) / 86400
-
-
 class ModelRef(str):
     """A name written in a rule file that the model must define, with where it is written."""
 

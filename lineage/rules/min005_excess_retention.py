@@ -17,7 +17,8 @@ carrying only them, or a system holding only them, keeps no personal data.
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import duration_days, personal_fields, system_purposes
+from lineage.model.types import duration_days
+from lineage.rules.common import personal_fields, system_purposes
 
 ID, NAME, TARGET = "MIN005", "excess-retention", "flow|system"
 PARAMS: dict = {}
