@@ -56,8 +56,8 @@ def document(findings) -> dict:
 
 
 
-def write_baseline(analysis, path: str | Path) -> int:
-    """Write the open findings of `analysis` to `path` as a baseline; return how many it holds.
+def baseline_text(analysis) -> tuple[str, int]:
+    """Return the baseline of the open findings of `analysis` (JSON text) and how many it holds.
 
     Findings left out of the report in the same run (by :func:`apply_baseline`
     or ``--diff-base``) are written too: the baseline holds every current
@@ -65,12 +65,8 @@ def write_baseline(analysis, path: str | Path) -> int:
     keeps what is still found, adds what is new and drops entries that no
     longer match anything.
     """
-    from lineage.errors import write_output
-
     baseline = document([*analysis.findings, *analysis.left_out])
-    text = json.dumps(baseline, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_output(path, text)  # OutputError when it cannot be written
-    return len(baseline["findings"])
+    return json.dumps(baseline, indent=2, sort_keys=True, ensure_ascii=False) + "\n", len(baseline["findings"])
 
 
 def read_baseline(path: str | Path) -> dict[str, dict]:

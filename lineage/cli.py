@@ -426,12 +426,10 @@ def check(
         analysis.ruleset.fail_on = fail_on
     _refuse_shared_files(_check_files(fmt, output, given, write_baseline, analysis.ruleset.outputs), baseline, shown)
     if write_baseline is not None:
-        from lineage.baseline import write_baseline as write
+        from lineage.baseline import baseline_text
 
-        try:
-            count = write(analysis, write_baseline)
-        except OutputError as exc:
-            misuse(str(exc), shown)
+        text, count = baseline_text(analysis)
+        _write(text, write_baseline, shown)
         typer.echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     extra_outputs.update(given)
@@ -482,8 +480,9 @@ def _refuse_shared_files(files: list[tuple[str, Path | None, str | None]], basel
 
 def _report_format(output: Path | None) -> str | None:
     """Return the report format an output file's suffix names (``-o lineage.sarif``), if it names one."""
-    suffixes = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown"}
-    return suffixes.get(output.suffix.lower()) if output is not None else None
+    from lineage.outputs import FILE_SUFFIXES
+
+    return FILE_SUFFIXES.get(output.suffix.lower()) if output is not None else None
 
 
 def _patterns(values: list[str] | None, option: str, fmt: str | None) -> list[str]:

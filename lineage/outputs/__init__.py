@@ -18,6 +18,8 @@ FORMATS = {
     "markdown": "markdown",
     "github": "github",
 }
+#: The formats written to files (``-o``, ``--output-*``, the settings' ``outputs:``), by file suffix.
+FILE_SUFFIXES = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown"}
 
 
 def render(fmt: str, analysis, **options) -> str:

@@ -3,9 +3,23 @@
 A check module defines ``ID``, ``NAME``, ``TARGET`` (``flow``, ``system``,
 ``organization``), ``PARAMS`` (param name -> :mod:`lineage.model.types`
 type), ``check(ctx, params)`` yielding :class:`lineage.findings.Hit`, and
-optionally ``severity(hit, ctx, params)`` for rules whose severity depends
-on what they found. Its docstring is the rule's documentation. Modules are
-imported only when a pack enables them (:func:`get`).
+optionally:
+
+- ``severity(hit, ctx, params)``: the severity of each finding, for rules
+  whose severity depends on what they found (the engine; SARIF leaves such
+  rules without a ``security-severity``); ``SEVERITY_NOTE`` says how, in
+  ``lineage rules list`` and ``explain``;
+- ``AFTER_WAIVERS = True``: run after waivers are applied, reading
+  ``ctx.findings`` and the waiver counts (WAIV001, WAIV002);
+- ``validate(params)``: checks across params, returning (keys, message)
+  pairs located at those keys; ``TOP_LEVEL_PARAMS`` (params written beside
+  ``id`` rather than under ``params:``) and ``REQUIRED`` (params that must
+  be given), both for ``check: match``;
+- ``score(ctx, system_id, params)``: RISK001's exposure score, which
+  ``--explain``, maps, ``diff`` and ``impact`` show.
+
+Its docstring is the rule's documentation. Modules are imported only when a
+pack enables them (:func:`get`).
 """
 
 from __future__ import annotations

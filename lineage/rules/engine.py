@@ -29,18 +29,18 @@ from lineage.findings import SEVERITIES, Finding, at_least, fingerprint
 from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
 from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
+from lineage.outputs import FILE_SUFFIXES, FORMATS
 from lineage.rules import CHECKS, get
 
 RULE_ID = r"[A-Za-z][A-Za-z0-9_.-]*"  # matched whole (re.fullmatch)
 _RULE_KEYS = ("id", "name", "check", "severity", "title", "rationale", "params", "disable")
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 _SETTINGS = {
     "fail_on": Enum(SEVERITIES),
     "disable": ListOf(Pattern(RULE_ID, "a rule id")),
     "severity": MapOf(Enum(SEVERITIES), key=Pattern(RULE_ID, "a rule id")),
     # output defaults of `lineage check`; its command-line options win
-    "format": Enum(REPORT_FORMATS),
-    "outputs": MapOf(Text(), key=Enum(REPORT_FORMATS[1:5])),
+    "format": Enum(tuple(FORMATS)),
+    "outputs": MapOf(Text(), key=Enum(tuple(FILE_SUFFIXES.values()))),
 }
 
 
@@ -498,7 +498,7 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, t
     Returns
     -------
     list[Finding]
-        Sorted by file, line, column, rule, target and fields.
+        Sorted by file, line, column, rule, target and fields; one per fingerprint.
     """
     ctx = RunContext(model, lineage, today or dt.date.today(), rules=ruleset.rules)
     rules = ruleset.enabled()
@@ -515,7 +515,18 @@ def run(model: Model, lineage, ruleset: RuleSet, today: dt.date | None = None, t
         findings.extend(_findings(rule, ctx))
         if tick:
             tick()
-    return sorted(set(findings), key=lambda f: f.sort_key)
+    return _unique(sorted(findings, key=lambda f: f.sort_key))
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Keep the first finding of each fingerprint: a rule that yields one twice reports it once."""
+    seen: set[str] = set()
+    unique = []
+    for finding in findings:
+        if finding.fingerprint not in seen:
+            seen.add(finding.fingerprint)
+            unique.append(finding)
+    return unique
 
 
 def _findings(rule: Rule, ctx: RunContext) -> Iterator[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import textwrap
@@ -627,3 +628,20 @@ def test_near_miss_category_patterns_that_match(tmp_path):
     rule = "  - {id: MIN001, params: {ignore_categories: [contact, 'immigration.*', 'gov_*']}}\n"
     write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
     assert run_cli("validate", str(tmp_path / "flows"), "--rules", str(tmp_path / "rules")).code == 0
+
+
+def test_a_finding_yielded_twice_is_reported_once(tmp_path, monkeypatch):
+    module = get("RISK002")
+    once = found(analyse(tmp_path / "once"), "RISK002")
+    assert once, "the base model must have a RISK002 finding"
+    plain = module.check
+
+    def twice(ctx, params):
+        for hit in plain(ctx, params):
+            yield hit
+            yield dataclasses.replace(hit, message=hit.message + " (again, in other words)")
+
+    monkeypatch.setattr(module, "check", twice)
+    analysis = analyse(tmp_path / "twice")
+    assert found(analysis, "RISK002") == once
+    assert all("again" not in f.message for f in analysis.findings)
