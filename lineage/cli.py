@@ -562,7 +562,7 @@ def ropa(
 ) -> None:
     """Write the record of processing (GDPR Art 30): controller and processor views, Markdown or CSV."""
     from lineage import ropa as art30
-    from lineage.errors import did_you_mean
+    from lineage.errors import unknown_id
     from lineage.pipeline import load_inputs
 
     _check_format(fmt, ("markdown", "csv"))
@@ -573,7 +573,7 @@ def ropa(
     except InputErrors as exc:
         fail(exc)
     if organization is not None and organization not in m.organizations:
-        misuse(f"no organization '{organization}' in the model{did_you_mean(organization, m.organizations)}")
+        fail(unknown_id("organization", organization, m.organizations, model))
     _write(art30.render(art30.records(m, view, organization), fmt), output)
 
 

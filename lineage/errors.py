@@ -86,6 +86,18 @@ class OutputError(Exception):
 _INPUTS: set = set()  # resolved paths of the files this run read: outputs never overwrite them
 
 
+def unknown_id(kind: str, ident: str, known, where: str) -> InputErrors:
+    """Return the input error for an unknown id, with a closest-name hint.
+
+    Examples
+    --------
+    >>> str(unknown_id("field", "natonality", ["nationality", "email"], "flows").errors[0])
+    "flows: error: no field 'natonality' in the model (did you mean 'nationality'?)"
+    """
+    return InputErrors([LineageError(Loc(str(where), 0, 0),
+                                     f"no {kind} '{ident}' in the model{did_you_mean(ident, known)}")])
+
+
 def read_input(path) -> bytes:
     """Read a file the user wrote (model, rules, settings, import source) and remember it.
 

@@ -63,10 +63,10 @@ from collections import deque
 from dataclasses import dataclass
 
 from lineage import ropa
+from lineage.errors import unknown_id
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model.entities import FORM_RANK, FORMS
 from lineage.model.taxonomy import ENISA_DPC, parent
-from lineage.trace import unknown
 
 #: ENISA CB for loss of confidentiality, by what is known of the recipients.
 RECIPIENTS = {"unknown": 0.5, "known": 0.25, "none": 0.0}
@@ -210,7 +210,7 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
 
     model = L.model
     if system_id not in model.systems:
-        raise unknown("system", system_id, model.systems, where)
+        raise unknown_id("system", system_id, model.systems, where)
     system = model.systems[system_id]
     org = model.organizations[system.organization]
     held = holdings(L, system_id)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
+from lineage.errors import unknown_id
 from lineage.graph import ANY, Lineage, build, holders, origins
 from lineage.model.entities import FORM_RANK
 
@@ -93,18 +93,6 @@ class Trace:
     derivatives: list[Derivative] = field(default_factory=list)
 
 
-def unknown(kind: str, ident: str, known, where: str) -> InputErrors:
-    """Return the input error for an unknown id, with a closest-name hint.
-
-    Examples
-    --------
-    >>> str(unknown("field", "natonality", ["nationality", "email"], "flows").errors[0])
-    "flows: error: no field 'natonality' in the model (did you mean 'nationality'?)"
-    """
-    return InputErrors([LineageError(Loc(str(where), 0, 0), f"no {kind} '{ident}' in the model"
-                                                         f"{did_you_mean(ident, known)}")])
-
-
 def trace_folder(folder, field_id: str, rules=None) -> Trace:
     """Load the model under `folder` and check the rule files, then :func:`trace` `field_id`.
 
@@ -147,7 +135,7 @@ def trace(L: Lineage, field_id: str, where: str = "model", max_chains: int = MAX
     """
     model = L.model
     if field_id not in model.fields:
-        raise unknown("field", field_id, model.fields, where)
+        raise unknown_id("field", field_id, model.fields, where)
     info = model.field_info(field_id)
     held = holders(L, field_id)
     holdings, entries = [], {}

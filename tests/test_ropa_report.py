@@ -609,3 +609,10 @@ flows:
     subjects = {r["purpose"]: r["data_subjects"] for r in rows(result.stdout)}
     assert subjects == {"care": "patients (vulnerable, about 5000 people)",
                         "marketing": "newsletter (about 200000 people)"}
+
+
+def test_an_unknown_organization_is_reported_like_an_unknown_field_or_system():
+    result = run_cli("ropa", "flows", "--organization", "ofi", cwd=REPO)
+    assert result.code == 2
+    assert result.stderr == "flows: error: no organization 'ofi' in the model (did you mean 'ofii'?)\n"
+    assert run_cli("trace", "natonality", "flows", cwd=REPO).stderr.startswith("flows: error: no field 'natonality'")
