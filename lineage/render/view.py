@@ -303,59 +303,13 @@ def select(
         For an unknown field, system or group, or conflicting options; the
         message has a "did you mean" hint.
     """
-    from lineage.errors import did_you_mean
-    from lineage.findings import SEVERITIES
-
-    model, L = analysis.model, analysis.lineage
-    if field is not None and system is not None:
-        raise ViewError(
-            "--field and --system cannot be combined: "
-            "draw one field's paths or one system's neighbourhood"
-        )
-    if group is not None and group not in GROUPS:
-        raise ViewError(
-            f"--group must be one of {', '.join(GROUPS)}, "
-            f"not '{group}'{did_you_mean(group, GROUPS)}"
-        )
-    if min_severity is not None and min_severity not in SEVERITIES:
-        raise ViewError(
-            f"--min-severity must be one of {', '.join(SEVERITIES)}, not '{min_severity}'"
-        )
-    if depth < 0:
-        raise ViewError(f"--depth must be 0 or more, not {depth}")
+    _check_options(field, system, group, min_severity, depth)
     findings: dict[str, list[Finding]] = {}
     for f in analysis.findings:
         findings.setdefault(f.target, []).append(f)
     for items in findings.values():
         items.sort(key=lambda f: (f.waived, -SEVERITY_RANK[f.severity], f.rule, f.fields))
-
-    kind = "overview"
-    systems, flows = set(model.systems), set(model.flows)
-    if field is not None:
-        if field not in model.fields:
-            raise UnknownId(f"no field '{field}' in the model{_hint(field, model.fields)}")
-        from lineage.graph import holders
-
-        kind = "field"
-        flows = {
-            fid for fid, flow in model.flows.items() if any(u.field == field for u in flow.fields)
-        }
-        systems = set(holders(L, field))
-        systems |= {model.flows[fid].source for fid in flows} | {
-            model.flows[fid].target for fid in flows
-        }
-    elif system is not None:
-        if system not in model.systems:
-            raise UnknownId(f"no system '{system}' in the model{_hint(system, model.systems)}")
-        from lineage.graph import neighbourhood
-
-        kind = "system"
-        systems = neighbourhood(L, system, depth)
-        flows = {
-            fid
-            for fid, flow in model.flows.items()
-            if flow.source in systems and flow.target in systems
-        }
+    kind, systems, flows = _scope(analysis, field, system, depth)
 
     m = Map(
         analysis,
@@ -393,6 +347,52 @@ def select(
     if not m.systems:
         m.notes.append("nothing to draw: the view holds no system")
     return collapse(m) if group == "organization" else m
+
+
+def _check_options(field, system, group, min_severity, depth) -> None:
+    """Raise :class:`ViewError` for options that contradict each other or name no choice."""
+    from lineage.errors import did_you_mean
+    from lineage.findings import SEVERITIES
+
+    if field is not None and system is not None:
+        raise ViewError(
+            "--field and --system cannot be combined: "
+            "draw one field's paths or one system's neighbourhood"
+        )
+    if group is not None and group not in GROUPS:
+        raise ViewError(
+            f"--group must be one of {', '.join(GROUPS)}, "
+            f"not '{group}'{did_you_mean(group, GROUPS)}"
+        )
+    if min_severity is not None and min_severity not in SEVERITIES:
+        raise ViewError(
+            f"--min-severity must be one of {', '.join(SEVERITIES)}, not '{min_severity}'"
+        )
+    if depth < 0:
+        raise ViewError(f"--depth must be 0 or more, not {depth}")
+
+
+def _scope(analysis, field, system, depth) -> tuple[str, set[str], set[str]]:
+    """Return the view's kind and the systems and flows it shows: all, one field's, or a neighbourhood."""
+    model, L = analysis.model, analysis.lineage
+    if field is not None:
+        if field not in model.fields:
+            raise UnknownId(f"no field '{field}' in the model{_hint(field, model.fields)}")
+        from lineage.graph import holders
+
+        flows = {fid for fid, flow in model.flows.items() if any(u.field == field for u in flow.fields)}
+        systems = set(holders(L, field))
+        systems |= {model.flows[fid].source for fid in flows} | {model.flows[fid].target for fid in flows}
+        return "field", systems, flows
+    if system is not None:
+        if system not in model.systems:
+            raise UnknownId(f"no system '{system}' in the model{_hint(system, model.systems)}")
+        from lineage.graph import neighbourhood
+
+        systems = neighbourhood(L, system, depth)
+        flows = {fid for fid, flow in model.flows.items() if flow.source in systems and flow.target in systems}
+        return "system", systems, flows
+    return "overview", set(model.systems), set(model.flows)
 
 
 def split_by_type(organizations: int, groups: int) -> bool:
