@@ -62,9 +62,9 @@ import json
 from collections import deque
 from dataclasses import dataclass
 
-from lineage import ropa
 from lineage.errors import unknown_id
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
+from lineage.model import processor_chain
 from lineage.model.entities import FORM_RANK, FORMS
 from lineage.model.taxonomy import ENISA_DPC, parent
 
@@ -417,7 +417,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         art34 = (True, "; ".join(why) + ": a high risk to people is likely, so tell them without undue "
                                         "delay, in plain language (Art. 34(1))")
 
-    chain, controller = ropa.chain(model, imp.system["organization"])
+    chain, controller = processor_chain(model, imp.system["organization"])
     controller = controller or chain[-1]  # a broken chain (PROC003): the last organization reached decides
     out = {"art33": {"likely": art33[0], "reason": art33[1]},
            "art34": {"likely": art34[0], "reason": art34[1]},

@@ -46,8 +46,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from lineage.model import Model
-from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS
+from lineage.model import Model, processor_chain
+from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS, PROCESSOR_ROLES
 from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
 
 #: Whom a partial adequacy decision covers (gdpr-reference, Chapter V).
@@ -139,7 +139,6 @@ MISSING = "MISSING: "
 STATISTICS_ONLY = " (only aggregated or anonymised data)"
 #: The least identifying form that still says something of someone (RISK001's).
 PERSONAL = "generalised"
-PROCESSOR_ROLES = ("processor", "subprocessor")
 ART6 = {
     "consent": "a",
     "contract": "b",
@@ -208,33 +207,6 @@ class Record:
 # --- who is whose ---------------------------------------------------------------
 
 
-def chain(model: Model, org_id: str) -> tuple[list[str], str | None]:
-    """Follow ``processor_for`` from `org_id`; return the organizations met and the controller.
-
-    Returns
-    -------
-    tuple[list[str], str | None]
-        The chain from `org_id` (included) up to the controller (included), and
-        the controller's id, or None when the chain breaks, loops or ends at an
-        organization that is not a (joint) controller.
-
-    Examples
-    --------
-    >>> from lineage.model import model_from_text
-    >>> chain(model_from_text(EXAMPLE), "host")
-    (['host', 'acme'], 'acme')
-    """
-    seen: list[str] = []
-    org = model.organizations[org_id]
-    while True:
-        seen.append(org.id)
-        if org.role in CONTROLLER_ROLES:
-            return seen, org.id
-        if org.role not in PROCESSOR_ROLES or not org.processor_for or org.processor_for in seen:
-            return seen, None
-        org = model.organizations[org.processor_for]
-
-
 def _joint(model: Model, ctrl_of: dict[str, str | None], one: str, other: str, purpose_id: str | None) -> bool:
     """Whether two controllers that both process a purpose are joint controllers of it.
 
@@ -254,7 +226,7 @@ def _joint(model: Model, ctrl_of: dict[str, str | None], one: str, other: str, p
 
 def _controllers(model: Model) -> dict[str, str | None]:
     """Organization id -> its controller's id (None when it has none)."""
-    return {oid: chain(model, oid)[1] for oid in model.organizations}
+    return {oid: processor_chain(model, oid)[1] for oid in model.organizations}
 
 
 # --- wording ----------------------------------------------------------------------
@@ -636,7 +608,7 @@ def controller_records(model: Model) -> list[Record]:
 def _processor_record(model: Model, org_id: str) -> Record:
     labels = LABELS["processor"]
     items = _org_items(model, org_id)
-    path, controller = chain(model, org_id)
+    path, controller = processor_chain(model, org_id)
     mine = sorted(s for s, sys in model.systems.items() if sys.organization == org_id)
 
     # (a) controllers served

@@ -10,7 +10,7 @@ import yaml
 from helpers import BASE, run_cli, write_files
 
 from lineage.errors import InputErrors
-from lineage.model import load_model, model_from_text
+from lineage.model import load_model, model_from_text, processor_chain
 from lineage.model.entities import SECTIONS
 from lineage.model.schema import json_schema
 from lineage.model.types import attributes
@@ -310,3 +310,34 @@ def test_an_unknown_sub_category_says_how_to_declare_it(tmp_path):
         "2:26: error: unknown category 'health.diagnosis' (to refine 'health', declare 'health.diagnosis' under "
         "`categories:`: it takes its tier from 'health')",
         "3:23: error: unknown category 'helth' (did you mean 'health'?)"]
+
+
+CHAINS = """
+organizations:
+  - {id: acme, role: controller, country: FR}
+  - {id: ministry, role: authority, country: FR}
+  - {id: press, role: recipient, country: FR}
+  - {id: host, role: processor, processor_for: acme, country: FR}
+  - {id: cdn, role: subprocessor, processor_for: host, country: FR}
+  - {id: agency, role: processor, processor_for: ministry, country: FR}
+  - {id: orphan, role: processor, country: FR}
+  - {id: below, role: subprocessor, processor_for: orphan, country: FR}
+  - {id: leak, role: subprocessor, processor_for: press, country: FR}
+  - {id: selfie, role: processor, processor_for: selfie, country: FR}
+  - {id: a, role: subprocessor, processor_for: b, country: FR}
+  - {id: b, role: subprocessor, processor_for: a, country: FR}
+"""
+
+
+@pytest.mark.parametrize(("org", "expected"), [
+    ("acme", (["acme"], "acme")),
+    ("press", (["press"], None)),
+    ("cdn", (["cdn", "host", "acme"], "acme")),
+    ("agency", (["agency", "ministry"], "ministry")),
+    ("below", (["below", "orphan"], None)),
+    ("leak", (["leak", "press"], None)),
+    ("selfie", (["selfie"], None)),
+    ("a", (["a", "b"], None)),
+])
+def test_processor_chain_ends_at_the_controller_or_where_it_breaks(org, expected):
+    assert processor_chain(model_from_text(CHAINS), org) == expected

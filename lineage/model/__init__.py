@@ -16,6 +16,8 @@ from pathlib import Path
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean
 from lineage.load import Document, Mapping, Scalar, Sequence, Source, compose_sources, paused_gc, read_folder
 from lineage.model.entities import (
+    CONTROLLER_ROLES,
+    PROCESSOR_ROLES,
     SECTIONS,
     Category,
     Field,
@@ -74,6 +76,61 @@ class Model:
     def section(self, kind: str) -> dict:
         """Return the entries of a target kind: flow, system or organization."""
         return getattr(self, _TARGET_SECTIONS[kind])
+
+
+def processor_chain(model: Model, org_id: str) -> tuple[list[str], str | None]:
+    """Follow ``processor_for`` up from an organization to its controller.
+
+    Parameters
+    ----------
+    model : Model
+        A validated model.
+    org_id : str
+        An organization id.
+
+    Returns
+    -------
+    tuple[list[str], str | None]
+        The organizations met, from `org_id` (included) up to the controller
+        (included), and the controller's id. The id is None when the chain
+        breaks (a processor or subprocessor without ``processor_for``), loops
+        (the last one's ``processor_for`` is already in the chain) or ends at an
+        organization of another role (a recipient). A controller, joint
+        controller or authority is its own controller: ``([org_id], org_id)``.
+
+    Notes
+    -----
+    The walk stops at the first organization met twice, so a loop ends it.
+
+    References
+    ----------
+    GDPR Art. 28(1), (2) and (4): a processor acts for a controller, a
+    subprocessor for a processor.
+
+    Examples
+    --------
+    >>> model = model_from_text('''
+    ... organizations:
+    ...   - {id: acme, role: controller, country: FR}
+    ...   - {id: host, role: processor, processor_for: acme, country: FR}
+    ...   - {id: cdn, role: subprocessor, processor_for: host, country: FR}
+    ...   - {id: a, role: subprocessor, processor_for: b, country: FR}
+    ...   - {id: b, role: subprocessor, processor_for: a, country: FR}
+    ... ''')
+    >>> processor_chain(model, "cdn")
+    (['cdn', 'host', 'acme'], 'acme')
+    >>> processor_chain(model, "a")
+    (['a', 'b'], None)
+    """
+    path: list[str] = []
+    org = model.organizations[org_id]
+    while True:
+        path.append(org.id)
+        if org.role in CONTROLLER_ROLES:
+            return path, org.id
+        if org.role not in PROCESSOR_ROLES or not org.processor_for or org.processor_for in path:
+            return path, None
+        org = model.organizations[org.processor_for]
 
 
 def load_model(folder: str | Path) -> Model:

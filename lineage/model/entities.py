@@ -43,6 +43,9 @@ ROLES = ("controller", "joint_controller", "processor", "subprocessor", "recipie
 #: Roles that decide purposes and means themselves: a public authority is the controller of its own
 #: processing (Art. 4(7)); processors work for one of these, and "outside the controller" is any other.
 CONTROLLER_ROLES = ("controller", "joint_controller", "authority")
+#: Roles that work for another organization, named by ``processor_for`` (Art. 28; a subprocessor
+#: works for a processor).
+PROCESSOR_ROLES = ("processor", "subprocessor")
 SUBPROCESSING = ("none", "specific", "general")
 SAFEGUARDS = ("adequacy", "scc", "bcr", "derogation", "none")
 SYSTEM_TYPES = ("application", "database", "saas", "file_share", "spreadsheet", "mailbox", "api",

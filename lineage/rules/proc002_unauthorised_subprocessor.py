@@ -15,8 +15,8 @@ role `subprocessor` working for the controller directly is not.
 """
 
 from lineage.findings import Hit
+from lineage.model.entities import PROCESSOR_ROLES
 from lineage.rules.common import org_holdings
-from lineage.rules.proc003_broken_chain import PROCESSING_ROLES
 
 ID, NAME, TARGET = "PROC002", "unauthorised-subprocessor", "organization"
 PARAMS: dict = {}
@@ -27,10 +27,10 @@ def check(ctx, params):
     model = ctx.model
     held = org_holdings(ctx)
     for oid, org in model.organizations.items():
-        if org.role not in PROCESSING_ROLES or not held.get(oid) or not org.processor_for:
+        if org.role not in PROCESSOR_ROLES or not held.get(oid) or not org.processor_for:
             continue
         processor = model.organizations[org.processor_for]
-        if processor.role not in PROCESSING_ROLES:
+        if processor.role not in PROCESSOR_ROLES:
             continue
         if processor.subprocessing in (None, "none"):
             setting = processor.subprocessing or "not set"

@@ -13,37 +13,34 @@ Passes  processor for an authority (a public body is the controller of its own p
 """
 
 from lineage.findings import Hit
-from lineage.model.entities import CONTROLLER_ROLES
+from lineage.model import processor_chain
+from lineage.model.entities import PROCESSOR_ROLES
 
 ID, NAME, TARGET = "PROC003", "broken-chain", "organization"
 PARAMS: dict = {}
-PROCESSING_ROLES = ("processor", "subprocessor")
 
 
 def check(ctx, params):
     """Yield a hit per processor or subprocessor whose chain does not end at a controller."""
     model = ctx.model
     for oid, org in model.organizations.items():
-        if org.role in PROCESSING_ROLES:
-            problem = _problem(model, org)
+        if org.role in PROCESSOR_ROLES:
+            problem = _problem(model, oid)
             if problem:
                 yield Hit(f"organization:{oid}", (), problem)
 
 
-def _problem(model, org) -> str | None:
-    """Say where the chain up from `org` breaks, or None when it ends at a controller."""
-    chain = []
-    while org.role in PROCESSING_ROLES:
-        chain.append(org.id)
-        if not org.processor_for:
-            whom = "controller" if org.role == "processor" else "processor"
-            ends = "" if len(chain) == 1 else f" (chain: {' -> '.join(chain)})"
-            return f"{org.role} {org.id} has no processor_for{ends}: name the {whom} it works for"
-        above = model.organizations[org.processor_for]
-        if above.id in chain:
-            return "processor_for loops: " + " -> ".join([*chain, above.id])
-        org = above
-    if org.role in CONTROLLER_ROLES:
+def _problem(model, org_id) -> str | None:
+    """Say where the chain up from `org_id` breaks, or None when it ends at a controller."""
+    chain, controller = processor_chain(model, org_id)
+    if controller:
         return None
-    return (f"the chain {' -> '.join([*chain, org.id])} ends at {org.id}, a {org.role}, not a controller: "
-            f"set processor_for to the controller (or the processor) the work is done for")
+    org = model.organizations[chain[-1]]
+    if org.role not in PROCESSOR_ROLES:
+        return (f"the chain {' -> '.join(chain)} ends at {org.id}, a {org.role}, not a controller: "
+                f"set processor_for to the controller (or the processor) the work is done for")
+    if org.processor_for:
+        return "processor_for loops: " + " -> ".join([*chain, org.processor_for])
+    whom = "controller" if org.role == "processor" else "processor"
+    ends = "" if len(chain) == 1 else f" (chain: {' -> '.join(chain)})"
+    return f"{org.role} {org.id} has no processor_for{ends}: name the {whom} it works for"

@@ -42,7 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineage.findings import Hit
-from lineage.model.entities import FORM_RANK, FORMS
+from lineage.model import processor_chain
+from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
 from lineage.model.types import MapOf, Number
 from lineage.rules.common import critical_outside_controller, outside_controller, personal_fields
 
@@ -244,12 +245,5 @@ def _ease_of_identification(model, held) -> tuple[float, str]:
 
 def _chain_depth(model, org_id) -> int:
     """1 for a processor of a controller, 2 for its subprocessor ...; 0 for a controller."""
-    depth, seen = 0, set()
-    org = model.organizations[org_id]
-    while org.role in ("processor", "subprocessor") and org.id not in seen:
-        seen.add(org.id)
-        depth += 1
-        if not org.processor_for:
-            break
-        org = model.organizations[org.processor_for]
-    return depth
+    chain, _ = processor_chain(model, org_id)
+    return sum(model.organizations[o].role in PROCESSOR_ROLES for o in chain)
