@@ -106,7 +106,7 @@ def render(analysis, title: str = "flows", notes: list[str] | None = None) -> st
         A whole HTML5 document, UTF-8, ending with a newline.
     """
     notes = notes if notes is not None else []
-    records = ropa.records(analysis.model)
+    records = ropa.records(analysis.model, lineage=analysis.lineage)
     scores = _scores(analysis)
     parts = [
         "<!DOCTYPE html>",

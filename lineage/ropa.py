@@ -1,10 +1,14 @@
 """The record of processing activities (GDPR Art. 30), generated from the model.
 
-:func:`records` reads a :class:`~lineage.model.Model` (no lineage graph is
-needed) and returns one :class:`Record` per controller and purpose
-(Art. 30(1), the *controller view*) and one per processor or subprocessor
-(Art. 30(2), the *processor view*). :func:`render` writes them as Markdown
-(a section per record) or CSV (a row per record, :data:`COLUMNS`).
+:func:`records` reads a :class:`~lineage.model.Model` and returns one
+:class:`Record` per controller and purpose (Art. 30(1), the *controller
+view*) and one per processor or subprocessor (Art. 30(2), the *processor
+view*). :func:`render` writes them as Markdown (a section per record) or CSV
+(a row per record, :data:`COLUMNS`).
+
+The controller view also reads the lineage graph (:func:`lineage.graph.build`):
+the data subjects of a record are the people whose data its flows carry. Pass
+the graph already built (``lineage=``), or :func:`records` builds it.
 
 An item the model cannot fill is written ``MISSING: <what to add>``, so a
 gap in the record is a gap in the model, visible and fixable.
@@ -13,7 +17,8 @@ Who does what
 -------------
 An organization's *controller* is itself when its role is ``controller`` or
 ``joint_controller``; for a processor or subprocessor it is found by
-following ``processor_for`` up to a controller. A controller's *sphere* is
+following ``processor_for`` up to a controller
+(:func:`lineage.model.processor_chain`). A controller's *sphere* is
 itself plus every organization whose chain ends at it. A collection, or a
 flow with an end in the sphere, is processing of the controller for the
 collection's or flow's purpose. Recipients, transfers, time limits and
@@ -582,12 +587,13 @@ def _controller_record(
     return Record("controller", controller, purpose_id, tuple(items))
 
 
-def controller_records(model: Model) -> list[Record]:
+def controller_records(model: Model, lineage=None) -> list[Record]:
     """One Art. 30(1) record per controller and purpose, sorted by controller then purpose.
 
     Flows without a purpose give a record with purpose None (after the others of
     that controller); processing that reaches no controller gives records with
-    organization ``""`` (last).
+    organization ``""`` (last). `lineage` is the lineage graph of `model`, built
+    here when None.
     """
     ctrl_of = _controllers(model)
     acts = _activities(model, ctrl_of)
@@ -595,9 +601,10 @@ def controller_records(model: Model) -> list[Record]:
     for controller, purpose in acts:
         if controller:
             sharing.setdefault(purpose, set()).add(controller)
-    from lineage.graph import build
+    if lineage is None:
+        from lineage.graph import build
 
-    lineage = build(model)
+        lineage = build(model)
     keys = sorted(acts, key=lambda k: (k[0] == "", k[0], k[1] is None, k[1] or ""))
     return [_controller_record(model, ctrl_of, c, p, acts[(c, p)], sharing, lineage) for c, p in keys]
 
@@ -714,7 +721,9 @@ def processor_records(model: Model) -> list[Record]:
     ]
 
 
-def records(model: Model, view: str | None = None, organization: str | None = None) -> list[Record]:
+def records(
+    model: Model, view: str | None = None, organization: str | None = None, lineage=None
+) -> list[Record]:
     """Return the Art. 30 records of `model`: controller view, then processor view.
 
     Parameters
@@ -725,6 +734,9 @@ def records(model: Model, view: str | None = None, organization: str | None = No
         ``controller`` or ``processor``; both when None.
     organization : str, optional
         Keep only the records of this organization id.
+    lineage : lineage.graph.Lineage, optional
+        The lineage graph of `model` (:func:`lineage.graph.build`), which the
+        controller view reads for the data subjects; built when None.
 
     Returns
     -------
@@ -734,7 +746,7 @@ def records(model: Model, view: str | None = None, organization: str | None = No
     """
     out = []
     if view in (None, "controller"):
-        out += controller_records(model)
+        out += controller_records(model, lineage)
     if view in (None, "processor"):
         out += processor_records(model)
     if organization is not None:

@@ -616,3 +616,17 @@ def test_an_unknown_organization_is_reported_like_an_unknown_field_or_system():
     assert result.code == 2
     assert result.stderr == "flows: error: no organization 'ofi' in the model (did you mean 'ofii'?)\n"
     assert run_cli("trace", "natonality", "flows", cwd=REPO).stderr.startswith("flows: error: no field 'natonality'")
+
+
+def test_report_reuses_the_lineage_graph_of_the_analysis(monkeypatch):
+    import datetime as dt
+
+    import lineage.graph
+    from lineage import report
+    from lineage.pipeline import analyse_folder
+
+    analysis = analyse_folder(REPO / "flows", today=dt.date.fromisoformat(TODAY))
+    built = []
+    monkeypatch.setattr(lineage.graph, "build", lambda model: built.append(model))
+    assert report.render(analysis).startswith("<!DOCTYPE html>")
+    assert built == []
