@@ -856,18 +856,6 @@ def to_json(diff: ModelDiff) -> str:
     return json.dumps(document(diff), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _cell(text: str, limit: int = 300) -> str:
-    """Make text safe in a Markdown table cell (one line, no HTML, no column breaks)."""
-    text = " ".join(str(text).split()).replace(" -> ", " → ")
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    return f"`{_cell(text)}`" if "`" not in str(text) else _cell(text)
-
-
 def _table(title: str, header: list[str], rows: list[list[str]], cap: int | None) -> list[str]:
     if not rows:
         return []
@@ -892,7 +880,15 @@ def to_markdown(diff: ModelDiff) -> str:
 
 
 def _markdown(diff: ModelDiff, cap: int | None) -> str:
-    out = [MARKER, f"### lineage diff: {_code(diff.base_label)} → {_code(diff.head_label)}", ""]
+    from lineage.outputs.markdown import cell, code
+
+    def text_cell(text: str, limit: int = 300) -> str:  # arrows drawn as such, long texts cut
+        return cell(text.replace(" -> ", " → "), limit)
+
+    def code_cell(text: str) -> str:
+        return code(text, in_table=True)
+
+    out = [MARKER, f"### lineage diff: {code(diff.base_label)} → {code(diff.head_label)}", ""]
     if diff.empty:
         out.append("No changes to the personal-data model.")
         return "\n".join(out) + "\n"
@@ -900,15 +896,15 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
     by_sev = ", ".join(f"{n} {s}" for s, n in summary(new).items() if n and s != "waived")
     out.append(f"**{len(new)} new finding{'s' * (len(new) != 1)}**" + (f" ({by_sev})" if by_sev else "")
                + f" · {len(diff.resolved_findings)} resolved"
-               + "".join(f" · {_cell(part, 500)}" for part in headline(diff, findings=False).split("; ") if part))
+               + "".join(f" · {text_cell(part, 500)}" for part in headline(diff, findings=False).split("; ") if part))
 
     def finding_rows(found, new):
         rows = []
         for f in sorted(found, key=lambda f: (f.waived, -SEVERITY_RANK[f.severity])):  # worst first, stable
             note = counterpart_note(diff, f, new)
-            rows.append([f.severity.upper() + (" (waived)" if f.waived else ""), f.rule, _code(f.target),
-                         _cell(", ".join(f.fields)) + (f" ({_cell(note)})" if note else ""),
-                         _cell(f.message), _code(str(f.loc))])
+            rows.append([f.severity.upper() + (" (waived)" if f.waived else ""), f.rule, code_cell(f.target),
+                         text_cell(", ".join(f.fields)) + (f" ({text_cell(note)})" if note else ""),
+                         text_cell(f.message), code_cell(str(f.loc))])
         return rows
 
     header = ["Severity", "Rule", "Target", "Fields", "Message", "Where"]
@@ -916,15 +912,16 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
     out += _table("New findings", header, finding_rows(new, True), cap)
     out += _table("Resolved findings", header, finding_rows(diff.resolved_findings, False), cap)
     out += _table("Flows", ["", "Flow", "Change"],
-                  [[STATUS_MD[e.status], _code(e.id), _cell(entity_detail(diff, e))] for e in diff.of("flows")],
+                  [[STATUS_MD[e.status], code_cell(e.id), text_cell(entity_detail(diff, e))] for e in diff.of("flows")],
                   cap)
     out += _table("What systems hold", ["System", "Now holds", "No longer holds", "Form changed"],
-                  [[_code(d.owner), _cell(", ".join(_fields(d.added))), _cell(", ".join(_fields(d.removed))),
-                    _cell(", ".join(f"{f} {b} → {a}" for f, (b, a) in d.changed.items()))]
+                  [[code_cell(d.owner), text_cell(", ".join(_fields(d.added))),
+                    text_cell(", ".join(_fields(d.removed))),
+                    text_cell(", ".join(f"{f} {b} → {a}" for f, (b, a) in d.changed.items()))]
                    for d in diff.holdings], cap)
     if diff.exposure:
         out += _table(f"Exposure (RISK001 score, threshold {diff.threshold:g})", ["System", "Base", "Head", ""],
-                      [[_code(s.system), _score(s.base), _score(s.head),
+                      [[code_cell(s.system), _score(s.base), _score(s.head),
                         f"⚠️ {s.crossing}" if s.crossing == "now at or above" else s.crossing]
                        for s in diff.exposure], cap)
     for section in SECTIONS:
@@ -933,7 +930,7 @@ def _markdown(diff: ModelDiff, cap: int | None) -> str:
         items = diff.of(section)
         kind = items[0].kind.capitalize() if items else ""
         out += _table(section.capitalize(), ["", kind, "Change"],
-                      [[STATUS_MD[e.status], _code(e.id), _cell(entity_detail(diff, e))] for e in items], cap)
+                      [[STATUS_MD[e.status], code_cell(e.id), text_cell(entity_detail(diff, e))] for e in items], cap)
     return "\n".join(out) + "\n"
 
 

@@ -62,7 +62,7 @@ def render_errors(errors, max_chars: int = MAX_CHARS) -> str:
             "(fix them, then run the check again).", "", "| where | error |", "|---|---|"]
     rows, size = [], sum(len(line) + 1 for line in head) + 200
     for e in errors:
-        row = f"| {_code(str(e.loc))} | {cell(e.message)} |"
+        row = f"| {code(str(e.loc), in_table=True)} | {cell(e.message)} |"
         size += len(row) + 1
         if size > max_chars:
             rows.append(f"\n{len(errors) - len(rows)} more errors left out; see the job log.")
@@ -105,17 +105,40 @@ def _priority(finding):
     return (finding.waived, -SEVERITY_RANK[finding.severity], finding.sort_key)
 
 
-def cell(text: str) -> str:
-    r"""Escape `text` for a Markdown table cell: ``|``, ``<``, ``>``, backticks, newlines.
+def cell(text: str, limit: int | None = None) -> str:
+    r"""Escape `text` for a Markdown table cell: one line, no HTML, no column breaks.
+
+    Parameters
+    ----------
+    text : str
+    limit : int, optional
+        Longest text kept; a longer one is cut to ``limit - 1`` characters
+        and an ellipsis (before escaping, so no escape is cut in half).
+
+    Returns
+    -------
+    str
+        `text` with each run of whitespace (line breaks included) made one
+        space, ``&``, ``<`` and ``>`` written as entities, and ``\``, ``|``
+        and backticks escaped with a backslash, so that the cell shows `text`
+        as it is.
+
+    See Also
+    --------
+    code : for text shown as code, which takes no escapes.
 
     Examples
     --------
     >>> cell("a|b <c> `d`")
     'a\\|b &lt;c&gt; \\`d\\`'
+    >>> cell("C:\\data\n  and more", limit=10)
+    'C:\\\\data a…'
     """
+    text = " ".join(str(text).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    return re.sub(r"[\r\n]+", " ", text)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 def _inline(text: str) -> str:
@@ -124,9 +147,48 @@ def _inline(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text)
 
 
-def _code(text: str) -> str:
-    """`text` as an inline code span (backticks cannot be escaped inside one)."""
-    return "`" + re.sub(r"[\r\n]+", " ", text).replace("`", "'") + "`"
+def code(text: str, in_table: bool = False) -> str:
+    r"""Return `text` as an inline code span that shows it as it is.
+
+    Parameters
+    ----------
+    text : str
+    in_table : bool
+        Whether the span goes in a table row, where GitHub ends the cell at
+        any ``|``, even inside a code span: each is then written ``\|``, which
+        GitHub shows as ``|``.
+
+    Returns
+    -------
+    str
+        The span, or ``""`` for an empty `text` (no code span can be empty).
+
+    Notes
+    -----
+    Markdown decodes neither entities nor backslash escapes inside a code
+    span, so nothing else is escaped. Line breaks become spaces (one row, one
+    list item). A span holding backticks is fenced by a run one longer than
+    its longest run of them, with a space inside each fence when `text`
+    starts or ends with a backtick, or starts and ends with a space
+    (CommonMark 0.31, 6.1: one space is stripped from each end).
+
+    Examples
+    --------
+    >>> code("R&D/flows.yaml:3:1")
+    '`R&D/flows.yaml:3:1`'
+    >>> code("a|b", in_table=True)
+    '`a\\|b`'
+    >>> code("`x`")
+    '`` `x` ``'
+    """
+    text = re.sub(r"[\r\n]+", " ", str(text))
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in (text[0], text[-1]) or (text[0] == text[-1] == " " and text.strip()) else ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def fix_text(doc: str) -> str:
@@ -203,7 +265,7 @@ def _report(analysis, ordered, keep: int) -> str:
         plural = "" if len(waived) == 1 else "s"
         out += [f"<details><summary>{len(waived)} waived finding{plural}</summary>", ""]
         out += [
-            f"- {_code(str(f.loc))} {f.rule} {_inline(f.target)} "
+            f"- {code(str(f.loc))} {f.rule} {_inline(f.target)} "
             f"({_inline(field_list(f.fields))}): {_inline(shorten(f.waiver_reason or ''))}"
             for f in waived
         ]
@@ -229,7 +291,7 @@ def _details(rule_id: str, findings, ruleset) -> list[str]:
         "",
     ]
     out += [
-        f"- **{f.severity}** {_code(str(f.loc))} {_inline(f.target)}: {_inline(shorten(f.message))}"
+        f"- **{f.severity}** {code(str(f.loc))} {_inline(f.target)}: {_inline(shorten(f.message))}"
         for f in findings
     ]
     out.append("")

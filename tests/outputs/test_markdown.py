@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from helpers import REPO, run_cli
 
 from lineage.outputs import markdown
@@ -102,3 +103,44 @@ def test_one_huge_finding_is_cut_short_and_the_others_still_show(example):
     row = next(line for line in text.splitlines() if "field_with_a_rather_long_identifier_00000" in line)
     assert row.startswith("| critical | ") and "… (+9,993 more fields) |" in row and len(row) < 600
     assert f"{'m' * markdown.MAX_TEXT}… (+99,700 characters)" in text
+
+
+def test_error_location_with_a_pipe_stays_in_its_cell():
+    from lineage.errors import LineageError, Loc
+
+    text = markdown.render_errors([LineageError(Loc("a|b.yaml", 2, 3), "bad")])
+    row = text.splitlines()[-1]
+    assert row == "| `a\\|b.yaml:2:3` | bad |"
+    assert len(body_rows(text)[0]) == 2 and body_rows(text)[0][0] == "<code>a|b.yaml:2:3</code>"
+
+
+def test_code_spans_never_escape_and_fence_backticks():
+    assert markdown.code("R&D/<x>.yaml") == "`R&D/<x>.yaml`"
+    assert markdown.code("a`b") == "``a`b``"
+    assert markdown.code("`a``b") == "``` `a``b ```"
+    assert markdown.code(" a ") == "`  a  `"
+    assert markdown.code("a|b") == "`a|b`" and markdown.code("a|b", in_table=True) == "`a\\|b`"
+    for text in ("a`b", "`a``b", "``", " a ", "a\\|b", "x\\"):
+        (row,) = body_rows(f"| h |\n|---|\n| {markdown.code(text, in_table=True)} |\n")
+        assert row == [f"<code>{text}</code>"]
+
+
+def test_cells_show_backslashes_and_backticks_as_they_are():
+    text = "C:\\tmp\\ `x` a|b\\|c <b>"
+    (row,) = body_rows(f"| h |\n|---|\n| {markdown.cell(text)} |\n")
+    assert row == ["C:\\tmp\\ `x` a|b\\|c &lt;b&gt;"]
+    assert markdown.cell("one\n two   three", limit=9) == "one two …"
+
+
+def body_rows(text: str) -> list[list[str]]:
+    """Render GitHub-flavoured Markdown; return each table body row as its cells' inline HTML."""
+    markdown_it = pytest.importorskip("markdown_it")
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    rows, inside = [], False
+    for token in parser.parse(text):
+        inside = (inside or token.type == "tbody_open") and token.type != "tbody_close"
+        if inside and token.type == "tr_open":
+            rows.append([])
+        elif inside and token.type == "inline":
+            rows[-1].append(parser.renderInline(token.content))
+    return rows
