@@ -848,6 +848,7 @@ def rules_list(
     fmt: FormatText = "text",
 ) -> None:
     """List every rule of the merged pack: id, name, severity, title."""
+    from lineage.model.types import plain
     from lineage.pipeline import load_ruleset
 
     _check_format(fmt, ("text", "json"))
@@ -859,7 +860,7 @@ def rules_list(
     if fmt == "json":
         doc = [{"id": r.id, "name": r.name, "severity": r.severity, "severity_note": _severity_note(r),
                 "title": r.title, "check": r.check,
-                "enabled": r.enabled, "rationale": r.rationale, "params": _plain(r.params)} for r in items]
+                "enabled": r.enabled, "rationale": r.rationale, "params": plain(r.params)} for r in items]
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for r in items:
@@ -875,6 +876,7 @@ def rules_explain(
 ) -> None:
     """Show a rule's documentation: why, how to fix, params, examples."""
     from lineage.errors import did_you_mean
+    from lineage.model.types import plain
     from lineage.pipeline import load_ruleset
 
     try:
@@ -893,28 +895,12 @@ def rules_explain(
     typer.echo(f"\n{rule.doc}")
     if rule.params:
         typer.echo("\nCurrent params:")
-        typer.echo(json.dumps(_plain(rule.params), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(plain(rule.params), indent=2, ensure_ascii=False))
 
 
 def _severity_note(rule) -> str:
     """How a rule's severity varies (``by field tier`` ...), unless an override fixed it."""
     return "" if rule.severity_fixed else getattr(rule.module, "SEVERITY_NOTE", "")
-
-
-def _plain(value):
-    """Params as JSON-ready values (entities become their attributes)."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(value):
-        from lineage.model.types import attributes
-
-        return {a.key: _plain(getattr(value, a.name)) for a in attributes(type(value)).values()
-                if getattr(value, a.name) not in (None, ())}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def main() -> None:

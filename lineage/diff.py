@@ -590,43 +590,23 @@ def _section(model, section: str) -> dict:
 
 def _entity_diffs(section: str, before: dict, after: dict) -> list[EntityDiff]:
     from lineage.model import singular
-    from lineage.model.types import attributes
+    from lineage.model.types import attributes, plain
 
     kind = singular(section)
     out = []
     for key in sorted(before.keys() | after.keys()):
         b, a = before.get(key), after.get(key)
         if b is None:
-            out.append(EntityDiff(kind, key, "added", attributes=_plain(a)))
+            out.append(EntityDiff(kind, key, "added", attributes=plain(a, sort_lists=True)))
         elif a is None:
-            out.append(EntityDiff(kind, key, "removed", attributes=_plain(b)))
+            out.append(EntityDiff(kind, key, "removed", attributes=plain(b, sort_lists=True)))
         else:
-            pb, pa = _plain(b), _plain(a)
+            pb, pa = plain(b, sort_lists=True), plain(a, sort_lists=True)
             changes = tuple(Change(k, pb.get(k), pa.get(k)) for k in attributes(type(a))
                             if pb.get(k) != pa.get(k))
             if changes:
                 out.append(EntityDiff(kind, key, "changed", changes))
     return out
-
-
-def _plain(value):
-    """Return an attribute value as JSON-ready data; lists sorted, unset attributes left out."""
-    import dataclasses
-
-    from lineage.model.types import attributes
-
-    if dataclasses.is_dataclass(value):
-        out = {}
-        for a in attributes(type(value)).values():
-            v = getattr(value, a.name)
-            if v is not None and v != ():
-                out[a.key] = _plain(v)
-        return out
-    if isinstance(value, tuple | list):
-        return sorted((_plain(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _carried(flow) -> dict[str, str]:

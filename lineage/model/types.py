@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import re
 from typing import Any
@@ -585,6 +586,50 @@ def attributes(cls: type) -> dict[str, Attr]:
                 found[key] = Attr(key, f.name, f.metadata["type"], f.metadata["required"], f.metadata["doc"])
         _ATTRS[cls] = found
     return found
+
+
+def plain(value, sort_lists: bool = False):
+    """Return `value` as JSON-ready data: dicts, lists, strings, numbers, booleans and None.
+
+    Parameters
+    ----------
+    value : object
+        An entity, a mapping, a list or tuple, a date or a plain value, nested
+        in any way.
+    sort_lists : bool
+        Whether to sort every list (by its items' JSON text), so that two
+        values that differ only in order compare equal.
+
+    Returns
+    -------
+    object
+        An entity becomes a dict of its set attributes by YAML key (None and
+        empty tuples left out), a mapping a dict, a tuple or list a list, a
+        date its ISO 8601 text; anything else is returned as it is.
+
+    See Also
+    --------
+    attributes : the attributes of an entity class.
+
+    Examples
+    --------
+    >>> plain({"since": dt.date(2024, 1, 31), "kinds": ("tel", "email")}, sort_lists=True)
+    {'since': '2024-01-31', 'kinds': ['email', 'tel']}
+    >>> from lineage.model.entities import Dpa
+    >>> plain(Dpa(loc=Loc("flows/organizations.yaml"), signed=True, date=dt.date(2024, 5, 2)))
+    {'signed': True, 'date': '2024-05-02'}
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {a.key: plain(v, sort_lists) for a in attributes(type(value)).values()
+                if (v := getattr(value, a.name)) is not None and v != ()}
+    if isinstance(value, dict):
+        return {k: plain(v, sort_lists) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [plain(v, sort_lists) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) if sort_lists else items
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def build(cls: type, node: Node, ctx: Context):
