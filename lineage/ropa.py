@@ -432,35 +432,30 @@ def _controller_record(
     sharing: dict[str | None, set[str]],
     lineage,
 ) -> Record:
-    labels = LABELS["controller"]
+    """Return the Art. 30(1) record of a controller ("" when none was found) and purpose: items (a) to (g)."""
     sphere = {o for o, c in ctrl_of.items() if c == controller} if controller else set()
-    in_sphere = {s for s, sys in model.systems.items() if sys.organization in sphere}
-    items: list[Item] = []
+    in_sphere = {s for s, sys in model.systems.items() if sys.organization in sphere}  # its and its processors'
+    items = [
+        *_controller_items(model, ctrl_of, controller, purpose_id, act, sharing),
+        *_purpose_items(model, purpose_id, act),
+        *_subject_items(model, purpose_id, act, lineage),
+        *_recipient_items(model, controller, act, in_sphere),
+        *_transfer_items(model, controller, act, in_sphere),
+        *_time_limit_items(model, purpose_id, act),
+        *_security_items(model, controller, act, in_sphere),
+    ]
+    return Record("controller", controller, purpose_id, tuple(items))
 
-    # (a) controller and joint controllers
-    if controller:
-        items += _org_items(model, controller)
-        # sharing a purpose id alone does not make an independent controller a joint one (_joint)
-        is_joint = model.organizations[controller].role == "joint_controller"
-        joint = sorted(o for o in sharing.get(purpose_id, ())
-                       if o != controller and _joint(model, ctrl_of, controller, o, purpose_id))
-        if joint:
-            joint_values = tuple(
-                f"{_org_label(model, o)}, {model.organizations[o].country}"
-                + (f", contact: {model.organizations[o].contact}" if model.organizations[o].contact else "")
-                for o in joint
-            )
-        elif is_joint:
-            joint_values = (
-                (
-                    f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "
-                    "with role joint_controller whose systems process it"
-                ),
-            )
-        else:
-            joint_values = ("none",)
-        items.append(Item("joint_controllers", labels["joint_controllers"], joint_values))
-    else:
+
+def _item(column: str, values) -> Item:
+    """Return an item of the controller view, labelled from :data:`LABELS`."""
+    return Item(column, LABELS["controller"][column], tuple(values))
+
+
+def _controller_items(model: Model, ctrl_of, controller: str, purpose_id: str | None, act: _Activity,
+                      sharing: dict[str | None, set[str]]) -> list[Item]:
+    """Return (a): the controller and the joint controllers, or gaps naming the organizations."""
+    if not controller:
         orgs = sorted(
             {model.systems[s].organization for s, _ in act.collects}
             | {model.systems[s].organization for f in act.flows for s in (f.source, f.target)}
@@ -469,29 +464,44 @@ def _controller_record(
             f"{MISSING}a controller for this processing: {', '.join(orgs)} "
             "(set role controller, or processor_for up to a controller)"
         )
-        items += [Item(column, labels[column], (gap,))
-                  for column in ("organization", "organization_name", "country", "contact", "dpo", "representative")]
-        items.append(Item("joint_controllers", labels["joint_controllers"], ("none",)))
+        columns = ("organization", "organization_name", "country", "contact", "dpo", "representative")
+        return [*(_item(column, (gap,)) for column in columns), _item("joint_controllers", ("none",))]
+    # sharing a purpose id alone does not make an independent controller a joint one (_joint)
+    is_joint = model.organizations[controller].role == "joint_controller"
+    joint = sorted(o for o in sharing.get(purpose_id, ())
+                   if o != controller and _joint(model, ctrl_of, controller, o, purpose_id))
+    if joint:
+        joint_values = tuple(
+            f"{_org_label(model, o)}, {model.organizations[o].country}"
+            + (f", contact: {model.organizations[o].contact}" if model.organizations[o].contact else "")
+            for o in joint
+        )
+    elif is_joint:
+        joint_values = (
+            (
+                f"{MISSING}the other joint controller of purpose {purpose_id}: an organization "
+                "with role joint_controller whose systems process it"
+            ),
+        )
+    else:
+        joint_values = ("none",)
+    return [*_org_items(model, controller), _item("joint_controllers", joint_values)]
 
-    # (b) purpose and legal basis
+
+def _purpose_items(model: Model, purpose_id: str | None, act: _Activity) -> list[Item]:
+    """Return (b): the purpose and its legal basis, or a gap naming the flows without a purpose."""
     if purpose_id is None:
         gap = f"{MISSING}purpose of flow {', '.join(f.id for f in act.flows)}"
-        items += [
-            Item("purpose", labels["purpose"], (gap,)),
-            Item("legal_basis", labels["legal_basis"], (gap,)),
-        ]
-        purpose = None
-    else:
-        purpose = model.purposes[purpose_id]
-        shown = f"{purpose.id}: {purpose.name}" if purpose.name else purpose.id
-        if purpose.description:
-            shown += f" ({purpose.description})"
-        items += [
-            Item("purpose", labels["purpose"], (shown,)),
-            Item("legal_basis", labels["legal_basis"], (_legal_basis(purpose),)),
-        ]
+        return [_item("purpose", (gap,)), _item("legal_basis", (gap,))]
+    purpose = model.purposes[purpose_id]
+    shown = f"{purpose.id}: {purpose.name}" if purpose.name else purpose.id
+    if purpose.description:
+        shown += f" ({purpose.description})"
+    return [_item("purpose", (shown,)), _item("legal_basis", (_legal_basis(purpose),))]
 
-    # (c) data subjects and personal data
+
+def _subject_items(model: Model, purpose_id: str | None, act: _Activity, lineage) -> list[Item]:
+    """Return (c): the data subjects (collected from, or whose data the flows carry) and the data."""
     forms: dict[str, int] = {}
     subjects: set[str] = set()
     for _, collect in act.collects:
@@ -514,13 +524,14 @@ def _controller_record(
             "at the system where the data enter"
         ),
     )
-    items.append(Item("data_subjects", labels["data_subjects"], subject_values))
     data_values = tuple(_personal_data(model, forms)) or (
         f"{MISSING}fields collected or carried for purpose {purpose_id}",
     )
-    items.append(Item("personal_data", labels["personal_data"], data_values))
+    return [_item("data_subjects", subject_values), _item("personal_data", data_values)]
 
-    # (d) recipients: organizations receiving data of this purpose on flows, or collecting it
+
+def _recipient_items(model: Model, controller: str, act: _Activity, in_sphere: set[str]) -> list[Item]:
+    """Return (d): the organizations receiving data of the purpose on flows, or collecting it."""
     receivers: dict[str, set[str]] = {}
     for flow in act.flows:
         if not controller or flow.source in in_sphere:
@@ -534,9 +545,11 @@ def _controller_record(
         org = model.organizations[oid]
         where = f"{org.country}, third country" if org.country not in EEA else org.country
         recipients.append(f"{_org_label(model, oid)}: {org.role}, {where}")
-    items.append(Item("recipients", labels["recipients"], tuple(recipients) or ("none",)))
+    return [_item("recipients", tuple(recipients) or ("none",))]
 
-    # (e) transfers: systems outside the EEA that receive (or collect) data of this purpose
+
+def _transfer_items(model: Model, controller: str, act: _Activity, in_sphere: set[str]) -> list[Item]:
+    """Return (e): the systems outside the EEA that receive (or collect) data of the purpose."""
     via: dict[str, list[str]] = {}
     for flow in act.flows:
         if (not controller or flow.source in in_sphere) and model.country(flow.target) not in EEA:
@@ -548,11 +561,14 @@ def _controller_record(
         f"{_system_place(model, sid)} {', '.join(sorted(set(how)))}: {_safeguard(model, sid)}"
         for sid, how in sorted(via.items())
     )
-    items.append(Item("transfers", labels["transfers"], transfers or ("none",)))
+    return [_item("transfers", transfers or ("none",))]
 
-    # (f) erasure time limits
+
+def _time_limit_items(model: Model, purpose_id: str | None, act: _Activity) -> list[Item]:
+    """Return (f): the erasure time limits of the purpose, then of each collecting system and flow."""
     limits = []
-    if purpose is not None:
+    if purpose_id is not None:
+        purpose = model.purposes[purpose_id]
         limits.append(
             f"purpose {purpose.id}: at most {purpose.max_retention}"
             if purpose.max_retention
@@ -573,18 +589,17 @@ def _controller_record(
             )
         else:
             limits.append(f"{MISSING}retention of flow {flow.id} or of system {flow.target}")
-    items.append(Item("erasure_time_limits", labels["erasure_time_limits"], tuple(limits)))
+    return [_item("erasure_time_limits", limits)]
 
-    # (g) security: the systems of the sphere involved, and the flows
+
+def _security_items(model: Model, controller: str, act: _Activity, in_sphere: set[str]) -> list[Item]:
+    """Return (g): the security measures of the sphere's systems involved, and of the flows."""
     involved = {s for s, _ in act.collects} | {s for f in act.flows for s in (f.source, f.target)}
     if controller:
         involved &= in_sphere
     security = [_system_security(model, s) for s in sorted(involved)]
     security += [_flow_security(f) for f in sorted(act.flows, key=lambda f: f.id)]
-    items.append(
-        Item("security_measures", labels["security_measures"], tuple(security) or ("none",))
-    )
-    return Record("controller", controller, purpose_id, tuple(items))
+    return [_item("security_measures", tuple(security) or ("none",))]
 
 
 def controller_records(model: Model, lineage=None) -> list[Record]:
