@@ -145,9 +145,9 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
 def apply_baseline(analysis, path: str | Path) -> int:
     """Drop the findings of `analysis` that the baseline at `path` lists; return how many.
 
-    The count is kept in ``analysis.extra["baseline"]``, the dropped findings
+    The count is kept in ``analysis.baselined``, the dropped findings
     in ``analysis.left_out`` and the number of baseline
-    entries that matched no finding in ``analysis.extra["baseline_stale"]``
+    entries that matched no finding in ``analysis.baseline_stale``
     (entries of rules that did not run are not counted: they may still hold).
 
     Raises
@@ -162,12 +162,11 @@ def apply_baseline(analysis, path: str | Path) -> int:
     for f in analysis.findings:
         (dropped if f in known and not f.waived else kept).append(f)
     analysis.findings = kept
-    analysis.extra["baseline"] = len(dropped)
+    analysis.baselined = len(dropped)
     analysis.left_out += dropped
     matched = KnownFindings(dropped)
     ran = {r.id for r in analysis.ruleset.enabled()}
-    analysis.extra["baseline_stale"] = sum(1 for entry in listed
-                                           if entry.rule in ran and not matched.holds_part_of(entry))
+    analysis.baseline_stale = sum(1 for entry in listed if entry.rule in ran and not matched.holds_part_of(entry))
     return len(dropped)
 
 

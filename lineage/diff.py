@@ -252,7 +252,7 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
     """Keep in `analysis` only the findings that the merge-base of git revision `ref` and HEAD does not have.
 
     The base is where the branch forked from `ref` (:func:`merge_base`; `ref`
-    itself when they share no history), and ``analysis.extra["base"]`` names
+    itself when they share no history), and ``analysis.diff_base`` names
     it. The model there is analysed with the rule set of `analysis` (the one
     read from the working tree and `rules`), so a change to the rules alone
     never makes findings new. ``analysis.preexisting`` is set to the number
@@ -282,10 +282,10 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         (errors shown as ``REF:path:line:col``).
     """
     cwd, model = _in_its_repository(Path(model_path))
-    revision, analysis.extra["base"] = merge_base(ref, cwd)
+    revision, analysis.diff_base = merge_base(ref, cwd)
     sources = read_revision(revision, model, cwd=cwd)
     if not sources:  # a new or renamed model folder: say why everything is new
-        analysis.extra["base_without_model"] = revision
+        analysis.base_without_model = revision
     base = analyse_sources(sources, analysis.ruleset, today)
     # a finding is new unless the base has it (or with more fields) open, or, when it is waived, waived: a
     # waiver the change removed makes its finding new, one the change added is listed, as waived

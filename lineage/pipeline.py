@@ -27,6 +27,24 @@ class Analysis:
     `findings` are the ones reported; `left_out` holds the findings of this
     run that are not, being already in the ``--diff-base`` or in the
     ``--baseline`` (``--write-baseline`` writes both lists).
+
+    Attributes
+    ----------
+    preexisting, resolved : int or None
+        With ``--diff-base``: findings already in the base (left out), and
+        the base's open findings that this run no longer has.
+    diff_base : str or None
+        With ``--diff-base``: the name of the commit the findings were
+        compared with, e.g. ``merge-base of main and HEAD, abc1234``; set by
+        :func:`lineage.diff.only_new_findings`.
+    base_without_model : str or None
+        With ``--diff-base``: the revision read as the base, when it has no
+        model files (a new or moved model folder), so that every finding is new.
+    baselined : int or None
+        With ``--baseline``: how many findings the baseline lists (left
+        out); set by :func:`lineage.baseline.apply_baseline`.
+    baseline_stale : int
+        With ``--baseline``: how many of its entries match no finding.
     """
 
     model: Model
@@ -35,7 +53,10 @@ class Analysis:
     findings: list[Finding]
     preexisting: int | None = None
     resolved: int | None = None
-    extra: dict = field(default_factory=dict)
+    diff_base: str | None = None
+    base_without_model: str | None = None
+    baselined: int | None = None
+    baseline_stale: int = 0
     left_out: list[Finding] = field(default_factory=list)
 
     @property

@@ -228,8 +228,8 @@ def _report(analysis, ordered, keep: int) -> str:
     extra = {}
     if analysis.preexisting is not None:
         extra["preexisting"] = analysis.preexisting
-    if "baseline" in analysis.extra:
-        extra["in baseline"] = analysis.extra["baseline"]
+    if analysis.baselined is not None:
+        extra["in baseline"] = analysis.baselined
     out.append("| " + " | ".join([*columns, *extra]) + " |")
     out.append("|" + "---:|" * (len(columns) + len(extra)))
     out.append(

@@ -114,8 +114,8 @@ def document(
     flows = _FlowPaths(analysis)
     results = [_result(f, index[f.rule], analysis, flows) for f in kept]
     properties: dict = {"summary": analysis.summary, "failOn": analysis.ruleset.fail_on}
-    if "baseline" in analysis.extra:
-        properties["baseline"] = analysis.extra["baseline"]
+    if analysis.baselined is not None:
+        properties["baseline"] = analysis.baselined
     if cut:
         properties["truncated"] = {
             "limit": max_results,

@@ -44,13 +44,13 @@ def context_notes(analysis) -> list[str]:
     notes = [f"{counts[key]} {label}" for key, label in (
         ("waived", "waived"), ("preexisting", "already in the base"), ("resolved", "fixed since the base"))
         if counts.get(key)]
-    if "base" in analysis.extra:  # --diff-base: say which commit "the base" is
-        notes.append(f"base: {analysis.extra['base']}")
-    if analysis.extra.get("baseline"):
-        notes.append(f"{analysis.extra['baseline']} in the baseline")
-    if analysis.extra.get("base_without_model"):
-        notes.append(f"{analysis.extra['base_without_model']} has no model files there, so every finding is new")
-    stale = analysis.extra.get("baseline_stale")
+    if analysis.diff_base is not None:  # --diff-base: say which commit "the base" is
+        notes.append(f"base: {analysis.diff_base}")
+    if analysis.baselined:
+        notes.append(f"{analysis.baselined} in the baseline")
+    if analysis.base_without_model:
+        notes.append(f"{analysis.base_without_model} has no model files there, so every finding is new")
+    stale = analysis.baseline_stale
     if stale:
         notes.append(f"{stale} baseline entr{'y matches' if stale == 1 else 'ies match'} nothing "
                      "(refresh: --baseline FILE --write-baseline FILE)")

@@ -157,9 +157,9 @@ def test_api_counts_what_it_dropped(example, tmp_path):
     path = tmp_path / "b.json"
     path.write_text(baseline_text(example)[0], encoding="utf-8")
     assert len(read_baseline(path)) == 21
-    copy = dataclasses.replace(example, findings=list(example.findings), extra={})
+    copy = dataclasses.replace(example, findings=list(example.findings))
     assert apply_baseline(copy, path) == 21
-    assert copy.extra["baseline"] == 21 and copy.extra["baseline_stale"] == 0
+    assert copy.baselined == 21 and copy.baseline_stale == 0
     assert [f.waived for f in copy.findings] == [True]
     with pytest.raises(InputErrors):
         read_baseline(tmp_path)

@@ -42,7 +42,7 @@ def test_report_of_the_example_model():
 
 
 def test_preexisting_and_baseline_columns(example):
-    copy = dataclasses.replace(example, preexisting=3, extra={"baseline": 4})
+    copy = dataclasses.replace(example, preexisting=3, baselined=4)
     text = markdown.render(copy)
     assert "| critical | high | medium | low | info | waived | preexisting | in baseline |" in text
     assert "| 7 | 10 | 4 | 0 | 0 | 1 | 3 | 4 |" in text
