@@ -135,3 +135,19 @@ def mermaid_failures(charts: dict[str, str], folder: Path) -> list[str]:
     lines = done.stdout.splitlines()
     assert len(lines) == len(files), done.stderr
     return [line for line in lines if not line.startswith("ok ")]
+
+
+def body_rows(text: str) -> list[list[str]]:
+    """Render GitHub-flavoured Markdown; return each table body row as its cells' inline HTML."""
+    import pytest
+
+    markdown_it = pytest.importorskip("markdown_it")
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    rows, inside = [], False
+    for token in parser.parse(text):
+        inside = (inside or token.type == "tbody_open") and token.type != "tbody_close"
+        if inside and token.type == "tr_open":
+            rows.append([])
+        elif inside and token.type == "inline":
+            rows[-1].append(parser.renderInline(token.content))
+    return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from outputs.test_markdown import body_rows as table_rows
+from helpers import body_rows as table_rows
 
 from lineage import diff as differ
 from lineage.errors import Loc

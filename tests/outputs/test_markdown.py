@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-from helpers import REPO, run_cli
+from helpers import REPO, body_rows, run_cli
 
 from lineage.outputs import markdown
 
@@ -130,17 +129,3 @@ def test_cells_show_backslashes_and_backticks_as_they_are():
     (row,) = body_rows(f"| h |\n|---|\n| {markdown.cell(text)} |\n")
     assert row == ["C:\\tmp\\ `x` a|b\\|c &lt;b&gt;"]
     assert markdown.cell("one\n two   three", limit=9) == "one two …"
-
-
-def body_rows(text: str) -> list[list[str]]:
-    """Render GitHub-flavoured Markdown; return each table body row as its cells' inline HTML."""
-    markdown_it = pytest.importorskip("markdown_it")
-    parser = markdown_it.MarkdownIt("commonmark").enable("table")
-    rows, inside = [], False
-    for token in parser.parse(text):
-        inside = (inside or token.type == "tbody_open") and token.type != "tbody_close"
-        if inside and token.type == "tr_open":
-            rows.append([])
-        elif inside and token.type == "inline":
-            rows[-1].append(parser.renderInline(token.content))
-    return rows
