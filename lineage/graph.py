@@ -311,8 +311,10 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
                 reach[sid] |= 1 << (L.bit[f] + shift[collect.subject])
     every_subject = sum(1 << offset for offset in shift.values())
     carried = {fid: masks[rank] * every_subject for fid, masks in L.declared.items()}  # a copy per subject
-    # each derivation with its sources copied for every subject, to skip it at once where none is held
-    derivations = [(target, sources, sources * every_subject) for target, sources in L.derivations]
+    # each derivation: its field's bit, its sources' bits, and its sources copied for every subject
+    # (to skip it at once where none is held)
+    derivations = [(target.bit_length() - 1, _bits(sources), sources * every_subject)
+                   for target, sources in L.derivations]
     any_source = 0
     for _, _, spread in derivations:
         any_source |= spread
@@ -343,21 +345,27 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
             cached = present[u] = (mine, _present(mine, shift, block))
         return got | orphans * cached[1]  # a copy in the block of each subject it has data of
 
-    def derive(sid: str, new: int) -> None:
-        """Add the fields derived at `sid`, for the subjects with `new` bits there (the others did not change)."""
-        offsets = [offset for offset in shift.values() if new >> offset & block]
-        grown = True
+    def derive(sid: str) -> None:
+        """Add the fields derived at `sid`, for every subject at once.
+
+        Shifting the reach right by a source's bit brings that source of each
+        subject to the lowest bit of the subject's block; ANDing over the
+        sources leaves a bit for each subject that has them all.
+        """
+        held, grown = reach[sid], True
         while grown:  # derivations chain (age band from date of birth from ...)
-            grown, held = False, reach[sid]
+            grown = False
             for target, sources, spread in derivations:
                 if not held & spread:
                     continue
-                for offset in offsets:
-                    own = held >> offset
-                    if own & sources == sources and not own & target:
-                        held |= target << offset
-                        grown = True
-            reach[sid] = held
+                complete = every_subject
+                for source in sources:
+                    complete &= held >> source
+                new = complete << target & ~held
+                if new:
+                    held |= new
+                    grown = True
+        reach[sid] = held
 
     def pull(v: str) -> None:
         """Take in what the inbound flows carry, then derive."""
@@ -366,7 +374,7 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
             got |= sent(u, carries)
         reach[v] = got
         if got & any_source:
-            derive(v, got)
+            derive(v)
 
     for scc in L.components:
         members = sorted(scc)
@@ -383,11 +391,27 @@ def _subject_reach(L: Lineage, rank: int) -> dict[str, int]:
                 if new:
                     reach[v] |= new
                     if new & any_source:
-                        derive(v, new)
+                        derive(v)
                     if v not in queued:
                         queue.append(v)
                         queued.add(v)
     return reach
+
+
+def _bits(mask: int) -> list[int]:
+    """Return the indexes of the bits set in `mask`, lowest first.
+
+    Examples
+    --------
+    >>> _bits(0b10110)
+    [1, 2, 4]
+    """
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def _present(reach: int, shift: dict[str, int], block: int) -> int:

@@ -97,7 +97,7 @@ def check(ctx, params):
             if not all(held & m for m in members):  # cheap: not even across all the people it holds data of
                 continue
             if groups is None:  # the subjects' lineage in any personal form, as RISK001 reads it: computed once
-                groups = [mask & held for mask in fields_by_subject(L, sid, "generalised").values()]
+                groups = sorted({mask & held for mask in fields_by_subject(L, sid, "generalised").values()})
             picked = [[group & m for m in members] for group in groups]
             picked = [parts for parts in picked if all(parts) and _distinct([L.fields_in(p) for p in parts])]
             if not picked:
