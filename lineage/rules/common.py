@@ -22,6 +22,11 @@ def personal_fields(flow) -> tuple[str, ...]:
     return tuple(u.field for u in flow.fields if is_personal(u.form))
 
 
+def carries_personal(ctx, flow_id: str) -> bool:
+    """Whether a flow carries any field as personal data (the bitset test of :func:`personal_fields`)."""
+    return bool(ctx.lineage.declared[flow_id][FORM_RANK[PERSONAL]])
+
+
 def personal_mask(ctx, system_id: str) -> int:
     """Return the fields a system holds as personal data (any form but anonymised), as a bitset."""
     return ctx.lineage.held_mask(system_id, PERSONAL)
@@ -53,7 +58,7 @@ def system_purposes(ctx, system_id: str) -> set[str]:
     flows = ctx.model.flows
     out = {c.purpose for c in ctx.model.systems[system_id].collects}
     out |= {flows[fid].purpose for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)
-            if personal_fields(flows[fid])}
+            if carries_personal(ctx, fid)}
     out.discard(None)
     return out
 

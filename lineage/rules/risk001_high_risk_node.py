@@ -45,7 +45,7 @@ from lineage.findings import Hit
 from lineage.model import processor_chain
 from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
 from lineage.model.types import MapOf, Number
-from lineage.rules.common import critical_outside_controller, outside_controller, personal_fields
+from lineage.rules.common import carries_personal, critical_outside_controller, outside_controller
 
 ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
 SEVERITY_NOTE = "critical outside the controller"
@@ -139,7 +139,7 @@ def _scale(ctx, system_id: str, subjects) -> tuple[int, str]:
     people = sum(s.population or 0 for s in subjects)
     flows = ctx.model.flows
     records = sum(flows[fid].volume or 0 for _, _, fid in ctx.lineage.G.in_edges(system_id, keys=True)
-                  if personal_fields(flows[fid]))
+                  if carries_personal(ctx, fid))
     if records > people:
         return records, f"{records:,} records a year (inbound flows' volume)"
     return people, f"{people:,} people" if people else "no population declared"
