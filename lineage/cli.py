@@ -151,6 +151,10 @@ OrganizationOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--organization", help="Only the records of this organization id.", show_default=False),
 ]
+FailOnMissingOpt = Annotated[
+    bool,
+    typer.Option("--fail-on-missing", help="Exit 1 when an item of the record is MISSING (a CI check of Art. 30)."),
+]
 RopaOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output", "-o", help="Write the record to FILE."),
@@ -559,6 +563,7 @@ def ropa(
     view: ViewOpt = None,
     organization: OrganizationOpt = None,
     output: RopaOutputOpt = None,
+    fail_on_missing: FailOnMissingOpt = False,
 ) -> None:
     """Write the record of processing (GDPR Art 30): controller and processor views, Markdown or CSV."""
     from lineage import ropa as art30
@@ -574,7 +579,12 @@ def ropa(
         fail(exc)
     if organization is not None and organization not in m.organizations:
         fail(unknown_id("organization", organization, m.organizations, model))
-    _write(art30.render(art30.records(m, view, organization), fmt), output)
+    records = art30.records(m, view, organization)
+    _write(art30.render(records, fmt), output)
+    gaps = sum(item.missing for record in records for item in record.items)
+    if fail_on_missing and gaps:
+        typer.echo(f"{gaps} item{'s' * (gaps != 1)} of the record MISSING: add what each names to the model", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

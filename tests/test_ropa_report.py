@@ -630,3 +630,13 @@ def test_report_reuses_the_lineage_graph_of_the_analysis(monkeypatch):
     monkeypatch.setattr(lineage.graph, "build", lambda model: built.append(model))
     assert report.render(analysis).startswith("<!DOCTYPE html>")
     assert built == []
+
+
+def test_fail_on_missing_makes_a_gap_in_the_record_exit_1(tmp_path):
+    gap = run_cli("ropa", "flows", "--fail-on-missing", "-o", str(tmp_path / "r.md"), cwd=REPO)
+    assert gap.code == 1 and "1 item of the record MISSING" in gap.stderr  # trainer_mailbox keeps data with no limit
+    assert "MISSING: retention of flow crm-rosters-to-mailbox" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert run_cli("ropa", "flows", cwd=REPO).code == 0  # without it, a record with gaps is still written, exit 0
+    complete = run_cli("ropa", "flows", "--fail-on-missing", "--view", "processor", "--organization", "trainer",
+                       cwd=REPO)
+    assert complete.code == 0, complete
