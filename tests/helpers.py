@@ -151,3 +151,12 @@ def body_rows(text: str) -> list[list[str]]:
         elif inside and token.type == "inline":
             rows[-1].append(parser.renderInline(token.content))
     return rows
+
+
+def edited(*edits: tuple[str, str]) -> str:
+    """Return :data:`BASE` with each (old, new) edit made; each `old` must occur once."""
+    text = BASE
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text

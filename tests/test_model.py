@@ -166,6 +166,16 @@ def test_example_model_files_satisfy_the_schema():
     ("subjects:\n  - {id: s, population: 9007199254740993}\n", False),
     ("waivers:\n  - {rule: MIN001, target: flow, reason: r, expires: 2030-01-01}\n", False),
     ("systems:\n  - {id: s, organization: office, retension: P1Y}\n", False),
+    ("purposes:\n  - {id: p, special_condition: h}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [h, art10]}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [none]}\n", True),
+    ("purposes:\n  - {id: p, special_condition: [h, none]}\n", False),
+    ("purposes:\n  - {id: p, special_condition: [h, h]}\n", False),
+    ("purposes:\n  - {id: p, special_condition: []}\n", False),
+    ("purposes:\n  - {id: p, special_condition: [h, x]}\n", False),
+    ("organizations:\n  - {id: o, role: recipient, country: US, contact: a@example.org, dpo: d, "
+     "representative: r}\n", True),
+    ("organizations:\n  - {id: o, role: recipient, country: US, dpo: [d]}\n", False),
 ], ids=lambda v: v if isinstance(v, bool) else v.splitlines()[-1].strip()[:60] if v else "empty")
 def test_schema_and_validation_agree(text, valid):
     """YAML 1.1 traps (``name: yes``) are left out: SPEC makes them errors, a YAML 1.2 editor reads text."""

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from helpers import BASE, REPO, run_cli, write_files
+from helpers import BASE, REPO, edited, run_cli, write_files
 
 from lineage.ropa import COLUMNS
 
@@ -19,14 +19,6 @@ DPO_HINT = ("none recorded; Art. 37(1)(b), (c) require one when core activities 
             "systematic monitoring, or large-scale Art. 9 or Art. 10 data")
 REP_HINT = ("none recorded; Art. 27 requires one when Art. 3(2) applies (it offers goods or services to people "
             "in the Union, or monitors their behaviour there)")
-
-
-def edited(*edits: tuple[str, str]) -> str:
-    text = BASE
-    for old, new in edits:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
 
 
 def office(*lines: str, role: str = "controller", country: str = "FR") -> tuple[str, str]:

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from helpers import BASE, REPO, run_cli, write_files
+from helpers import BASE, REPO, edited, run_cli, write_files
 
 from lineage.ropa import COLUMNS
 
@@ -29,14 +29,6 @@ def example_csv(*args: str) -> list[dict[str, str]]:
     result = run_cli("ropa", "flows", "--format", "csv", *args, cwd=REPO)
     assert result.code == 0, result
     return rows(result.stdout)
-
-
-def edited(*edits: tuple[str, str]) -> str:
-    text = BASE
-    for old, new in edits:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
 
 
 def model_dir(tmp_path: Path, text: str, extra: str = "") -> Path:
