@@ -10,6 +10,7 @@ and ``validate`` start fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -212,7 +213,7 @@ MaliciousOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"lineage {__version__}")
+        echo(f"lineage {__version__}")
         raise typer.Exit()
 
 
@@ -243,7 +244,7 @@ def fail(errors: InputErrors, fmt: str = "text", output: Path | None = None,
         _write(outputs.render_errors(extra_fmt, errors.errors), path, _errors_as(fmt, output))
     if _errors_as(fmt, output) != "json":
         for error in errors.errors:
-            typer.echo(str(error), err=True)
+            echo(str(error), err=True)
     if fmt != "text" or output is not None:
         _write(outputs.render_errors(fmt, errors.errors), output, _errors_as(fmt, output))
     raise typer.Exit(2)
@@ -261,6 +262,32 @@ def _errors_as(fmt: str | None, output: Path | None) -> str:
     return "json" if output is None else "json+text"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)")  # CRLF stays: CSV lines end so
+
+
+def printable(text: str) -> str:
+    r"""Return `text` with its control characters (but tab, newline and CRLF) written ``\xNN``.
+
+    Names and descriptions come from model files under review: printed on a
+    terminal as they are, an ESC or a carriage return could recolour it,
+    retitle it or hide a line. JSON never holds them raw.
+
+    Examples
+    --------
+    >>> printable("Sys\x1b]0;pwned\x07 ok\tx")
+    'Sys\\x1b]0;pwned\\x07 ok\tx'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def echo(message: str | bytes = "", **options) -> None:
+    """``typer.echo``; text for a terminal is made :func:`printable` (piped or redirected, it is left as is)."""
+    stream = sys.stderr if options.get("err") else sys.stdout
+    if isinstance(message, str) and stream.isatty():
+        message = printable(message)
+    typer.echo(message, **options)
+
+
 def misuse(message: str, fmt: str = "text") -> None:
     """Report a usage error and exit 2: as ``{"errors": [...]}`` on stdout, text on stderr, or both (`fmt`)."""
     from lineage import progress
@@ -270,9 +297,9 @@ def misuse(message: str, fmt: str = "text") -> None:
         from lineage.errors import LineageError, Loc
         from lineage.outputs import render_errors
 
-        typer.echo(render_errors("json", [LineageError(Loc("", 0, 0), message)]), nl=False)
+        echo(render_errors("json", [LineageError(Loc("", 0, 0), message)]), nl=False)
     if fmt != "json":
-        typer.echo(f"error: {message}", err=True)
+        echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
@@ -295,9 +322,9 @@ def validate(model: ModelArg = Path("flows"), rules: RulesOpt = None, fmt: Forma
         fail(exc, fmt)
     counts = {**_counts(m), "rules": len(ruleset.enabled())}
     if fmt == "json":
-        typer.echo(json.dumps({"errors": [], "counts": counts}, indent=2))
+        echo(json.dumps({"errors": [], "counts": counts}, indent=2))
     else:
-        typer.echo(f"{model}: valid ({', '.join(f'{n} {k[:-1] if n == 1 else k}' for k, n in counts.items())})")
+        echo(f"{model}: valid ({', '.join(f'{n} {k[:-1] if n == 1 else k}' for k, n in counts.items())})")
 
 
 def _counts(m) -> dict[str, int]:
@@ -313,7 +340,7 @@ def schema() -> None:
     """Print the JSON Schema (draft-07) of model files."""
     from lineage.model.schema import json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2))
+    echo(json.dumps(json_schema(), indent=2))
 
 
 @app.command()
@@ -328,8 +355,8 @@ def init(
     except ScaffoldError as exc:
         misuse(str(exc))
     for path in written:
-        typer.echo(f"wrote {path}")
-    typer.echo(f"next: lineage validate {folder / 'flows'}")
+        echo(f"wrote {path}")
+    echo(f"next: lineage validate {folder / 'flows'}")
 
 
 def _today(value: str | None):
@@ -354,7 +381,7 @@ def _severity(value: str | None, option: str, fmt: str = "text") -> str | None:
 def _write(text: str | bytes, output: Path | None, fmt: str = "text") -> None:
     """Print `text`, or write it to `output`; a file that cannot be written is misuse (exit 2)."""
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
         write_output(output, text)
@@ -434,7 +461,7 @@ def check(
 
         text, count = baseline_text(analysis)
         _write(text, write_baseline, shown)
-        typer.echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
+        echo(f"wrote baseline {write_baseline}: {count} finding{'s' * (count != 1)}", err=True)
     extra_outputs = {fmt_: Path(path) for fmt_, path in analysis.ruleset.outputs.items()}
     extra_outputs.update(given)
     sarif_options = {"category": sarif_category}
@@ -447,7 +474,7 @@ def check(
         _echo_text(report)
     else:
         _write(report, output, shown)
-    typer.echo(summary_line(analysis, len(blocking)), err=True)
+    echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
 
 
@@ -503,12 +530,14 @@ def _echo_text(report: str) -> None:
 
     colours = {"CRITICAL": "magenta", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "INFO": "blue"}
     use_colour = False if os.environ.get("NO_COLOR") else None  # None: click decides by the terminal
-    for text in report.splitlines():
+    terminal = sys.stdout.isatty()
+    for line in report.splitlines():
+        text = printable(line) if terminal else line
         parts = text.split(" ", 2)
         colour = colours.get(parts[1]) if len(parts) > 2 else None
         if colour and "[waived:" not in text:
             text = f"{parts[0]} {typer.style(parts[1], fg=colour, bold=True)} {parts[2]}"
-        typer.echo(text, color=use_colour)
+        typer.echo(text, color=use_colour)  # made printable above: the colour codes are ours
 
 
 @app.command()
@@ -547,9 +576,9 @@ def diff(
             failed = str(exc)
         else:
             for note in notes:
-                typer.echo(f"note: {note}", err=True)
+                echo(f"note: {note}", err=True)
             _write(svg, render)
-            typer.echo(f"wrote {render}", err=True)
+            echo(f"wrote {render}", err=True)
     _write(differ.render(result, fmt), output, _errors_as(fmt, output))
     if failed is not None:  # the diff itself is written all the same
         misuse(failed)
@@ -583,7 +612,7 @@ def ropa(
     _write(art30.render(records, fmt), output)
     gaps = sum(item.missing for record in records for item in record.items)
     if fail_on_missing and gaps:
-        typer.echo(f"{gaps} item{'s' * (gaps != 1)} of the record MISSING: add what each names to the model", err=True)
+        echo(f"{gaps} item{'s' * (gaps != 1)} of the record MISSING: add what each names to the model", err=True)
         raise typer.Exit(1)
 
 
@@ -609,10 +638,10 @@ def report(
     notes: list[str] = []
     page = html_report.render(analysis, display_path(model), notes)
     for note in notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     _write(page, output)
     if output is not None:
-        typer.echo(f"wrote {output}", err=True)
+        echo(f"wrote {output}", err=True)
 
 
 @app.command()
@@ -677,15 +706,15 @@ def render(
             except (graphviz_dot.GraphvizMissing, graphviz_dot.GraphvizFailed) as exc:
                 misuse(str(exc))
     for note in view.notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if output is None:
-        typer.echo(data if fmt == "png" else data.decode("utf-8"), nl=False)
+        echo(data if fmt == "png" else data.decode("utf-8"), nl=False)
         return
     if check_only:
         _compare_map(output, data)
         return
     _write(data, output)
-    typer.echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
+    echo(f"wrote {output}: {graphviz_dot.describe(view)}", err=True)
 
 
 def _map_format(fmt: str | None, output: Path | None) -> str:
@@ -709,16 +738,16 @@ def _compare_map(output: Path, data: bytes) -> None:
     if output.is_dir():
         misuse(f"cannot compare with {output.as_posix()}: it is a folder")
     if not output.exists():
-        typer.echo(f"{output} does not exist: render it without --check and commit it", err=True)
+        echo(f"{output} does not exist: render it without --check and commit it", err=True)
         raise typer.Exit(1)
     try:
         same = output.read_bytes() == data
     except OSError as exc:
         misuse(f"cannot read {output.as_posix()}: {exc.strerror or exc}")
     if not same:
-        typer.echo(f"{output} is stale: render it again without --check and commit it", err=True)
+        echo(f"{output} is stale: render it again without --check and commit it", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{output} is up to date", err=True)
+    echo(f"{output} is up to date", err=True)
 
 
 @app.command("trace")
@@ -736,7 +765,7 @@ def trace_command(
         result = trace_folder(model, field_id, rules)
     except InputErrors as exc:
         fail(exc, fmt)
-    typer.echo(format_trace(result, fmt), nl=False)
+    echo(format_trace(result, fmt), nl=False)
 
 
 @app.command("impact")
@@ -758,7 +787,7 @@ def impact_command(
         result = impact_folder(model, system_id, rules, recipients=recipients, malicious=malicious)
     except InputErrors as exc:
         fail(exc, fmt)
-    typer.echo(format_impact(result, fmt), nl=False)
+    echo(format_impact(result, fmt), nl=False)
 
 
 import_app = typer.Typer(
@@ -836,7 +865,7 @@ def _run_import(convert, path: Path, folder: str, **options) -> None:
         check_output(files, output)
     except InputErrors as exc:
         for error in exc.errors:
-            typer.echo(str(error), err=True)
+            echo(str(error), err=True)
         misuse("the converted model does not validate, so nothing was written: this is a bug in "
                "`lineage import`; please report it with the source file")
     try:
@@ -844,8 +873,8 @@ def _run_import(convert, path: Path, folder: str, **options) -> None:
     except OutputExists as exc:
         misuse(str(exc))
     for written_path in written:
-        typer.echo(f"wrote {display(written_path)}")
-    typer.echo(f"next: review the TODO comments, then run lineage validate {display(output)}")
+        echo(f"wrote {display(written_path)}")
+    echo(f"next: review the TODO comments, then run lineage validate {display(output)}")
 
 
 rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
@@ -871,12 +900,12 @@ def rules_list(
         doc = [{"id": r.id, "name": r.name, "severity": r.severity, "severity_note": _severity_note(r),
                 "title": r.title, "check": r.check,
                 "enabled": r.enabled, "rationale": r.rationale, "params": plain(r.params)} for r in items]
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for r in items:
         state = "" if r.enabled else "  (disabled)"
         note = _severity_note(r)
-        typer.echo(f"{r.id:<10} {r.severity:<9} {r.name:<32} {r.title}{state}{f' [{note}]' if note else ''}")
+        echo(f"{r.id:<10} {r.severity:<9} {r.name:<32} {r.title}{state}{f' [{note}]' if note else ''}")
 
 
 @rules_app.command("explain")
@@ -898,14 +927,14 @@ def rules_explain(
     if rule is None:
         hint = did_you_mean(rule_id, [*ruleset.rules, *by_name])
         misuse(f"no rule '{rule_id}'{hint}; see `lineage rules list`")
-    typer.echo(f"{rule.id} {rule.name} ({rule.severity}{'' if rule.enabled else ', disabled'})")
-    typer.echo(rule.title)
+    echo(f"{rule.id} {rule.name} ({rule.severity}{'' if rule.enabled else ', disabled'})")
+    echo(rule.title)
     if rule.rationale:
-        typer.echo(f"\n{rule.rationale}")
-    typer.echo(f"\n{rule.doc}")
+        echo(f"\n{rule.rationale}")
+    echo(f"\n{rule.doc}")
     if rule.params:
-        typer.echo("\nCurrent params:")
-        typer.echo(json.dumps(plain(rule.params), indent=2, ensure_ascii=False))
+        echo("\nCurrent params:")
+        echo(json.dumps(plain(rule.params), indent=2, ensure_ascii=False))
 
 
 def _severity_note(rule) -> str:

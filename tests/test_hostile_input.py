@@ -333,3 +333,45 @@ def test_import_refuses_an_empty_output_folder(tmp_path):
     result = run_cli("import", "threagile", "threagile.yaml", "-o", "", cwd=tmp_path)
     assert result.code == 2 and result.stderr.startswith("error: -o needs a folder")
     assert [p.name for p in tmp_path.iterdir()] == ["threagile.yaml"]  # nothing written
+
+
+def _on_a_terminal(*args: str) -> str:
+    """Run ``lineage ARGS`` with stdout and stderr on a pseudo-terminal; return what it printed."""
+    import pty
+    import subprocess
+    import sys
+
+    primary, secondary = pty.openpty()
+    try:
+        subprocess.run([sys.executable, "-m", "lineage", *args], stdout=secondary, stderr=secondary,
+                       timeout=60, check=False)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: all written and read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path):
+    """On a terminal, an ESC, BEL or lone CR in a name under review is shown as \\xNN: it cannot recolour,
+    retitle or hide a line. Piped or redirected, output is left as the model says."""
+    from helpers import edited
+
+    text = edited(("  - {id: office, role: controller, country: FR}",
+                   '  - {id: office, role: controller, country: FR, name: "Office\\e[2J\\rfake ok"}'),
+                  ("  - id: cases\n", '  - id: cases\n    name: "Cases\\e]0;pwned\\a"\n'))
+    _model(tmp_path, text)
+    folder = str(tmp_path / "flows")
+    impact = _on_a_terminal("impact", "cases", folder)
+    assert "(Cases\\x1b]0;pwned\\x07)" in impact and "\x1b" not in impact and "\x07" not in impact
+    ropa = _on_a_terminal("ropa", folder)
+    assert "Office\\x1b" in ropa and "\\x0dfake ok" in ropa and "\x1b" not in ropa
+    assert "Office\x1b" in run_cli("ropa", folder).stdout  # not a terminal: as written
