@@ -10,7 +10,6 @@ and ``validate`` start fast.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -262,28 +261,15 @@ def _errors_as(fmt: str | None, output: Path | None) -> str:
     return "json" if output is None else "json+text"
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)")  # CRLF stays: CSV lines end so
-
-
-def printable(text: str) -> str:
-    r"""Return `text` with its control characters (but tab, newline and CRLF) written ``\xNN``.
-
-    Names and descriptions come from model files under review: printed on a
-    terminal as they are, an ESC or a carriage return could recolour it,
-    retitle it or hide a line. JSON never holds them raw.
-
-    Examples
-    --------
-    >>> printable("Sys\x1b]0;pwned\x07 ok\tx")
-    'Sys\\x1b]0;pwned\\x07 ok\tx'
-    """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
-
-
 def echo(message: str | bytes = "", **options) -> None:
-    """``typer.echo``; text for a terminal is made :func:`printable` (piped or redirected, it is left as is)."""
+    """``typer.echo``; text for a terminal is made printable (:func:`lineage.outputs.printable`).
+
+    Piped or redirected, it is left as the model says.
+    """
     stream = sys.stderr if options.get("err") else sys.stdout
     if isinstance(message, str) and stream.isatty():
+        from lineage.outputs import printable
+
         message = printable(message)
     typer.echo(message, **options)
 
@@ -530,6 +516,8 @@ def _echo_text(report: str) -> None:
 
     colours = {"CRITICAL": "magenta", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "INFO": "blue"}
     use_colour = False if os.environ.get("NO_COLOR") else None  # None: click decides by the terminal
+    from lineage.outputs import printable
+
     terminal = sys.stdout.isatty()
     for line in report.splitlines():
         text = printable(line) if terminal else line

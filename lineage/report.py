@@ -77,14 +77,16 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def esc(value) -> str:
-    """Escape any value for HTML text or a quoted attribute.
+    r"""Escape any value for HTML text or a quoted attribute; control characters are shown ``\xNN``.
 
     Examples
     --------
-    >>> esc('<script>"x"</script>')
-    '&lt;script&gt;&quot;x&quot;&lt;/script&gt;'
+    >>> esc('<script>"x"</script>'), esc("a\x1b[2J")
+    ('&lt;script&gt;&quot;x&quot;&lt;/script&gt;', 'a\\x1b[2J')
     """
-    return html.escape(str(value), quote=True)
+    from lineage.outputs import printable
+
+    return html.escape(printable(str(value)), quote=True)
 
 
 def render(analysis, title: str = "flows", notes: list[str] | None = None) -> str:

@@ -375,3 +375,6 @@ def test_control_characters_in_names_never_reach_the_terminal(tmp_path):
     ropa = _on_a_terminal("ropa", folder)
     assert "Office\\x1b" in ropa and "\\x0dfake ok" in ropa and "\x1b" not in ropa
     assert "Office\x1b" in run_cli("ropa", folder).stdout  # not a terminal: as written
+    assert run_cli("report", folder, "-o", str(tmp_path / "r.html")).code in (0, 1)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")  # HTML shows them too, never holds them raw
+    assert "Cases\\x1b]0;pwned\\x07" in page and "\x1b" not in page

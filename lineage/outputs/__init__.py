@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 
 FORMATS = {
     "text": "text",
@@ -20,6 +21,24 @@ FORMATS = {
 }
 #: The formats written to files (``-o``, ``--output-*``, the settings' ``outputs:``), by file suffix.
 FILE_SUFFIXES = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown"}
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)")  # CRLF stays: CSV lines end so
+
+
+def printable(text: str) -> str:
+    r"""Return `text` with its control characters (but tab, newline and CRLF) written ``\xNN``.
+
+    Names and descriptions come from model files under review: printed on a
+    terminal as they are, an ESC or a carriage return could recolour it,
+    retitle it or hide a line. JSON never holds them raw.
+
+    Examples
+    --------
+    >>> printable("Sys\x1b]0;pwned\x07 ok\tx"), printable("a,b\r\nc\rd")
+    ('Sys\\x1b]0;pwned\\x07 ok\tx', 'a,b\r\nc\\x0dd')
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def render(fmt: str, analysis, **options) -> str:
