@@ -69,6 +69,9 @@ FailOnOpt = Annotated[
     typer.Option("--fail-on", help="Lowest severity that exits 1 (default: settings, else high)."),
 ]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every term of every system's exposure score.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Text: list only the findings that fail the check (the summary stays)."),
+]
 SoftFailOpt = Annotated[bool, typer.Option("--soft-fail", help="Exit 0 whatever is found (2 still means bad input).")]
 OutputJsonOpt = Annotated[
     Optional[Path],  # noqa: UP045
@@ -383,6 +386,7 @@ def check(
     output: CheckOutputOpt = None,
     fail_on: FailOnOpt = None,
     soft_fail: SoftFailOpt = False,
+    quiet: QuietOpt = False,
     explain: ExplainOpt = False,
     only: OnlyRulesOpt = None,
     skip: SkipRulesOpt = None,
@@ -454,7 +458,8 @@ def check(
     for extra_fmt, path in sorted(extra_outputs.items()):
         _write(outputs.render(extra_fmt, analysis, **(sarif_options if extra_fmt == "sarif" else {})), path, shown)
     blocking = failing(analysis.findings, analysis.ruleset.fail_on)
-    options = {"text": {"explain": explain}, "json": {"explain": explain}, "sarif": sarif_options}.get(fmt, {})
+    options = {"text": {"explain": explain, "quiet": quiet}, "json": {"explain": explain},
+               "sarif": sarif_options}.get(fmt, {})
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)

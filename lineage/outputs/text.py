@@ -17,11 +17,17 @@ def line(finding) -> str:
     return text
 
 
-def render(analysis, explain: bool = False) -> str:
-    """Render every finding, open ones first, then waived ones; with `explain`, the scores."""
+def render(analysis, explain: bool = False, quiet: bool = False) -> str:
+    """Render every finding, open ones first, then waived ones; with `explain`, the scores.
+
+    With `quiet`, only the findings that fail the check (open, at or above ``fail_on``).
+    """
+    from lineage.rules.engine import failing
+
     open_ = [f for f in analysis.findings if not f.waived]
     waived = [f for f in analysis.findings if f.waived]
-    lines = [line(f) for f in open_ + waived]
+    shown = failing(open_, analysis.ruleset.fail_on) if quiet else open_ + waived
+    lines = [line(f) for f in shown]
     if explain:
         lines.extend(explain_lines(analysis))
     return "\n".join(lines) + ("\n" if lines else "")

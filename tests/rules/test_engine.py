@@ -639,3 +639,14 @@ def test_a_finding_yielded_twice_is_reported_once(tmp_path, monkeypatch):
     analysis = analyse(tmp_path / "twice")
     assert found(analysis, "RISK002") == once
     assert all("again" not in f.message for f in analysis.findings)
+
+
+def test_quiet_lists_only_the_findings_that_fail_the_check():
+    full = run_cli("check", "flows", "--today", "2026-11-28", cwd=REPO)
+    quiet = run_cli("check", "flows", "--today", "2026-11-28", "-q", "--fail-on", "critical", cwd=REPO)
+    assert quiet.code == full.code == 1
+    lines = quiet.stdout.splitlines()
+    assert lines and all(" CRITICAL " in line for line in lines) and "[waived" not in quiet.stdout
+    assert set(lines) < set(full.stdout.splitlines())
+    assert quiet.stderr.endswith("7 at or above critical\n")  # the summary still counts everything
+    assert "21 findings" in quiet.stderr
