@@ -58,6 +58,11 @@ def render_errors(fmt: str, errors) -> str:
     return module.render_errors(errors)
 
 
+def on_disk(error) -> bool:
+    """Whether an input error points at a path on disk, not at a git revision (``main``, ``main:flows/x.yaml``)."""
+    return bool(error.loc.file) and os.path.exists(error.loc.file)
+
+
 def located_message(error) -> str:
     """Return an input error's message led by its location, for a report that cannot point at it.
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 
 from lineage import __version__
-from lineage.outputs import located_message
+from lineage.outputs import located_message, on_disk
 
 
 def document(analysis) -> dict:
@@ -37,7 +36,7 @@ def _error(error) -> dict:
 
     The location then starts the message, as in the text output.
     """
-    if error.loc.line or not error.loc.file or os.path.exists(error.loc.file):
+    if error.loc.line or not error.loc.file or on_disk(error):
         return error.as_dict()
     return {"file": "", "line": 0, "column": 0, "message": located_message(error)}
 

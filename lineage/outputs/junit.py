@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from lineage.outputs import repo_path
+from lineage.outputs import on_disk, repo_path
 from lineage.outputs.sarif import help_uri
 
 SUITE_OF_PASSES = "lineage rules"
@@ -70,9 +70,12 @@ def render_errors(errors) -> str:
     root = ET.Element("testsuites", name="lineage")
     suite = ET.SubElement(root, "testsuite", name="lineage input")
     for e in errors:
-        file = _clean(repo_path(e.loc.file) if e.loc.file else e.loc.file)
-        case = ET.SubElement(suite, "testcase", classname=file, name=_clean(str(e.loc)), file=file,
-                             line=str(e.loc.line))
+        if on_disk(e):
+            file = _clean(repo_path(e.loc.file))
+            case = ET.SubElement(suite, "testcase", classname=file, name=_clean(str(e.loc)), file=file,
+                                 line=str(e.loc.line))
+        else:  # a git revision or a missing folder: no file to name
+            case = ET.SubElement(suite, "testcase", classname="lineage input", name=_clean(str(e.loc)))
         ET.SubElement(case, "error", type="invalid-input", message=_clean(e.message)).text = _clean(str(e))
     _count(suite)
     _count(root)

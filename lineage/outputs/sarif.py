@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 from lineage import __version__
 from lineage.findings import SEVERITY_RANK
-from lineage.outputs import changed_line, repo_path
+from lineage.outputs import changed_line, located_message, on_disk, repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://lineage.dev"
@@ -143,12 +143,14 @@ def render_errors(errors) -> str:
     """
     notifications = []
     for e in errors:
-        note: dict = {"level": "error", "message": {"text": e.message}}
+        if not on_disk(e):  # a git revision or a missing folder: no artifact to point at
+            notifications.append({"level": "error", "message": {"text": located_message(e)}})
+            continue
         location: dict = {"artifactLocation": {"uri": artifact_uri(e.loc.file)}}
         if e.loc.line:
             location["region"] = {"startLine": e.loc.line, "startColumn": max(1, e.loc.column)}
-        note["locations"] = [{"physicalLocation": location}]
-        notifications.append(note)
+        notifications.append({"level": "error", "message": {"text": e.message},
+                              "locations": [{"physicalLocation": location}]})
     run = {
         "tool": _tool([]),
         "invocations": [{"executionSuccessful": False, "toolExecutionNotifications": notifications}],

@@ -290,6 +290,11 @@ def test_errors_about_a_revision_point_at_no_file(repo):
     [error] = json.loads(repo.run("check", "--diff-base", "nope", "-f", "json").stdout)["errors"]
     assert (error["file"], error["line"], error["column"]) == ("", 0, 0)
     assert error["message"].startswith("nope: 'nope' is not a git revision")
+    sarif = json.loads(repo.run("check", "--diff-base", "nope", "-f", "sarif").stdout)
+    [note] = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "locations" not in note and note["message"]["text"].startswith("nope: 'nope' is not a git revision")
+    junit = repo.run("check", "--diff-base", "nope", "-f", "junit").stdout
+    assert '<testcase classname="lineage input" name="nope">' in junit and 'file="nope"' not in junit
     repo.edit("flows/flows.yaml", "    retention: P1Y\n", "    retension: P1Y\n")
     in_file = repo.run("check", "-f", "github")
     assert in_file.stdout.startswith("::error file=flows/flows.yaml,line=")  # a file on disk: annotated there
