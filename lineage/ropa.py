@@ -565,7 +565,12 @@ def _transfer_items(model: Model, controller: str, act: _Activity, in_sphere: se
 
 
 def _time_limit_items(model: Model, purpose_id: str | None, act: _Activity) -> list[Item]:
-    """Return (f): the erasure time limits of the purpose, then of each collecting system and flow."""
+    """Return (f): the erasure time limits of the purpose, of each collecting system and flow, then per category.
+
+    Art. 30(1)(f) asks for the limits "of the different categories of data":
+    each category's line gives the longest limit among the places that keep
+    its fields for this purpose.
+    """
     limits = []
     if purpose_id is not None:
         purpose = model.purposes[purpose_id]
@@ -589,7 +594,32 @@ def _time_limit_items(model: Model, purpose_id: str | None, act: _Activity) -> l
             )
         else:
             limits.append(f"{MISSING}retention of flow {flow.id} or of system {flow.target}")
-    return [_item("erasure_time_limits", limits)]
+    return [_item("erasure_time_limits", limits + _limits_by_category(model, act))]
+
+
+def _limits_by_category(model: Model, act: _Activity) -> list[str]:
+    """Return, per category of personal data, the longest limit of a place that keeps it, and where.
+
+    A place with no limit (reported MISSING above) makes the category's limit none.
+    """
+    from lineage.model.types import duration_days
+
+    kept: dict[str, tuple[float, str, str]] = {}  # category -> (days, limit, where), the longest
+
+    def keep(field_id: str, limit: str | None, where: str) -> None:
+        category = model.fields[field_id].category
+        days = duration_days(limit) if limit else float("inf")
+        if days > kept.get(category, (-1.0,))[0]:
+            kept[category] = (days, f"up to {limit}" if limit else "no limit set", where)
+
+    for sid, collect in sorted(act.collects, key=lambda c: c[0]):
+        for field_id in collect.fields:
+            keep(field_id, model.systems[sid].retention, f"system {sid}")
+    for flow in sorted(act.flows, key=lambda f: f.id):
+        for use in flow.fields:
+            if FORM_RANK[use.form] < FORM_RANK["anonymised"]:
+                keep(use.field, flow.retention or model.systems[flow.target].retention, f"flow {flow.id}")
+    return [f"category {category}: {limit} ({where})" for category, (_, limit, where) in sorted(kept.items())]
 
 
 def _security_items(model: Model, controller: str, act: _Activity, in_sphere: set[str]) -> list[Item]:

@@ -76,6 +76,10 @@ def test_controller_record_recipients_transfers_and_retention():
     assert (
         "MISSING: retention of flow crm-rosters-to-mailbox or of system trainer_mailbox" in limits
     )
+    # per category (Art. 30(1)(f)): the longest limit of a place keeping it; none where one keeps it for ever
+    assert "category training.attendance: up to P2Y (flow planning-attendance-to-crm)" in limits
+    assert "category identity.dob_age: up to P5Y (flow cir-to-trainer-language)" in limits
+    assert "category nationality: no limit set (flow crm-rosters-to-mailbox)" in limits
     assert (
         "system trainer_crm: encryption at rest, no MFA, no access logging"
         in language["security_measures"]
