@@ -417,6 +417,8 @@ def check(
     shown = _errors_as(fmt, output)
     only, skip = _patterns(only, "--check", shown), _patterns(skip, "--skip-check", shown)
     fail_on = _severity(fail_on, "--fail-on", shown)
+    if sarif_category is not None and not sarif_category.strip():
+        misuse("--sarif-category is blank: name a category (such as lineage/eu), or leave the option out", shown)
     day = _today(today)
     given = {"json": output_json, "sarif": output_sarif, "junit": output_junit, "markdown": output_markdown}
     given = {fmt_: path for fmt_, path in given.items() if path is not None}

@@ -422,6 +422,19 @@ phone: +33 1 23 45 67 89"  # Fides controller
 """
 
 
+def test_fides_country_never_comes_from_the_representative(tmp_path):
+    """An Art. 27 representative sits in the Union because the organization does not."""
+    source = write_files(tmp_path / "fides", {"org.yml": """\
+        organization:
+          - fides_key: acme_us
+            name: Acme Inc
+            representative: {name: EU Rep, address: "1 Rue de Rivoli, Paris, France"}
+        """})
+    organizations = (imported(tmp_path, "fides", source) / "organizations.yaml").read_text()
+    assert "country: FR  # TODO: Fides does not say; assumed" in organizations
+    assert "from the address" not in organizations
+
+
 def test_fides_organization_and_system_facts_are_mapped_or_kept(tmp_path):
     out = imported(tmp_path, "fides", write_files(tmp_path / "fides", FIDES_VENDOR))
     organizations = (out / "organizations.yaml").read_text()

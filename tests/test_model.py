@@ -176,6 +176,8 @@ def test_example_model_files_satisfy_the_schema():
     ("organizations:\n  - {id: o, role: recipient, country: US, contact: a@example.org, dpo: d, "
      "representative: r}\n", True),
     ("organizations:\n  - {id: o, role: recipient, country: US, dpo: [d]}\n", False),
+    ("organizations:\n  - {id: o, role: recipient, country: US, dpo: ' '}\n", False),
+    ("organizations:\n  - {id: o, role: recipient, country: US, contact: ''}\n", False),
 ], ids=lambda v: v if isinstance(v, bool) else v.splitlines()[-1].strip()[:60] if v else "empty")
 def test_schema_and_validation_agree(text, valid):
     """YAML 1.1 traps (``name: yes``) are left out: SPEC makes them errors, a YAML 1.2 editor reads text."""

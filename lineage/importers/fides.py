@@ -23,8 +23,9 @@ data use                               a purpose; ``needs`` = the fields declare
 data subject                           a subject (employees, applicants, patients, trainees:
                                        vulnerable; ``children`` when ``user.childrens`` is declared)
 organization                           an organization; country from the address of its
-                                       controller, representative or DPO (else of its systems'
-                                       ``legal_address``); ``security_policy`` kept as a comment
+                                       controller or DPO (else of its systems' ``legal_address``;
+                                       never of its Art. 27 representative, who is in the Union
+                                       because it is not); ``security_policy`` kept as a comment
 organization contacts                  ``controller`` -> ``contact``, ``data_protection_officer``
                                        -> ``dpo``, ``representative`` -> ``representative``
                                        (Art. 30(1)(a), 37, 27): each one line of text,
@@ -1019,9 +1020,9 @@ class _Converter:
             entry += items
             if role == "controller":
                 controllers.add(key)
-            addresses = [
+            addresses = [  # not the representative's: having one means being established outside the Union
                 address
-                for who in CONTACTS
+                for who in ("controller", "data_protection_officer")
                 if isinstance(data.get(who), dict) and (address := text(data[who].get("address")))
             ] + self.legal_addresses(systems)
             entry.append(self.country_item(oid, addresses, "the address"))

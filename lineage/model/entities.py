@@ -17,6 +17,7 @@ from lineage.model.types import (
     Bool,
     Country,
     Date,
+    Details,
     Duration,
     Enum,
     Id,
@@ -154,10 +155,10 @@ class Organization(Entity):
     name: str | None = attr(Text(), "Legal name")
     role: str = attr(Enum(ROLES), " | ".join(ROLES), required=True)
     country: str = attr(Country(), "ISO 3166-1 alpha-2 country code", required=True)
-    contact: str | None = attr(Text(), "Name and contact details: address, email, phone "
+    contact: str | None = attr(Details(), "Name and contact details: address, email, phone "
                                        "(Art. 30(1)(a), 30(2)(a))")
-    dpo: str | None = attr(Text(), "Contact of its data protection officer (Art. 37-39)")
-    representative: str | None = attr(Text(), "Its representative in the Union, when established outside it "
+    dpo: str | None = attr(Details(), "Contact of its data protection officer (Art. 37-39)")
+    representative: str | None = attr(Details(), "Its representative in the Union, when established outside it "
                                               "(Art. 27): name and contact details")
     processor_for: str | None = attr(Ref("organizations"),
                                      "processor: its controller; subprocessor: its processor")

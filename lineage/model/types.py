@@ -178,6 +178,19 @@ class Text(Type):
         return {"type": "string"}
 
 
+class Details(Text):
+    """Free text that says something: blank is an error (leave the key out instead)."""
+
+    def convert(self, node, ctx):
+        value = _text(node, "text")
+        if not value.strip():
+            raise Invalid(node.loc, "blank: write the details, or leave the key out")
+        return value
+
+    def schema(self):
+        return {"type": "string", "pattern": "\\S"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Id(Type):
     """An id: ``[a-z0-9][a-z0-9_.-]*``."""

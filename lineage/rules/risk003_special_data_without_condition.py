@@ -50,11 +50,15 @@ def check(ctx, params):
     model = ctx.model
     for flow in model.flows.values():
         conditions = model.purposes[flow.purpose].special_condition if flow.purpose else ("none",)
+        kinds = {model.field_info(use.field).special for use in flow.fields if is_personal(use.form)}
         for use in flow.fields:
             special = model.field_info(use.field).special
             if special == "none" or not is_personal(use.form) or fits(special, conditions):
                 continue
-            want = "art10" if special == "art10" else "the Art. 9(2) letter (a..j)"
+            if {"art9", "art10"} <= kinds and not any(fits(kind, conditions) for kind in ("art9", "art10")):
+                want = "[<letter a..j>, art10] (the flow carries both Art. 9 and Art. 10 data)"
+            else:
+                want = "art10" if special == "art10" else "the Art. 9(2) letter (a..j)"
             if not flow.purpose:
                 why = f"for no purpose: set the flow's purpose, with special_condition {want} on it"
             elif conditions == ("none",):

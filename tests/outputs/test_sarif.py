@@ -255,6 +255,8 @@ def test_a_partial_run_or_a_named_category_does_not_replace_the_whole_models_ale
     many = category("--skip-check", "MIN001")  # 17 rules: named by a hash of their ids
     assert many.startswith("lineage/flows/rules-") and many != category("--skip-check", "MIN002")
     assert category("--sarif-category", "privacy/eu") == "privacy/eu/"
+    blank = run_cli("check", "flows", "-f", "sarif", "--sarif-category", " ", cwd=REPO)
+    assert blank.code == 2 and "--sarif-category is blank" in blank.stderr
     out = tmp_path / "x.sarif"
     run_cli("check", "flows", "--output-sarif", str(out), "--sarif-category", "mine", cwd=REPO)
     assert json.loads(out.read_text(encoding="utf-8"))["runs"][0]["automationDetails"]["id"] == "mine/"

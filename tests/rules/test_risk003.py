@@ -120,3 +120,10 @@ def test_none_listed_with_a_condition_is_an_error_at_its_place(tmp_path):
     assert [str(e) for e in info.value.errors] == [
         f"{tmp_path / 'flows' / 'base.yaml'}:{line}:28: error: "
         "'none' is listed with other values; remove it, or list it alone"]
+
+
+def test_a_flow_with_both_kinds_and_no_condition_is_told_to_set_both(tmp_path):
+    a = analyse(tmp_path, SPECIAL % "disability, conviction")
+    messages = {f.message for f in a.findings if f.rule == "RISK003"}
+    assert len(messages) == 2 and all("set special_condition to [<letter a..j>, art10] (the flow carries both "
+                                      "Art. 9 and Art. 10 data)" in m for m in messages), messages
