@@ -605,7 +605,7 @@ def ropa(
         fail(unknown_id("organization", organization, m.organizations, model))
     records = art30.records(m, view, organization)
     _write(art30.render(records, fmt), output)
-    gaps = sum(item.missing for record in records for item in record.items)
+    gaps = art30.count_gaps(records)
     if fail_on_missing and gaps:
         echo(f"{gaps} item{'s' * (gaps != 1)} of the record MISSING: add what each names to the model", err=True)
         raise typer.Exit(1)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lineage.errors import Loc
+
+if TYPE_CHECKING:
+    from lineage.model.entities import Waiver
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -57,7 +60,7 @@ class Finding:
     loc: Loc
     fingerprint: str
     waived: bool = False
-    waiver: Any = None  # the lineage.model.Waiver that waives it
+    waiver: Waiver | None = None  # the waiver that waives it
     path: tuple[str, ...] = field(default=(), compare=False)
     key: str = ""  # the Hit's key: with rule and target, what kind of finding this is
     about: str = field(default="", compare=False)  # the Hit's: the target's key the finding is about

@@ -144,12 +144,7 @@ class Lineage:
 
     def fields_in(self, mask: int) -> list[str]:
         """Return the field ids of a bitset, sorted."""
-        out = []
-        while mask:
-            low = mask & -mask
-            out.append(self.field_ids[low.bit_length() - 1])
-            mask ^= low
-        return out
+        return [self.field_ids[b] for b in _bits(mask)]
 
     def held_mask(self, system: str, form: str = "anonymised") -> int:
         """Return the fields `system` holds in `form` or a more identifying one."""
@@ -454,11 +449,8 @@ def _broken(L: Lineage) -> list[Broken]:
         bad = 0
         for k in range(NFORMS):
             bad |= d[k] & ~hu[k]
-        while bad:
-            low = bad & -bad
-            b = low.bit_length() - 1
+        for b in _bits(bad):
             candidates.setdefault(b, []).append((fid, u, v, _rank(d, b)))
-            bad ^= low
     out = []
     for b, edges in candidates.items():
         unfed_loops = _unfed_loops([(u, v) for _, u, v, _ in edges])

@@ -52,7 +52,7 @@ import io
 from dataclasses import dataclass
 
 from lineage.model import Model, processor_chain
-from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS, PROCESSOR_ROLES
+from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS, PROCESSOR_ROLES, is_personal
 from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
 
 #: Whom a partial adequacy decision covers (gdpr-reference, Chapter V).
@@ -617,7 +617,7 @@ def _limits_by_category(model: Model, act: _Activity) -> list[str]:
             keep(field_id, model.systems[sid].retention, f"system {sid}")
     for flow in sorted(act.flows, key=lambda f: f.id):
         for use in flow.fields:
-            if FORM_RANK[use.form] < FORM_RANK["anonymised"]:
+            if is_personal(use.form):
                 keep(use.field, flow.retention or model.systems[flow.target].retention, f"flow {flow.id}")
     return [f"category {category}: {limit} ({where})" for category, (_, limit, where) in sorted(kept.items())]
 
@@ -802,6 +802,11 @@ def records(
 # --- output --------------------------------------------------------------------------
 
 
+def count_gaps(recs: list[Record]) -> int:
+    """Return how many items of `recs` are MISSING (``ropa --fail-on-missing`` fails on any)."""
+    return sum(item.missing for record in recs for item in record.items)
+
+
 def render(recs: list[Record], fmt: str = "markdown") -> str:
     """Render records as ``markdown`` or ``csv``."""
     return {"markdown": render_markdown, "csv": render_csv}[fmt](recs)
@@ -865,7 +870,7 @@ def md_escape(text: str) -> str:
 def render_markdown(recs: list[Record]) -> str:
     """Return a Markdown document with a section per record."""
     lines = ["# Record of processing activities (GDPR Art. 30)", "", NOTE, ""]
-    gaps = sum(1 for r in recs for i in r.items if i.missing)
+    gaps = count_gaps(recs)
     if gaps:
         lines += [f"**{gaps} item(s) MISSING**: add what each one names to the model.", ""]
     for view in VIEWS:

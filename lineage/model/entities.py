@@ -35,6 +35,8 @@ from lineage.model.types import (
 #: Forms of a field, most to least identifying; the index is the form's rank.
 FORMS = ("raw", "encrypted", "hashed", "masked", "pseudonymised", "generalised", "aggregated", "anonymised")
 FORM_RANK = {form: rank for rank, form in enumerate(FORMS)}
+#: The least identifying form that is still personal data: anonymised data are not (GDPR Recital 26).
+LAST_PERSONAL_FORM = "aggregated"
 IDENTIFIERS = ("direct", "quasi", "none")
 SPECIALS = ("none", "art9", "art10")
 LEGAL_BASES = ("consent", "contract", "legal_obligation", "vital_interests", "public_task",
@@ -54,6 +56,17 @@ SYSTEM_TYPES = ("application", "database", "saas", "file_share", "spreadsheet", 
 EXPOSURES = ("internet", "partner", "internal")
 CHANNELS = ("api", "sftp", "email", "file_export", "shared_database", "queue", "web", "manual")
 TARGET_KINDS = ("flow", "system", "organization")
+
+
+def is_personal(form: str) -> bool:
+    """Whether a field in `form` is still personal data (any form but anonymised).
+
+    Examples
+    --------
+    >>> is_personal("aggregated"), is_personal("anonymised")
+    (True, False)
+    """
+    return FORM_RANK[form] <= FORM_RANK[LAST_PERSONAL_FORM]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -182,7 +182,7 @@ class Details(Text):
     """Free text that says something: blank is an error (leave the key out instead)."""
 
     def convert(self, node, ctx):
-        value = _text(node, "text")
+        value = super().convert(node, ctx)
         if not value.strip():
             raise Invalid(node.loc, "blank: write the details, or leave the key out")
         return value

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from lineage.errors import Loc
-from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK
+from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, LAST_PERSONAL_FORM, is_personal
 from lineage.model.types import Text
 
 TIER_SEVERITY = {1: "low", 2: "medium", 3: "high", 4: "critical"}
-#: The least identifying form that is still personal data: anonymised data are not
-#: (GDPR Recital 26), so rules about "personal data" ignore fields held or sent anonymised.
-PERSONAL = "aggregated"
-
-
-def is_personal(form: str) -> bool:
-    """Whether a field in `form` is still personal data (any form but anonymised)."""
-    return FORM_RANK[form] <= FORM_RANK[PERSONAL]
+#: Rules about "personal data" ignore fields held or sent anonymised (GDPR Recital 26).
+PERSONAL = LAST_PERSONAL_FORM
 
 
 def personal_fields(flow) -> tuple[str, ...]:

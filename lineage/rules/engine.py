@@ -387,7 +387,7 @@ def reference_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
     :class:`lineage.rules.common.ModelRef`, found wherever they sit in the
     params (lists, mappings, entities).
     """
-    from lineage.rules.common import CategoryRef, ModelRef, category_matches
+    from lineage.rules.common import CategoryRef, FieldRef, ModelRef, category_matches
 
     categories, fields = sorted(model.category_info), sorted(model.fields)
     errors = []
@@ -397,7 +397,7 @@ def reference_errors(model: Model, ruleset: RuleSet) -> list[LineageError]:
                 if not any(category_matches(c, [ref]) for c in categories):
                     errors.append(LineageError(
                         ref.loc, f"rule '{rule.id}': no category matches {str(ref)!r}{did_you_mean(ref, categories)}"))
-            elif ref not in model.fields:
+            elif isinstance(ref, FieldRef) and ref not in model.fields:
                 errors.append(LineageError(
                     ref.loc, f"rule '{rule.id}': no field {str(ref)!r} in the model{did_you_mean(ref, fields)}"))
     return errors

@@ -17,8 +17,9 @@ anonymised is not personal data (GDPR Recital 26) and is never excess.
 """
 
 from lineage.findings import Hit
+from lineage.model.entities import is_personal
 from lineage.model.types import ListOf
-from lineage.rules.common import CategoryPattern, category_matches, flows_with_needs, is_personal, tier_severity
+from lineage.rules.common import CategoryPattern, category_matches, flows_with_needs, tier_severity
 
 ID, NAME, TARGET = "MIN001", "excess-field", "flow"
 SEVERITY_NOTE = "by field tier"

@@ -15,7 +15,7 @@ Recital 26) and is not reported.
 """
 
 from lineage.findings import Hit
-from lineage.rules.common import is_personal
+from lineage.model.entities import is_personal
 
 ID, NAME, TARGET = "RISK003", "special-data-without-condition", "flow"
 PARAMS: dict = {}
