@@ -20,6 +20,7 @@ import re
 
 from lineage import __version__, ropa
 from lineage.findings import SEVERITIES
+from lineage.outputs import printable
 
 CSS = """
 :root { color-scheme: light; }
@@ -84,8 +85,6 @@ def esc(value) -> str:
     >>> esc('<script>"x"</script>'), esc("a\x1b[2J")
     ('&lt;script&gt;&quot;x&quot;&lt;/script&gt;', 'a\\x1b[2J')
     """
-    from lineage.outputs import printable
-
     return html.escape(printable(str(value)), quote=True)
 
 

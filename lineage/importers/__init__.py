@@ -42,6 +42,9 @@ from lineage.load import KindResolver, Node, Scalar, Sequence, Source, compose, 
 
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
+#: How to fill a purpose's special_condition, said in the TODO of a purpose with special-category data.
+SPECIAL_CONDITION_HOW = ("give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data "
+                         "(a list when both: [h, art10])")
 #: The files an importer returns, in this order.
 FILES = ("fields.yaml", "purposes.yaml", "organizations.yaml", "systems.yaml", "flows.yaml")
 

@@ -73,6 +73,7 @@ from typing import Any
 from lineage.errors import InputErrors, LineageError, Loc
 from lineage.importers import (
     DEFAULT_COUNTRY,
+    SPECIAL_CONDITION_HOW,
     Comment,
     Errors,
     Ids,
@@ -1254,8 +1255,7 @@ class _Converter:
             (
                 Comment(
                     f"TODO: special_condition: {', '.join(special)} are special-category data; "
-                    "give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data "
-                    "(a list when both: [h, art10])"
+                    f"{SPECIAL_CONDITION_HOW}"
                 ),
                 None,
             )

@@ -85,6 +85,7 @@ from typing import Any
 from lineage.errors import InputErrors, LineageError, Loc
 from lineage.importers import (
     DEFAULT_COUNTRY,
+    SPECIAL_CONDITION_HOW,
     Comment,
     Errors,
     Ids,
@@ -1464,8 +1465,7 @@ class _Converter:
                     (
                         Comment(
                             "TODO: special_condition: this purpose needs special-category data; "
-                            "give the Art. 9(2) letter (a..j) for Art. 9 data, art10 for Art. 10 data "
-                            "(a list when both: [h, art10])"
+                            f"{SPECIAL_CONDITION_HOW}"
                         ),
                         None,
                     )
