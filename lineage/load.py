@@ -1,15 +1,17 @@
 """Strict YAML loading: model files to position-carrying nodes.
 
-The loader composes YAML with libyaml (``yaml.CSafeLoader``) when PyYAML has
-it and the pure-Python composer otherwise, and never lets the YAML 1.1
-resolver build values: every scalar stays text, with the kind the resolver
-*would* give it (or a tag written in the file gives it), so that
-:mod:`lineage.model` converts it by the type the format expects
-(``country: NO`` is Norway, ``encrypted: yes`` is an error).
+The loader builds its nodes straight from the events of libyaml's parser
+(``yaml.CSafeLoader``) when PyYAML has it, the pure-Python parser otherwise:
+no PyYAML node tree is built in between, which halves the time and the peak
+memory of a large file. It never lets the YAML 1.1 resolver build values:
+every scalar stays text, with the kind the resolver *would* give it (or a
+tag written in the file gives it), so that :mod:`lineage.model` converts it
+by the type the format expects (``country: NO`` is Norway, ``encrypted: yes``
+is an error).
 
 Duplicate keys, syntax errors, non-UTF-8 bytes, tags other than the core
-ones, alias bombs and recursive aliases are errors with ``file:line:col``.
-Model files are only read.
+ones, merge keys, anchors defined again, alias bombs and recursive aliases
+are errors with ``file:line:col``. Model files are only read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import yaml
 
@@ -34,47 +35,29 @@ ALIAS_SLACK = 10_000
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-class KindResolver(yaml.resolver.Resolver):
-    """YAML 1.1 resolution to a bare kind (``int``, ``str``, ``map`` ...) rather than a tag.
-
-    A tag written in the file (``!!int 2``, ``!foo x``) keeps its full form,
-    so that the builder can tell it from a resolved one. A loader given to
-    :func:`compose` must resolve this way (list it before PyYAML's loader).
-    """
-
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag.removeprefix(_YAML_TAG), regexp) for tag, regexp in resolvers]
-        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-    }
-    DEFAULT_SCALAR_TAG, DEFAULT_SEQUENCE_TAG, DEFAULT_MAPPING_TAG = "str", "seq", "map"
-
-    def resolve(self, kind, value, implicit):
-        """PyYAML's resolution, lean: no path or wildcard resolvers exist here (called once per node)."""
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
-            return "str"
-        return "seq" if kind is yaml.SequenceNode else "map"
-
-    def descend_resolver(self, current_node, current_index):
-        """Nothing to track: the model format has no path resolvers."""
-
-    def ascend_resolver(self):
-        """Nothing to track: the model format has no path resolvers."""
-
-
-class _Composer(KindResolver, getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
-    """libyaml's loader when PyYAML has it, else the pure-Python one; used only to compose."""
-
-
-_KINDS = KindResolver()
-#: What :class:`KindResolver` resolves to: any other tag is written in the file.
-_RESOLVED = frozenset({"str", "seq", "map"}.union(
-    *({tag for tag, _ in resolvers} for resolvers in KindResolver.yaml_implicit_resolvers.values())))
+#: YAML 1.1's implicit resolvers by first character, each giving a bare kind (``int``, ``bool`` ...).
+_IMPLICIT = {
+    first: [(tag.removeprefix(_YAML_TAG), regexp) for tag, regexp in resolvers]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
 #: The tags a scalar may carry, and the kind each gives it.
 _CORE_TAGS = {_YAML_TAG + kind: kind for kind in ("str", "int", "float", "bool", "null")}
+#: Collections nest no deeper than this (libyaml's own limit; the pure-Python parser has none).
+MAX_DEPTH = 1000
+
+
+def plain_kind(text: str) -> str:
+    """Return what YAML 1.1 makes of a plain (unquoted) scalar: ``int``, ``bool``, ``null`` ... or ``str``.
+
+    Examples
+    --------
+    >>> plain_kind("NO"), plain_kind("012"), plain_kind("2026-01-31"), plain_kind("<<"), plain_kind("FR")
+    ('bool', 'int', 'timestamp', 'merge', 'str')
+    """
+    for kind, regexp in _IMPLICIT.get(text[:1], ()):
+        if regexp.match(text):
+            return kind
+    return "str"
 
 
 @dataclass(eq=False, slots=True)
@@ -334,19 +317,21 @@ def _decode(source: Source) -> str:
         ) from None
 
 
-def compose(source: Source, loader=None, prepare=None) -> Document:
-    """Compose one source into nodes with their positions.
+#: The parser: libyaml's when PyYAML has it (many times faster), else the pure-Python one.
+_PARSER = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+def compose(source: Source, foreign: bool = False) -> Document:
+    """Compose one source into nodes with their positions, from the parser's events.
 
     Parameters
     ----------
     source : Source
-    loader : type, optional
-        A PyYAML loader class resolving as :class:`KindResolver`; default
-        libyaml's when PyYAML has it. The importers pass one that accepts
-        anchors defined twice, as Threagile models do.
-    prepare : callable, optional
-        Called with the composed PyYAML tree before nodes are built; returns a
-        list of errors (the importers expand merge keys here).
+    foreign : bool
+        Read YAML as other tools write it (the importers): an anchor may be
+        defined again (YAML 1.2, Go's yaml.v3) and merge keys (``<<: *base``)
+        bring the keys of the mappings they name. The model format takes
+        neither.
 
     Returns
     -------
@@ -357,13 +342,12 @@ def compose(source: Source, loader=None, prepare=None) -> Document:
     ------
     InputErrors
         When the file cannot be read as a whole: encoding, syntax, duplicate
-        keys, recursive aliases, alias bombs, or what `prepare` reports.
+        keys, anchors defined again, merge keys, recursive aliases, alias bombs.
     """
     text = _decode(source)
+    builder = _Builder(source.path, foreign)
     try:
-        composed = yaml.compose(text, Loader=loader or _Composer)
-    except RecursionError:  # the pure-Python composer recurses; libyaml stops at depth 1000 itself
-        raise InputErrors([LineageError(Loc(source.path), "YAML nested too deeply")]) from None
+        root = builder.build(_PARSER(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and exc.problem_mark and exc.problem_mark.index >= len(text.rstrip()):
@@ -379,62 +363,55 @@ def compose(source: Source, loader=None, prepare=None) -> Document:
         raise InputErrors([LineageError(where, f"character {char} is not allowed in YAML ({exc.reason})")]) from None
     except yaml.YAMLError as exc:
         raise InputErrors([LineageError(Loc(source.path), f"YAML: {exc}")]) from None
-    if composed is None or composed.tag == "null":  # no document, or one with nothing in it (`---` alone)
-        return Document(source.path, None)
-    prepared = prepare(composed, source.path) if prepare else []
-    if prepared:
-        raise InputErrors(prepared)
-    builder = _Builder(source.path)
-    root = builder.build(composed)
     if builder.broken:
         raise InputErrors(builder.errors)
+    if root is None or (root.__class__ is Scalar and root.kind == "null"):  # nothing, or `---` alone
+        return Document(source.path, None)
     if builder.aliases:
-        if loader is None:  # another loader may rewrite the tree (merge keys, anchors defined again)
-            _place_aliases(text, builder.aliases, source.path)
         _check_expansion(root, builder.distinct, source.path)
     return Document(source.path, root, builder.errors)
 
 
-def _place_aliases(text: str, aliases: list[Mapping | Sequence], path: str) -> None:
-    """Locate each alias of a mapping or list where the alias is written (``- *base``).
-
-    Composing keeps only the anchored node, so its place would show twice.
-    The builder meets these aliases in document order, as the parser's
-    events list them; only files with such aliases are parsed again.
-    """
-    anchors = set()  # of mappings and lists (an anchor is defined once)
-    places = []
-    for event in yaml.parse(text, Loader=_Composer):
-        if isinstance(event, yaml.CollectionStartEvent) and event.anchor:
-            anchors.add(event.anchor)
-        elif isinstance(event, yaml.AliasEvent) and event.anchor in anchors:
-            places.append(event.start_mark)
-    for node, mark in zip(aliases, places, strict=True):
-        node.loc = Loc(path, mark.line + 1, mark.column + 1)
-
-
-_SCALAR = yaml.ScalarNode
 _new_tuple = tuple.__new__
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _SEQUENCE_START = yaml.MappingStartEvent, yaml.SequenceStartEvent
+#: What a mapping holds in place of a key whose value it drops.
+_DROPPED = object()
+
+
+class _Open:
+    """A collection being built: the mapping or list, and for a mapping the key awaiting its value."""
+
+    __slots__ = ("key", "merges", "node")
+
+    def __init__(self, node: Mapping | Sequence):
+        self.node = node
+        self.key = None  # a Scalar or _DROPPED once a key is read
+        self.merges: list[tuple[Loc, Node]] | None = None  # (where each merge key is, what it names)
 
 
 class _Builder:
-    """Turn PyYAML nodes into ours once each (an alias shares the children of what it names).
+    """Turn the parser's events into our nodes, in one pass without recursion.
 
-    A tag it does not take is an error, and then ignored; a key it must drop
-    (merge, complex or duplicate) makes the document `broken`: checking
-    what is left would report what is not wrong.
+    An alias shares what its anchor names: the same scalar, or a mapping or
+    list of its own (for its place) holding the same children. A tag it
+    does not take is an error, and then ignored; a key it must drop (merge,
+    complex or duplicate) or an anchor defined again makes the document
+    `broken`: checking what is left would report what is not wrong.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, foreign: bool):
         self.path = path
-        self.memo: dict[int, Node] = {}
+        self.foreign = foreign
+        self.anchors: dict[str, tuple[Node, Loc]] = {}
+        self.kinds: dict[str, str] = {}  # plain scalar text -> kind: ids and enum words repeat
         self.distinct = 0
-        self.aliases: list[Mapping | Sequence] = []  # in document order; see _place_aliases
+        self.aliases = False
         self.errors: list[LineageError] = []
         self.broken = False
 
     def drop(self, loc: Loc, message: str) -> None:
-        """Report a key that the document loses."""
+        """Report what the document loses."""
         self.errors.append(LineageError(loc, message))
         self.broken = True
 
@@ -443,83 +420,159 @@ class _Builder:
         self.errors.append(LineageError(loc, f"unsupported YAML tag {_shown(tag)}; remove it"))
 
     def loc(self, mark) -> Loc:
-        return Loc(self.path, mark.line + 1, mark.column + 1)
+        return _new_tuple(Loc, (self.path, mark.line + 1, mark.column + 1))  # Loc(...) without its wrapper
 
-    def build(self, root) -> Node:
-        """Build `root` and everything under it, iteratively (deep nesting cannot exhaust the stack)."""
-        slot: list = [None]
-        # (PyYAML node, list to store the result in, index in it, key when the list holds mapping items)
-        stack: list[tuple] = [(root, slot, 0, None)]
-        while stack:
-            node, into, index, key = stack.pop()
-            built = self._node(node, stack)
-            into[index] = built if key is None else (key, built)
-        return slot[0]
+    def build(self, parser) -> Node | None:
+        """Build the single document of `parser`'s stream; None when there is none."""
+        parser.get_event()  # the stream starts
+        if parser.check_event(yaml.StreamEndEvent):
+            return None
+        start = parser.get_event()
+        root = self._document(parser.get_event)
+        parser.get_event()  # the document ends
+        if not parser.check_event(yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
+                                              "but found another document", parser.get_event().start_mark)
+        return root
 
-    def _tagged(self, node, loc: Loc) -> Scalar:
-        """Make the scalar of a tagged node: a core tag gives the kind; another is an error, then ignored."""
-        plain = not node.style
-        kind = _CORE_TAGS.get(node.tag)
-        if kind is None:
-            self.unsupported(loc, node.tag)
-            return Scalar(node.value, _KINDS.resolve(yaml.ScalarNode, node.value, (plain, not plain)), plain, loc)
-        return Scalar(node.value, kind, plain, loc, tagged=True)
-
-    def _node(self, node, stack: list) -> Node:
-        """Make our node for `node`; its scalar children now, the others pushed onto `stack`, to come next in order."""
-        if node.__class__ is _SCALAR:  # most nodes: no memo, aliases to a leaf cost nothing
-            self.distinct += 1
-            mark = node.start_mark
-            loc = _new_tuple(Loc, (self.path, mark.line + 1, mark.column + 1))  # Loc(...) without its wrapper
-            if node.tag in _RESOLVED:
-                return Scalar(node.value, node.tag, not node.style, loc)
-            return self._tagged(node, loc)
-        done = self.memo.get(id(node))
-        if done is not None:  # an alias: a node of its own, for its place, sharing the children
-            alias = Mapping(done.items, done.loc, done._index) if isinstance(done, Mapping) \
-                else Sequence(done.items, done.loc)
-            self.aliases.append(alias)
-            return alias
-        self.distinct += 1
-        loc = self.loc(node.start_mark)
-        if node.tag.removeprefix(_YAML_TAG) != ("seq" if isinstance(node, yaml.SequenceNode) else "map"):
-            self.unsupported(loc, node.tag)
-        if isinstance(node, yaml.SequenceNode):
-            seq = Sequence([None] * len(node.value), loc)
-            self.memo[id(node)] = seq
-            items, pending = seq.items, []
-            for i, child in enumerate(node.value):
-                if child.__class__ is _SCALAR:  # a leaf: built now, not pushed and popped
-                    items[i] = self._node(child, stack)
-                else:
-                    pending.append((child, items, i, None))
-            stack.extend(reversed(pending))
-            return seq
-        mapping = Mapping([], loc)
-        self.memo[id(node)] = mapping
-        pending = []
-        for key_node, value_node in node.value:
-            if key_node.tag == "merge":
-                self.drop(self.loc(key_node.start_mark), "merge keys ('<<') are not supported; write the keys out")
-                continue
-            if key_node.__class__ is not _SCALAR:
+    def _document(self, next_event) -> Node:
+        """Build the nodes of one document from its events; return the root."""
+        kinds, path, opened = self.kinds, self.path, []
+        while True:
+            event = next_event()
+            cls = event.__class__
+            if cls is _SCALAR:  # most events: inline
                 self.distinct += 1
-                self.drop(self.loc(key_node.start_mark), "a mapping key must be a plain word")
+                mark = event.start_mark
+                loc = _new_tuple(Loc, (path, mark.line + 1, mark.column + 1))
+                if event.tag is None or event.tag == "!":
+                    text = event.value
+                    kind = "str"
+                    if event.implicit[0]:
+                        kind = kinds.get(text)
+                        if kind is None:
+                            kind = kinds[text] = plain_kind(text)
+                    node = Scalar(text, kind, not event.style, loc)
+                else:
+                    node = self._tagged(event, loc)
+                if event.anchor is not None:
+                    self._anchor(event.anchor, node, loc)
+            elif cls is _MAPPING_START or cls is _SEQUENCE_START:
+                opened.append(_Open(self._start(event)))
+                if len(opened) > MAX_DEPTH:
+                    raise InputErrors([LineageError(self.loc(event.start_mark), "YAML nested too deeply")])
                 continue
-            key = self._node(key_node, stack)
-            first = mapping._index.get(key.text)
-            if first is not None:
-                was = mapping.items[first][0].loc
-                self.drop(key.loc, f"duplicate key {key.text!r} (first at line {was.line}, column {was.column})")
-                continue
-            mapping._index[key.text] = len(mapping.items)
-            if value_node.__class__ is _SCALAR:  # a leaf: built now, not pushed and popped
-                mapping.items.append((key, self._node(value_node, stack)))
-                continue
-            pending.append((value_node, mapping.items, len(mapping.items), key))
-            mapping.items.append((key, None))
-        stack.extend(reversed(pending))
-        return mapping
+            elif cls is _ALIAS:
+                node = self._alias(event)
+            else:  # the innermost collection ends
+                done = opened.pop()
+                node = done.node
+                if done.merges:
+                    self._merge(node, done.merges)
+            if not opened:
+                return node
+            self._add(opened[-1], node)
+
+    def _tagged(self, event, loc: Loc) -> Scalar:
+        """Make the scalar of a tagged event: a core tag gives the kind; another is an error, then ignored."""
+        plain = not event.style
+        kind = _CORE_TAGS.get(event.tag)
+        if kind is None:
+            self.unsupported(loc, event.tag)
+            return Scalar(event.value, plain_kind(event.value) if plain else "str", plain, loc)
+        return Scalar(event.value, kind, plain, loc, tagged=True)
+
+    def _start(self, event) -> Mapping | Sequence:
+        """Make the empty mapping or list an event starts (and name it, when anchored)."""
+        self.distinct += 1
+        loc = self.loc(event.start_mark)
+        node = Mapping([], loc) if event.__class__ is _MAPPING_START else Sequence([], loc)
+        if event.tag is not None and event.tag != "!" \
+                and event.tag != _YAML_TAG + ("map" if node.__class__ is Mapping else "seq"):
+            self.unsupported(loc, event.tag)
+        if event.anchor is not None:
+            self._anchor(event.anchor, node, loc)
+        return node
+
+    def _anchor(self, name: str, node: Node, loc: Loc) -> None:
+        first = self.anchors.get(name)
+        if first is not None and not self.foreign:
+            was = first[1]
+            self.drop(loc, f"anchor &{name} is defined again (first at line {was.line}, column {was.column}); "
+                           "give each anchor its own name")
+        self.anchors[name] = (node, loc)
+
+    def _alias(self, event) -> Node:
+        """Return what an alias names: the scalar itself, or a collection of its own at the alias's place."""
+        named = self.anchors.get(event.anchor)
+        if named is None:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
+                                              event.start_mark)
+        self.aliases = True
+        node = named[0]
+        if node.__class__ is Mapping:
+            return Mapping(node.items, self.loc(event.start_mark), node._index)
+        if node.__class__ is Sequence:
+            return Sequence(node.items, self.loc(event.start_mark))
+        return node
+
+    def _add(self, into: _Open, node: Node) -> None:
+        """Add a finished node to the collection open around it: an item, a key, or a key's value."""
+        collection = into.node
+        if collection.__class__ is Sequence:
+            collection.items.append(node)
+            return
+        key = into.key
+        if key is None:  # `node` is a key
+            into.key = self._key(collection, node)
+            return
+        into.key = None
+        if key is _DROPPED:
+            return
+        if key.kind == "merge":  # foreign YAML only: the strict loader drops merge keys
+            into.merges = into.merges or []
+            into.merges.append((key.loc, node))
+            return
+        collection._index[key.text] = len(collection.items)
+        collection.items.append((key, node))
+
+    def _key(self, mapping: Mapping, node: Node):
+        """Return the key `node` makes, or _DROPPED when the mapping drops it and its value."""
+        if node.__class__ is not Scalar:
+            self.drop(node.loc, "a mapping key must be a plain word")
+            return _DROPPED
+        if node.kind == "merge":
+            if self.foreign:
+                return node
+            self.drop(node.loc, "merge keys ('<<') are not supported; write the keys out")
+            return _DROPPED
+        first = mapping._index.get(node.text)
+        if first is not None:
+            was = mapping.items[first][0].loc
+            self.drop(node.loc, f"duplicate key {node.text!r} (first at line {was.line}, column {was.column})")
+            return _DROPPED
+        return node
+
+    def _merge(self, mapping: Mapping, merges: list[tuple[Loc, Node]]) -> None:
+        """Bring the keys of merged mappings into `mapping`, before its own (YAML merge keys).
+
+        Keys written in the mapping win over merged ones, and an earlier
+        merged mapping over a later one.
+        """
+        brought = []
+        taken = set(mapping._index)
+        for where, value in merges:
+            for source in value.items if value.__class__ is Sequence else [value]:
+                if source.__class__ is not Mapping:
+                    self.drop(where, "a merge key ('<<') must name a mapping or a list of mappings")
+                    continue
+                for key, item in source.items:
+                    if key.text not in taken:
+                        taken.add(key.text)
+                        brought.append((key, item))
+        mapping.items[:0] = brought  # in place: an alias of this mapping shares the list
+        mapping._index.clear()
+        mapping._index.update((key.text, i) for i, (key, _) in enumerate(mapping.items))
 
 
 def _shown(tag: str) -> str:

@@ -232,6 +232,27 @@ def test_dangling_references_are_quiet_while_a_file_is_missing(tmp_path, broken,
     assert lines == ["flows/a.yaml:3:44: error: 9 is above the maximum 4", error]
 
 
+@pytest.mark.parametrize("text, error", [
+    ("a: &x [1]\nb: &x [2]\nc: *x\n",
+     "x.yaml:2:4: error: anchor &x is defined again (first at line 1, column 4); give each anchor its own name"),
+    ("a: *nowhere\n", "x.yaml:1:4: error: YAML syntax: found undefined alias 'nowhere'"),
+    ("a: 1\n---\nb: 2\n",
+     "x.yaml:2:1: error: YAML syntax: expected a single document in the stream but found another document"),
+    ("? [a, b]\n: 1\nc: 2\n", "x.yaml:1:3: error: a mapping key must be a plain word"),
+], ids=["anchor-again", "undefined-alias", "two-documents", "complex-key"])
+def test_what_the_strict_loader_refuses(text, error):
+    with pytest.raises(InputErrors) as caught:
+        load_sources([Source("x.yaml", text.encode())])
+    assert [str(e) for e in caught.value.errors] == [error]
+
+
+def test_an_alias_of_a_mapping_or_list_is_placed_where_it_is_written():
+    root = load_sources([Source("x.yaml", b"a: &m {k: v}\nb: &l [1]\nc:\n  - *m\n  - *l\n")])[0].root
+    aliased = root.get("c").items
+    assert [tuple(n.loc) for n in aliased] == [("x.yaml", 4, 5), ("x.yaml", 5, 5)]
+    assert aliased[0].get("k") is root.get("a").get("k") and aliased[1].items is root.get("b").items
+
+
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n# header\n", "---\n...\n", "~\n"])
 def test_an_empty_document_is_an_empty_file(tmp_path, text):
     write_files(tmp_path / "flows", {"m.yaml": BASE, "x.yaml": text})
@@ -291,10 +312,6 @@ def test_a_duplicate_made_by_an_alias_is_named_at_the_alias(tmp_path):
     ]
 
 
-class _PureComposer(load.KindResolver, yaml.SafeLoader):
-    """The pure-Python loader, as used where PyYAML comes without libyaml."""
-
-
 def _shape(node):
     """A node tree as plain tuples: text, kind and position of every node."""
     if isinstance(node, load.Scalar):
@@ -304,22 +321,27 @@ def _shape(node):
     return ("seq", tuple(node.loc), tuple(_shape(item) for item in node.items))
 
 
-def test_the_pure_python_loader_builds_the_same_nodes_as_libyaml():
+def test_the_pure_python_loader_builds_the_same_nodes_as_libyaml(monkeypatch):
     tricky = Source("tricky.yaml", (
         b"a: [yes, NO, 012, 1_000, 2026-01-31, ~, '', .inf, 0x1f, !!str 2, 'quoted', 1.5e3]\n"
         b"b: {c: null, d: -.5, e: +12, f: 12:30}\n"
         b"g: |\n  text\n"
     ))
     sources = [*load.read_folder(REPO / "flows"), tricky]
-    for source in sources:
-        fast = load.compose(source)
-        pure = load.compose(source, loader=_PureComposer)
-        assert _shape(pure.root) == _shape(fast.root), source.path
+    fast = [load.compose(source) for source in sources]
+    monkeypatch.setattr(load, "_PARSER", yaml.SafeLoader)
+    pure = [load.compose(source) for source in sources]
+    assert [_shape(d.root) for d in pure] == [_shape(d.root) for d in fast]
 
 
 @pytest.mark.parametrize("text", ["", "yes", "NO", "012", "1_000", "2026-01-31", "~", "null", ".inf", "-.5",
                                   "0x1f", "12:30", "1.5e3", "+12", "=", "<<", "word", "a b"])
-@pytest.mark.parametrize("implicit", [(True, False), (False, True)])
-def test_the_lean_resolver_resolves_as_pyyaml(text, implicit):
-    pyyaml = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, implicit)
-    assert load.KindResolver().resolve(yaml.ScalarNode, text, implicit) == pyyaml.removeprefix("tag:yaml.org,2002:")
+def test_plain_scalars_take_the_kind_pyyaml_resolves(text):
+    pyyaml = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    assert load.plain_kind(text) == pyyaml.removeprefix("tag:yaml.org,2002:")
+
+
+@pytest.mark.parametrize("text", ["'yes'", '"012"', "! 12", "!!str 12", "|\n  12\n"])
+def test_quoted_and_tagged_scalars_keep_their_kind(text):
+    scalar = load.compose(Source("k.yaml", f"k: {text}\n".encode())).root.get("k")
+    assert (scalar.kind, scalar.tagged) == {"! 12": ("int", False), "!!str 12": ("str", True)}.get(text, ("str", False))

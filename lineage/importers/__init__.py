@@ -8,13 +8,11 @@ comments where the source does not say what the format needs (country, role,
 retention, legal basis ...). :func:`write_files` writes them and refuses to
 overwrite anything.
 
-Foreign files are read with the composer and node builder of
-:mod:`lineage.load` (positions, duplicate keys, alias bombs and recursive
-aliases are handled once, there), with two allowances foreign YAML needs: an
-anchor may be defined again and merge keys (``<<: *base``) are expanded, as
-Go's yaml.v3 does for Threagile models (libyaml composes the file; only one
-that defines an anchor again is composed again by the slower pure-Python
-composer). Scalars then take their YAML 1.1 values (``true`` is a bool, ``12``
+Foreign files are read with the composer of :mod:`lineage.load` (positions,
+duplicate keys, alias bombs and recursive aliases are handled once, there),
+with the two allowances foreign YAML needs: an anchor may be defined again
+and merge keys (``<<: *base``) are expanded, as Go's yaml.v3 does for
+Threagile models. Scalars then take their YAML 1.1 values (``true`` is a bool, ``12``
 an int), as PyYAML reads Fides manifests, or stay text as written (``NO``,
 ``0123``), as Go's yaml.v3 reads the strings of a Threagile model. The
 result is plain dicts and lists (:class:`YamlMap`, :class:`YamlList`) that
@@ -38,7 +36,7 @@ from typing import Any
 import yaml
 
 from lineage.errors import InputErrors, LineageError, Loc, read_input
-from lineage.load import KindResolver, Node, Scalar, Sequence, Source, compose, display_path
+from lineage.load import Node, Scalar, Sequence, Source, compose, display_path
 
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
@@ -209,98 +207,6 @@ def located_keys(parent: YamlMap, key: str, what: str, errors: Errors) -> list[t
     return out
 
 
-class _ForeignLoader(KindResolver, yaml.SafeLoader):
-    """A composer that lets an anchor be defined again, as YAML 1.2 and Go's yaml.v3 do.
-
-    Threagile models redefine anchors (``&customer-contracts`` on several data
-    assets); PyYAML (and libyaml, so the strict loader) refuses that. It
-    resolves tags as the strict loader does (:class:`~lineage.load.KindResolver`).
-    """
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.anchors.pop(anchor, None)
-        return super().compose_node(parent, index)
-
-
-#: libyaml's composer, tried first: many times faster, but it refuses an anchor defined again.
-_FastForeignLoader = type("_FastForeignLoader", (KindResolver, yaml.CSafeLoader), {}) if hasattr(
-    yaml, "CSafeLoader"
-) else None
-
-
-def _compose_foreign(source: Source):
-    """Compose a foreign file with libyaml, or with :class:`_ForeignLoader` when an anchor is defined again."""
-    if _FastForeignLoader is not None:
-        try:
-            return compose(source, loader=_FastForeignLoader, prepare=_expand_merges)
-        except InputErrors as exc:
-            if not any("duplicate anchor" in e.message for e in exc.errors):
-                raise
-    return compose(source, loader=_ForeignLoader, prepare=_expand_merges)
-
-
-_MERGE_TAG = KindResolver().resolve(yaml.ScalarNode, "<<", (True, False))
-
-
-def _expand_merges(root, path: str) -> list[LineageError]:
-    """Replace each merge key (``<<: *base``) of the composed tree by the keys it brings.
-
-    Keys written in a mapping win over merged ones, and an earlier merged
-    mapping over a later one (YAML merge key semantics). A key written twice
-    stays twice, for the node builder to report.
-    """
-    errors: list[LineageError] = []
-    flat: set[int] = set()
-
-    def flatten(node) -> None:
-        if id(node) in flat:
-            return
-        flat.add(id(node))
-        own, merged = [], []
-        for key, value in node.value:
-            if key.tag != _MERGE_TAG:
-                own.append((key, value))
-                continue
-            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-            for source in sources:
-                if not isinstance(source, yaml.MappingNode):
-                    mark = key.start_mark  # an alias's own node marks where the anchor is
-                    errors.append(LineageError(
-                        Loc(path, mark.line + 1, mark.column + 1),
-                        "a merge key ('<<') must name a mapping or a list of mappings"))
-                    continue
-                flatten(source)
-                merged.extend(source.value)
-        if len(own) == len(node.value):
-            return
-        written = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-        brought = []
-        for key, value in merged:
-            if not isinstance(key, yaml.ScalarNode):
-                brought.append((key, value))  # the node builder refuses it
-            elif key.value not in written:
-                written.add(key.value)
-                brought.append((key, value))
-        node.value = brought + own
-
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or isinstance(node, yaml.ScalarNode):
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            flatten(node)
-            stack.extend(v for _, v in node.value)
-        else:
-            stack.extend(node.value)
-    return errors
-
-
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
@@ -375,7 +281,7 @@ def read_yaml(path: Path, as_written: bool = False) -> Any:
         data = read_input(path)
     except OSError as exc:
         raise problem(shown, f"cannot read: {exc.strerror or exc}") from None
-    document = _compose_foreign(Source(shown, data))
+    document = compose(Source(shown, data), foreign=True)
     if document.errors:
         raise InputErrors(document.errors)
     scalar_value = _as_written if as_written else _scalar
