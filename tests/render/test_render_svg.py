@@ -32,6 +32,14 @@ def test_every_system_flow_and_organization_has_its_group(example, svg):
     assert "edge" in ids["flow-cir-to-stats"] and "cluster" in ids["organization-ofii"]
 
 
+def test_every_flow_is_titled_source_to_target_even_when_drawn_reversed(example, svg):
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    titles = {g.get("id"): g.findtext(svg_ns + "title") for g in ET.fromstring(svg).iter(svg_ns + "g")}
+    flows = example.model.flows
+    assert {f: titles[f"flow-{f}"] for f in flows} == {f: f"{x.source}->{x.target}" for f, x in flows.items()}
+    assert 'dir="back"' in dot.to_dot(select(example)) and b"reversed" not in svg
+
+
 def test_trainer_crm_carries_finding_critical(svg):
     assert "finding-critical" in groups(svg)["system-trainer_crm"]
 
