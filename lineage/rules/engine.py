@@ -301,8 +301,13 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
         return
     existing = ruleset.rules.get(rule_id)
     check_node = node.get("check")
+    try:
+        check = None if check_node is None else _text(check_node, "a check name")
+    except Invalid as exc:  # `check:` left empty, or a list or mapping
+        errors.append(exc.error)
+        return
     if existing is None:
-        check = rule_id if check_node is None else _text(check_node, "a check name")
+        check = rule_id if check is None else check
         if check not in CHECKS:
             where = check_node.loc if check_node is not None else id_node.loc
             hint = did_you_mean(check, CHECKS)
@@ -319,7 +324,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
             rule = Rule(rule_id, check, name=rule_id.lower(), severity="medium", title=rule_id,
                         rationale="", params={}, loc=node.loc)
     else:
-        if check_node is not None and _text(check_node, "a check name") != existing.check:
+        if check is not None and check != existing.check:
             errors.append(LineageError(check_node.loc, f"rule '{rule_id}' already runs check "
                                                        f"'{existing.check}'; give a new id to run another"))
             return

@@ -459,6 +459,21 @@ def test_a_rule_cannot_change_its_check(tmp_path):
     assert errors(result)[0].startswith("rules/custom.yaml:2:25: error: rule 'MIN001' already runs check 'MIN001'")
 
 
+@pytest.mark.parametrize("rule, error", [
+    ("{id: ORG-X, check: {match: 1}, target: system}", "2:24: error: expected a check name, found a mapping"),
+    ("{id: ORG-X, check: [match], target: system}", "2:24: error: expected a check name, found a list"),
+    ("{id: ORG-X, check: , target: system}", "2:24: error: expected a check name, found nothing"),
+    ("{id: ORG-X, check: !!bool match}", "2:24: error: 'match' is tagged !!bool, not a check name; remove the tag"),
+    ("{id: MIN001, check: [MIN001]}", "2:25: error: expected a check name, found a list"),
+    ("{id: MIN001, check: 12}", "2:25: error: '12' is a number in YAML, not a check name; quote it"),
+], ids=["mapping", "list", "empty", "tagged", "override-list", "override-number"])
+def test_a_check_that_is_not_a_name_is_an_error_not_a_crash(tmp_path, rule, error):
+    project(tmp_path, {"custom.yaml": f"rules:\n  - {rule}\n"})
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 2, result
+    assert errors(result) == [f"rules/custom.yaml:{error}"]
+
+
 # --- the catalogue agrees everywhere ------------------------------------------------------------
 
 def spec_catalogue() -> dict[str, str]:
