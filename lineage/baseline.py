@@ -113,6 +113,11 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
                 )
             ]
         ) from None
+    except RecursionError:  # json's decoder recurses once per nested array or object
+        raise InputErrors(
+            [LineageError(Loc(shown, *_position(text, None)),
+                          "the baseline is JSON nested too deeply, not an object with a 'findings' object")]
+        ) from None
     errors = []
 
     def error(message: str, needle: str | None = None) -> None:
@@ -137,6 +142,10 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
             error(f"the entry of {key} must be an object (rule, target, fields)", json.dumps(key))
         elif not _field_list(value.get("fields", [])):
             error(f"the fields of {key} must be a list of field ids", json.dumps(key))
+        else:
+            for name in ("rule", "target", "key"):
+                if not isinstance(value.get(name, ""), str):
+                    error(f"the {name} of {key} must be a string", json.dumps(key))
     if errors:
         raise InputErrors(errors)
     return doc["findings"]

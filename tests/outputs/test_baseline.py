@@ -130,6 +130,10 @@ def test_refreshing_a_baseline_keeps_what_is_still_found(project):
         ),
         ('{"version": 9, "findings": {}}\n', "bad.json:1:2:", "unsupported baseline version 9"),
         ("\xff\xfe{", "bad.json:1:1:", "not UTF-8"),
+        ("[" * 100_000 + "]" * 100_000, "bad.json:1:1:", "nested too deeply"),  # no RecursionError
+        ('{"findings": {"%s": {"rule": ["MIN001"]}}}' % ("a" * 32), "bad.json:1:15:", "the rule of aaaa"),
+        ('{"findings": {"%s": {"target": {}}}}' % ("a" * 32), "bad.json:1:15:", "the target of aaaa"),
+        ('{"findings": {"%s": {"key": 5}}}' % ("a" * 32), "bad.json:1:15:", "the key of aaaa"),
     ],
 )
 def test_a_malformed_baseline_exits_2_with_its_location(project, content, where, why):
