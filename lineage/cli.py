@@ -54,6 +54,12 @@ TodayOpt = Annotated[
                  help="Judge waivers as of this date (default: today); pins a committed map or report."),
 ]
 
+
+def _dash_is_stdout(output: Path | None) -> Path | None:
+    """``-o -`` writes to stdout, as leaving -o out does (the usual convention)."""
+    return None if output is not None and str(output) == "-" else output
+
+
 # lineage check
 CheckFormatOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -62,7 +68,7 @@ CheckFormatOpt = Annotated[
 ]
 CheckOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the report to FILE."),
+    typer.Option("--output", "-o", help="Write the report to FILE (- for stdout).", callback=_dash_is_stdout),
 ]
 FailOnOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -135,7 +141,7 @@ DiffModelOpt = Annotated[
 DiffFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")]
 DiffOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the diff to FILE."),
+    typer.Option("--output", "-o", help="Write the diff to FILE (- for stdout).", callback=_dash_is_stdout),
 ]
 DiffRenderOpt = Annotated[
     Optional[Path],  # noqa: UP045
@@ -160,13 +166,14 @@ FailOnMissingOpt = Annotated[
 ]
 RopaOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the record to FILE."),
+    typer.Option("--output", "-o", help="Write the record to FILE (- for stdout).", callback=_dash_is_stdout),
 ]
 
 # lineage report
 HtmlOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the HTML report to FILE (e.g. report.html)."),
+    typer.Option("--output", "-o", help="Write the HTML report to FILE, such as report.html (- for stdout).",
+                 callback=_dash_is_stdout),
 ]
 
 # lineage render
@@ -176,7 +183,8 @@ StaleCheckOpt = Annotated[
 ]
 MapOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the diagram to FILE; without it, svg, dot and mermaid go to stdout."),
+    typer.Option("--output", "-o", help="Write the diagram to FILE; without it (or with -o -), svg, dot and "
+                 "mermaid go to stdout.", callback=_dash_is_stdout),
 ]
 MapFormatOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -265,12 +273,13 @@ def _errors_as(fmt: str | None, output: Path | None) -> str:
 
 
 def echo(message: str | bytes = "", **options) -> None:
-    """``typer.echo``; text for a terminal is made printable (:func:`lineage.outputs.printable`).
+    """``typer.echo``; text for a terminal or stderr is made printable (:func:`lineage.outputs.printable`).
 
-    Piped or redirected, it is left as the model says.
+    Stderr is read by people, in terminals and CI logs; stdout piped or
+    redirected may be a report for a program, left as it is.
     """
-    stream = sys.stderr if options.get("err") else sys.stdout
-    if isinstance(message, str) and stream.isatty():
+    err = options.get("err", False)
+    if isinstance(message, str) and (err or sys.stdout.isatty()):
         from lineage.outputs import printable
 
         message = printable(message)
@@ -493,6 +502,9 @@ def _refuse_shared_files(files: list[tuple[str, Path | None, str | None]], basel
     for option, path, kind in files:
         if path is None:
             continue
+        if str(path) == "-":
+            hint = "" if kind == "baseline" else f"; -f {kind} puts {kind} on stdout"
+            misuse(f"{option} needs a file name, not '-': stdout carries the report{hint}", fmt)
         where = path.resolve()
         first, first_kind = seen.setdefault(where, (option, kind))
         if first_kind != kind:

@@ -126,3 +126,22 @@ def test_json_errors_go_to_stdout_when_the_json_report_does(tmp_path):
         result = run_cli("check", *args, "-f", "json", cwd=tmp_path)
         assert result.code == 2 and result.stderr == "", result
         assert json.loads(result.stdout)["errors"]
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "flows", "--today", "2026-11-28", "-f", "json"),
+    ("diff", "flows", "flows"),
+    ("ropa", "flows"),
+    ("render", "flows", "-f", "mermaid"),
+])
+def test_dash_as_output_is_stdout(tmp_path, args):
+    with_dash = run_cli(*args, "-o", "-", cwd=REPO)
+    assert with_dash.stdout and with_dash == run_cli(*args, cwd=REPO)
+    assert not (REPO / "-").exists()
+
+
+@pytest.mark.parametrize("option", ["--output-json", "--output-sarif", "--write-baseline"])
+def test_dash_for_a_second_output_is_misuse_not_a_file_named_dash(option):
+    result = run_cli("check", "flows", option, "-", cwd=REPO)
+    assert result.code == 2 and f"error: {option} needs a file name, not '-'" in result.stderr
+    assert not (REPO / "-").exists()
