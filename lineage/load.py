@@ -10,14 +10,16 @@ by the type the format expects (``country: NO`` is Norway, ``encrypted: yes``
 is an error).
 
 Duplicate keys, syntax errors, non-UTF-8 bytes, tags other than the core
-ones, merge keys, anchors defined again, alias bombs and recursive aliases
-are errors with ``file:line:col``. Model files are only read.
+ones, merge keys, anchors defined again, control characters written as
+escapes, alias bombs and recursive aliases are errors with ``file:line:col``.
+Model files are only read.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +46,8 @@ _IMPLICIT = {
 _CORE_TAGS = {_YAML_TAG + kind: kind for kind in ("str", "int", "float", "bool", "null")}
 #: Collections nest no deeper than this (libyaml's own limit; the pure-Python parser has none).
 MAX_DEPTH = 1000
+#: Control characters a double-quoted scalar can hold through escapes (``"\\r"``, ``"\\e"``); tab and newline aside.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def plain_kind(text: str) -> str:
@@ -329,9 +333,9 @@ def compose(source: Source, foreign: bool = False) -> Document:
     source : Source
     foreign : bool
         Read YAML as other tools write it (the importers): an anchor may be
-        defined again (YAML 1.2, Go's yaml.v3) and merge keys (``<<: *base``)
-        bring the keys of the mappings they name. The model format takes
-        neither.
+        defined again (YAML 1.2, Go's yaml.v3), merge keys (``<<: *base``)
+        bring the keys of the mappings they name, and escapes may write
+        control characters. The model format takes none of these.
 
     Returns
     -------
@@ -455,6 +459,8 @@ class _Builder:
                     node = Scalar(text, kind, not event.style, loc)
                 else:
                     node = self._tagged(event, loc)
+                if event.style == '"' and not self.foreign and CONTROL.search(node.text):
+                    self._control(node)
                 if event.anchor is not None:
                     self._anchor(event.anchor, node, loc)
             elif cls is _MAPPING_START or cls is _SEQUENCE_START:
@@ -481,6 +487,12 @@ class _Builder:
             self.unsupported(loc, event.tag)
             return Scalar(event.value, plain_kind(event.value) if plain else "str", plain, loc)
         return Scalar(event.value, kind, plain, loc, tagged=True)
+
+    def _control(self, scalar: Scalar) -> None:
+        """Report a control character that an escape put in a scalar (names and notes reach terminals and logs)."""
+        code = ord(CONTROL.search(scalar.text)[0])
+        self.errors.append(LineageError(scalar.loc, f"control character U+{code:04X} (an escape) in {scalar.text!r}: "
+                                                    "remove it; text is printed in terminals and CI logs"))
 
     def _start(self, event) -> Mapping | Sequence:
         """Make the empty mapping or list an event starts (and name it, when anchored)."""

@@ -829,8 +829,8 @@ def csv_cell(text: str) -> str:
 
     Examples
     --------
-    >>> csv_cell('=HYPERLINK("http://evil")'), csv_cell("-"), csv_cell("\tx"), csv_cell("a=b")
-    ('\'=HYPERLINK("http://evil")', "'-", "'\tx", 'a=b')
+    >>> csv_cell('=HYPERLINK("http://evil")'), csv_cell("-"), csv_cell("\tx"), csv_cell("\rx"), csv_cell("a=b")
+    ('\'=HYPERLINK("http://evil")', "'-", "'\tx", "'\rx", 'a=b')
     """
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

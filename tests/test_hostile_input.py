@@ -361,21 +361,27 @@ def _on_a_terminal(*args: str) -> str:
     return b"".join(chunks).decode("utf-8")
 
 
-def test_control_characters_in_names_never_reach_the_terminal(tmp_path):
-    """On a terminal, an ESC, BEL or lone CR in a name under review is shown as \\xNN: it cannot recolour,
-    retitle or hide a line. Piped or redirected, output is left as the model says."""
+def test_control_characters_escaped_into_names_are_refused_where_written(tmp_path):
+    """An ESC, BEL or lone CR in a name could recolour, retitle or hide a line of a terminal or CI log."""
     from helpers import edited
 
     text = edited(("  - {id: office, role: controller, country: FR}",
                    '  - {id: office, role: controller, country: FR, name: "Office\\e[2J\\rfake ok"}'),
                   ("  - id: cases\n", '  - id: cases\n    name: "Cases\\e]0;pwned\\a"\n'))
-    _model(tmp_path, text)
-    folder = str(tmp_path / "flows")
-    impact = _on_a_terminal("impact", "cases", folder)
-    assert "(Cases\\x1b]0;pwned\\x07)" in impact and "\x1b" not in impact and "\x07" not in impact
-    ropa = _on_a_terminal("ropa", folder)
-    assert "Office\\x1b" in ropa and "\\x0dfake ok" in ropa and "\x1b" not in ropa
-    assert "Office\x1b" in run_cli("ropa", folder).stdout  # not a terminal: as written
-    assert run_cli("report", folder, "-o", str(tmp_path / "r.html")).code in (0, 1)
-    page = (tmp_path / "r.html").read_text(encoding="utf-8")  # HTML shows them too, never holds them raw
-    assert "Cases\\x1b]0;pwned\\x07" in page and "\x1b" not in page
+    result = run_cli("validate", _model(tmp_path, text))
+    assert result.code == 2 and "\x1b" not in result.stderr and "\x07" not in result.stderr
+    refused = [line for line in result.stderr.splitlines() if "error: control character" in line]
+    assert [line.split(": error: ")[1].split(" (")[0] for line in refused] == [
+        "control character U+001B", "control character U+001B"]
+    assert [text.splitlines()[int(line.split(":")[1]) - 1].strip()[:12] for line in refused] == [
+        "- {id: offic", "name: \"Cases"]
+
+
+def test_control_characters_in_a_file_name_never_reach_the_terminal(tmp_path):
+    """On a terminal, and always on stderr (CI logs), an ESC or lone CR in a path is shown as \\xNN."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "evil\x1b[2J\rname.yaml").write_text("fields: [x]\n", encoding="utf-8")
+    shown = _on_a_terminal("validate", str(folder))
+    assert "evil\\x1b[2J\\x0dname.yaml:1:" in shown and "\x1b[2J" not in shown
+    assert "evil\\x1b[2J\\x0dname.yaml:1:" in run_cli("validate", str(folder)).stderr

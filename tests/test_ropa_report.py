@@ -271,7 +271,6 @@ def test_a_controller_and_a_joint_controller_name_each_other_when_data_pass_betw
         ("-", "'-"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTabbed", "'\tTabbed"),
-        ("\rReturned", "'\rReturned"),
         ("Acme = good", "Acme = good"),
     ],
 )

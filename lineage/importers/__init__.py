@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from lineage.errors import InputErrors, LineageError, Loc, read_input
-from lineage.load import Node, Scalar, Sequence, Source, compose, display_path
+from lineage.load import CONTROL, Node, Scalar, Sequence, Source, compose, display_path
 
 #: Country assumed (and marked TODO) where the source names none.
 DEFAULT_COUNTRY = "FR"
@@ -317,18 +317,18 @@ def wrong_kind(doc: Any, kind: str) -> str | None:
 
 
 def text(value: Any) -> str:
-    r"""Return a foreign value as one line of text (whitespace collapsed).
+    r"""Return a foreign value as one line of text (whitespace and control characters collapsed).
 
     Examples
     --------
-    >>> text("Contract data might\n  contain PII. ")
-    'Contract data might contain PII.'
+    >>> text("Contract data might\n  contain PII. "), text("Bell\a and \x1b[1mbold")
+    ('Contract data might contain PII.', 'Bell and [1mbold')
     >>> text(None), text(12)
     ('', '12')
     """
     if value is None:
         return ""
-    return " ".join(str(value).split())
+    return " ".join(CONTROL.sub(" ", str(value)).split())
 
 
 # --------------------------------------------------------------------------- ids
