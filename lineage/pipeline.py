@@ -14,7 +14,7 @@ from lineage.findings import Finding, summary
 from lineage.load import compose_sources, read_folder
 from lineage.model import Model, build_model
 from lineage.progress import QUIET, Progress
-from lineage.rules.engine import RuleSet, load_rules, reference_errors, run, waiver_error
+from lineage.rules.engine import RuleFileErrors, RuleSet, load_rules, reference_errors, run, waiver_error
 
 SETTINGS_FILE = "lineage.yaml"
 DEFAULT_RULES = "rules"
@@ -114,11 +114,11 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
     from lineage.errors import InputErrors
 
     errors, rule_errors = [], []
-    model = ruleset = None
+    model = ruleset = loaded = None
     try:
-        ruleset = load_ruleset(rules)  # first: the model's waivers name its rules
-    except InputErrors as exc:
-        rule_errors = exc.errors
+        ruleset = loaded = load_ruleset(rules)  # first: the model's waivers name its rules
+    except RuleFileErrors as exc:
+        rule_errors, loaded = exc.errors, exc.loaded  # waivers are not checked against a pack that failed
     try:
         sources = read_folder(folder)
         documents = compose_sources(sources, progress.step(f"reading {len(sources)} model files", len(sources)))
@@ -127,8 +127,8 @@ def load_inputs(folder: str | Path, rules: list[Path] | None = None,
     except InputErrors as exc:
         errors.extend(exc.errors)
     errors.extend(rule_errors)
-    if model is not None and ruleset is not None:
-        errors.extend(reference_errors(model, ruleset))
+    if model is not None:
+        errors.extend(reference_errors(model, loaded))
     if errors:
         raise InputErrors(errors)
     return model, ruleset

@@ -159,12 +159,24 @@ def builtin_sources() -> list[Source]:
             for p in sorted(pack.iterdir(), key=lambda p: p.name) if p.name.endswith((".yaml", ".yml"))]
 
 
+class RuleFileErrors(InputErrors):
+    """The errors of the rule files, with the rules that `loaded` all the same.
+
+    Their references to the model can still be checked, so that a typo in
+    one rule file does not hide a dangling field id in another.
+    """
+
+    def __init__(self, errors: list[LineageError], loaded: RuleSet):
+        super().__init__(errors)
+        self.loaded = loaded
+
+
 def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | None = None) -> RuleSet:
     """Load the built-in pack, then each folder in `folders`, then `settings_file`.
 
     Raises
     ------
-    InputErrors
+    RuleFileErrors
         For any error in any rule file: unknown keys, checks or params, bad values.
     """
     errors: list[LineageError] = []
@@ -200,7 +212,7 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
     for node in settings:  # once every rule is known: a setting may name a rule of a later file
         _apply_settings(ruleset, node, errors)
     if errors:
-        raise InputErrors(errors)
+        raise RuleFileErrors(errors, ruleset)
     return ruleset
 
 

@@ -633,6 +633,18 @@ def test_a_category_or_field_the_model_does_not_have_is_an_error(tmp_path, rule,
     assert re.fullmatch(r"\S*r\.yaml:\d+:\d+: error: " + re.escape(error) + "\n", result.stderr), result.stderr
 
 
+def test_a_broken_rule_file_hides_no_dangling_reference_of_another(tmp_path):
+    write_files(tmp_path, {
+        "flows/m.yaml": base(),
+        "rules/a.yaml": "rules:\n  - {id: MIN001, params: {ignore_categories: [contact.bussiness]}}\n",
+        "rules/b.yaml": "rules:\n  - {id: MIN002, severity: urgent}\n",
+    })
+    result = run_cli("validate", str(tmp_path / "flows"), "--rules", str(tmp_path / "rules"))
+    assert result.code == 2
+    assert [line.split(": error: ")[1][:31] for line in result.stderr.splitlines()] == [
+        "rule 'MIN001': no category matc", "'urgent' is not one of info, lo"]
+
+
 def test_near_miss_category_patterns_that_match(tmp_path):
     rule = "  - {id: MIN001, params: {ignore_categories: [contact, 'immigration.*', 'gov_*']}}\n"
     write_files(tmp_path, {"flows/m.yaml": base(), "rules/r.yaml": "rules:\n" + rule})
