@@ -441,25 +441,26 @@ class _Builder:
 
     def _document(self, next_event) -> Node:
         """Build the nodes of one document from its events; return the root."""
-        kinds, path, opened = self.kinds, self.path, []
+        kinds, path, strict, opened = self.kinds, self.path, not self.foreign, []
+        scalars = 0
         while True:
             event = next_event()
             cls = event.__class__
             if cls is _SCALAR:  # most events: inline
-                self.distinct += 1
-                mark = event.start_mark
+                scalars += 1
+                mark, tag, style = event.start_mark, event.tag, event.style
                 loc = _new_tuple(Loc, (path, mark.line + 1, mark.column + 1))
-                if event.tag is None or event.tag == "!":
+                if tag is None or tag == "!":
                     text = event.value
                     kind = "str"
                     if event.implicit[0]:
                         kind = kinds.get(text)
                         if kind is None:
                             kind = kinds[text] = plain_kind(text)
-                    node = Scalar(text, kind, not event.style, loc)
+                    node = Scalar(text, kind, not style, loc)
                 else:
                     node = self._tagged(event, loc)
-                if event.style == '"' and not self.foreign and CONTROL.search(node.text):
+                if style == '"' and strict and CONTROL.search(node.text):
                     self._control(node)
                 if event.anchor is not None:
                     self._anchor(event.anchor, node, loc)
@@ -476,8 +477,13 @@ class _Builder:
                 if done.merges:
                     self._merge(node, done.merges)
             if not opened:
+                self.distinct += scalars
                 return node
-            self._add(opened[-1], node)
+            into = opened[-1]
+            if into.node.__class__ is Sequence:
+                into.node.items.append(node)
+            else:
+                self._add(into, node)
 
     def _tagged(self, event, loc: Loc) -> Scalar:
         """Make the scalar of a tagged event: a core tag gives the kind; another is an error, then ignored."""
@@ -529,11 +535,8 @@ class _Builder:
         return node
 
     def _add(self, into: _Open, node: Node) -> None:
-        """Add a finished node to the collection open around it: an item, a key, or a key's value."""
+        """Add a finished node to the mapping open around it: a key, or a key's value."""
         collection = into.node
-        if collection.__class__ is Sequence:
-            collection.items.append(node)
-            return
         key = into.key
         if key is None:  # `node` is a key
             into.key = self._key(collection, node)
