@@ -340,7 +340,8 @@ def compose(source: Source, foreign: bool = False) -> Document:
     Returns
     -------
     Document
-        With the tag errors, if any (the root is still usable).
+        With the errors that leave the root usable (unsupported tags, control
+        characters), if any.
 
     Raises
     ------
