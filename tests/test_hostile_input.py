@@ -5,13 +5,19 @@ Never a traceback, never exit 0 or 1 by accident, and the user's files stay as t
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
 from helpers import BASE, run_cli, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lineage import load
+from lineage.errors import InputErrors
+from lineage.load import Source
 
 
 def _model(tmp_path: Path, text: str | bytes, name: str = "m.yaml") -> Path:
@@ -385,3 +391,76 @@ def test_control_characters_in_a_file_name_never_reach_the_terminal(tmp_path):
     shown = _on_a_terminal("validate", str(folder))
     assert "evil\\x1b[2J\\x0dname.yaml:1:" in shown and "\x1b[2J" not in shown
     assert "evil\\x1b[2J\\x0dname.yaml:1:" in run_cli("validate", str(folder)).stderr
+
+
+# --------------------------------------------------------------------------- fuzz
+
+#: What a hand or a bad merge leaves in a model file: YAML syntax, indentation, coercions, odd characters.
+_DAMAGE = st.sampled_from([
+    "", "\t", "\r", "\r\n", "\ufeff", "\x85", "\u2028", "\x1b", "- ", ": ", ",", "[", "]", "{", "}", '"', "'",
+    "&a ", "*a", "<<: *a\n", "!!str ", "!x ", "? ", "#", "---\n", "...\n", "%YAML 1.1\n", "~", "NO", "012",
+    "2024-01-01", "P-1Y", "9" * 30, "\n  - id: x\n", "\n    - ", "  ", "é",
+]) | st.text(max_size=3)
+
+
+def _values() -> dict[str, list[tuple[int, int]]]:
+    """The spans of BASE's values (references, enums, numbers, durations) by the key they stand under."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for m in re.finditer(r"(?<=: |, )[\w.:-]+|(?<=\[)[\w.:-]+", BASE):
+        line = BASE[BASE.rfind("\n", 0, m.start()) + 1:m.start()]
+        spans.setdefault(re.findall(r"(\w+): ", line)[-1], []).append(m.span())
+    return spans
+
+
+_VALUES = _values()
+
+
+@st.composite
+def _damaged(draw) -> str:
+    """BASE with values swapped for others of the same key (mostly valid, often odd: loops, a flow to
+    itself, a processor of itself), or cut, filled or truncated anywhere."""
+    if draw(st.booleans()):
+        swaps = {}
+        for _ in range(draw(st.integers(1, 3))):
+            spans = _VALUES[draw(st.sampled_from(sorted(_VALUES)))]
+            swaps[draw(st.sampled_from(spans))] = draw(st.sampled_from(spans))
+        text = BASE
+        for (start, end), (a, b) in sorted(swaps.items(), reverse=True):
+            text = text[:start] + BASE[a:b] + text[end:]
+        return text
+    at, cut = draw(st.integers(0, len(BASE))), draw(st.integers(0, 40))
+    return BASE[:at] + draw(_DAMAGE) + ("" if draw(st.booleans()) else BASE[at + cut:])
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(_damaged())
+def test_a_damaged_model_is_located_errors_or_a_model_every_stage_takes(text):
+    """Errors all located in the file, or a model that the lineage graph, the rules, every report
+    format, the maps, trace, impact, the Art. 30 record and diff take without an exception."""
+    from lineage import diff, ropa
+    from lineage.impact import format_impact, impact
+    from lineage.model import load_model_sources, model_from_text
+    from lineage.outputs import FORMATS, render
+    from lineage.pipeline import analyse
+    from lineage.render import dot, mermaid
+    from lineage.render.view import select
+    from lineage.rules.engine import load_rules
+    from lineage.trace import format_trace, trace
+
+    try:
+        model = load_model_sources([Source("flows/m.yaml", text.encode())])
+    except InputErrors as exc:
+        assert exc.errors and all(str(e).startswith("flows/m.yaml:") for e in exc.errors), exc.errors
+        return
+    ruleset, today = load_rules(), dt.date(2026, 1, 1)
+    analysis = analyse(model, ruleset, today)
+    for fmt in FORMATS:
+        render(fmt, analysis)
+    view = select(analysis)
+    dot.to_dot(view), mermaid.to_mermaid(view)
+    for fid in model.fields:
+        format_trace(trace(analysis.lineage, fid), "json")
+    for sid in model.systems:
+        format_impact(impact(analysis.lineage, sid, ruleset.rules["RISK001"].params), "text")
+    ropa.render(ropa.records(model), "csv")
+    diff.render(diff.diff_models(analyse(model_from_text(BASE), ruleset, today), analysis), "json")
