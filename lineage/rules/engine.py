@@ -450,10 +450,19 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _locate(node: Node, path: tuple[str, ...]) -> Loc:
-    """Where the key at `path` (from a rule entry or its ``params``) is written, else the entry."""
+def _locate(node: Node, path: tuple[str | int, ...]) -> Loc:
+    """Where the key (or list item, by index) at `path` from a rule entry or its ``params`` is written.
+
+    Where the file does not write it (the params come from an earlier pack), the nearest that it does.
+    """
     loc = node.loc
     for key in path:
+        if isinstance(key, int):
+            if not isinstance(node, Sequence) or key >= len(node.items):
+                break
+            node = node.items[key]
+            loc = node.loc
+            continue
         if not isinstance(node, Mapping):
             break
         if node.get(key) is None and isinstance(node.get("params"), Mapping):

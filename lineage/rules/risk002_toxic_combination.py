@@ -69,6 +69,28 @@ class Combination(Entity):
 PARAMS = {"forms": ListOf(Enum(FORMS)), "combinations": ListOf(Obj(Combination), unique=False)}
 
 
+def validate(params) -> list[tuple[tuple[str | int, ...], str]]:
+    """Refuse params that leave nothing to match: no form, a combination without members, a member selecting nothing.
+
+    An empty `forms` has no least identifying form to read holdings at; a
+    combination without members would be held by every system.
+    """
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if not params.get("forms", FORMS):
+        problems.append((("forms",), "forms: list at least one form that counts as identifying "
+                                     "(to turn the rule off, disable it)"))
+    for i, combo in enumerate(params.get("combinations", ())):
+        if not combo.members:
+            problems.append((("combinations", i, "members"),
+                             f"combination '{combo.name}' has no members: list what must be held together"))
+        for j, member in enumerate(combo.members):
+            if not (member.fields or member.categories or member.identifier or member.special):
+                problems.append((("combinations", i, "members", j),
+                                 f"a member of combination '{combo.name}' selects nothing: "
+                                 "give it fields, categories, identifier or special"))
+    return problems
+
+
 def matches(ctx, member: Member, fid: str) -> bool:
     """Whether field `fid` satisfies the selector `member`."""
     info = ctx.model.field_info(fid)

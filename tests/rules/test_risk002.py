@@ -1,6 +1,7 @@
 """RISK002 toxic-combination: a system holds every member of a combination in identifying form."""
 
 import pytest
+from helpers import BASE, run_cli, write_files
 
 from .util import analyse, base, disable, found, severities
 
@@ -95,6 +96,31 @@ def test_combinations_and_forms_params(tmp_path):
     # with forms [raw], a hashed email no longer counts
     a = analyse(tmp_path, model=base((FLOW, "fields: [full_name, {field: email, form: hashed}]")), rules=rules)
     assert found(a, "RISK002") == [("RISK002", "system:cases", ("email", "full_name"))]
+
+
+def test_params_that_leave_nothing_to_match_are_located_errors(tmp_path):
+    # forms: [] crashed the check (max() of nothing); a combination without members was held by every system
+    rules = """\
+        rules:
+          - id: RISK002
+            params:
+              forms: []
+              combinations:
+                - {name: none, members: []}
+                - name: blank-member
+                  members: [{categories: [contact]}, {}]
+        """
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": rules})
+    result = run_cli("check", "flows", cwd=tmp_path)
+    assert result.code == 2, result
+    assert result.stderr.splitlines() == [
+        "rules/r.yaml:4:7: error: rule 'RISK002': forms: list at least one form that counts as identifying "
+        "(to turn the rule off, disable it)",
+        "rules/r.yaml:6:24: error: rule 'RISK002': combination 'none' has no members: list what must be held "
+        "together",
+        "rules/r.yaml:8:46: error: rule 'RISK002': a member of combination 'blank-member' selects nothing: "
+        "give it fields, categories, identifier or special",
+    ]
 
 
 def test_disabled(tmp_path):
