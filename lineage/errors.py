@@ -95,7 +95,7 @@ def unknown_id(kind: str, ident: str, known, where: str) -> InputErrors:
     "flows: error: no field 'natonality' in the model (did you mean 'nationality'?)"
     """
     return InputErrors([LineageError(Loc(str(where), 0, 0),
-                                     f"no {kind} '{ident}' in the model{did_you_mean(ident, known)}")])
+                                     f"no {kind} {ident!r} in the model{did_you_mean(ident, known)}")])
 
 
 def read_input(path) -> bytes:

@@ -292,6 +292,43 @@ def test_rule_ids_match_the_whole_text(tmp_path):
     _invalid(result, "rules/r.yaml:2:13: error: 'MIN001\\n' is not a rule id")
 
 
+def test_names_with_a_newline_in_rule_files_keep_one_error_per_line(tmp_path):
+    """Rule-file errors quote what the file says as the model's do ('a\\nb'): a raw newline broke an error in two."""
+    rules = ('rules:\n'
+             '  - {id: ORG-1, check: "a\\nb"}\n'
+             '  - {id: ORG-2, check: match, target: system, where: {organization.role: "x\\ny", "p\\nq": 1}}\n'
+             '  - {id: RISK001, params: {weights: {"in\\nternet": 1}, "p\\nx": 1}, "k\\ney": 1}\n'
+             '  - {id: RISK002, params: {combinations: [{name: "n\\nm", members: []}]}}\n'
+             'settings: {"fail\\non": high}\n'
+             '"se\\nttings": 1\n')
+    write_files(tmp_path, {"flows/m.yaml": BASE, "rules/r.yaml": rules})
+    result = run_cli("check", "flows", cwd=tmp_path)
+    _invalid(result)
+    assert result.stderr.splitlines() == [
+        "rules/r.yaml:2:24: error: no check named 'a\\nb'; a new rule needs 'check: match' or the id of a "
+        "built-in check",
+        "rules/r.yaml:3:55: error: rule 'ORG-2': where: 'organization.role' is never 'x\\ny' "
+        "(it is controller, joint_controller, processor, subprocessor, recipient, authority)",
+        "rules/r.yaml:3:82: error: rule 'ORG-2': where: 'p\\nq': system has no 'p\\nq'",
+        "rules/r.yaml:4:38: error: rule 'RISK001': unknown weight 'in\\nternet' (did you mean 'internet'?) "
+        "(known: vulnerable_uplift, internet, partner, missing_control, outside_controller, "
+        "per_subcontracting_level, large_population, very_large_population)",
+        "rules/r.yaml:4:56: error: unknown param 'p\\nx' for rule 'RISK001'",
+        "rules/r.yaml:4:68: error: unknown key 'k\\ney' in rule 'RISK001'",
+        "rules/r.yaml:5:58: error: rule 'RISK002': combination 'n\\nm' has no members: list what must be held together",
+        "rules/r.yaml:6:12: error: unknown setting 'fail\\non' (did you mean 'fail_on'?)",
+        "rules/r.yaml:7:1: error: unknown key 'se\\nttings' (did you mean 'settings'?)",
+    ]
+
+
+@pytest.mark.parametrize("args", [["trace", "a\nb"], ["impact", "a\nb"], ["render", "--field", "a\nb"],
+                                  ["render", "--system", "a\nb"], ["ropa", "--organization", "a\nb"]])
+def test_an_unknown_id_with_a_newline_is_one_error_line(tmp_path, args):
+    _model(tmp_path, BASE)
+    _invalid(run_cli(*args[:1], "flows", *args[1:], cwd=tmp_path) if args[0] in ("render", "ropa")
+             else run_cli(*args, "flows", cwd=tmp_path), "'a\\nb' in the model")
+
+
 # --------------------------------------------------------------------------- tags
 
 def test_tags_other_than_the_core_ones_and_tags_that_contradict_the_type(tmp_path):

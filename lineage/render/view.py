@@ -377,7 +377,7 @@ def _scope(analysis, field, system, depth) -> tuple[str, set[str], set[str]]:
     model, L = analysis.model, analysis.lineage
     if field is not None:
         if field not in model.fields:
-            raise UnknownId(f"no field '{field}' in the model{_hint(field, model.fields)}")
+            raise UnknownId(f"no field {field!r} in the model{_hint(field, model.fields)}")
         from lineage.graph import holders
 
         flows = {fid for fid, flow in model.flows.items() if any(u.field == field for u in flow.fields)}
@@ -386,7 +386,7 @@ def _scope(analysis, field, system, depth) -> tuple[str, set[str], set[str]]:
         return "field", systems, flows
     if system is not None:
         if system not in model.systems:
-            raise UnknownId(f"no system '{system}' in the model{_hint(system, model.systems)}")
+            raise UnknownId(f"no system {system!r} in the model{_hint(system, model.systems)}")
         from lineage.graph import neighbourhood
 
         systems = neighbourhood(L, system, depth)

@@ -117,8 +117,8 @@ class RuleSet:
                     if fnmatch.fnmatchcase(r.id.lower(), pattern) or fnmatch.fnmatchcase(r.name.lower(), pattern)}
 
         only, skip = list(only), list(skip)
-        unknown = [f"no rule is named '{p}'{did_you_mean(p, self.rules)}" for p in only + skip if not named(p)]
-        unknown += [f"'{p}' names only rules the settings disable ({', '.join(sorted(named(p)))}): "
+        unknown = [f"no rule is named {p!r}{did_you_mean(p, self.rules)}" for p in only + skip if not named(p)]
+        unknown += [f"{p!r} names only rules the settings disable ({', '.join(sorted(named(p)))}): "
                     "remove them from `disable` to run them"
                     for p in only if named(p) and not any(self.rules[r].enabled for r in named(p))]
         chosen = set().union(*map(named, only)) if only else set(self.rules)
@@ -235,7 +235,7 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
                 id_node = node.get("id") if isinstance(node, Mapping) else None
                 if isinstance(id_node, Scalar) and id_node.text in first_seen:
                     # within one file a second entry is a slip, not an override (those come from later folders)
-                    errors.append(LineageError(id_node.loc, f"duplicate rule id '{id_node.text}' "
+                    errors.append(LineageError(id_node.loc, f"duplicate rule id {id_node.text!r} "
                                                             f"(first declared at {first_seen[id_node.text]})"))
                     continue
                 if isinstance(id_node, Scalar):
@@ -246,7 +246,7 @@ def _apply_file(ruleset: RuleSet, root: Node, errors: list[LineageError], settin
         elif key.text in _SETTINGS:
             errors.append(LineageError(key.loc, f"'{key.text}' is a setting: write it under 'settings:'"))
         else:
-            errors.append(LineageError(key.loc, f"unknown key '{key.text}'"
+            errors.append(LineageError(key.loc, f"unknown key {key.text!r}"
                                                 f"{did_you_mean(key.text, ['settings', 'rules'])}"))
 
 
@@ -258,7 +258,7 @@ def _apply_settings(ruleset: RuleSet, node: Node, errors: list[LineageError]) ->
     for key, value in node.items:
         kind = _SETTINGS.get(key.text)
         if kind is None:
-            errors.append(LineageError(key.loc, f"unknown setting '{key.text}'{did_you_mean(key.text, _SETTINGS)}"))
+            errors.append(LineageError(key.loc, f"unknown setting {key.text!r}{did_you_mean(key.text, _SETTINGS)}"))
             continue
         try:
             converted = kind.convert(value, ctx)
@@ -323,7 +323,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
         if check not in CHECKS:
             where = check_node.loc if check_node is not None else id_node.loc
             hint = did_you_mean(check, CHECKS)
-            errors.append(LineageError(where, f"no check named '{check}'{hint}; a new rule needs "
+            errors.append(LineageError(where, f"no check named {check!r}{hint}; a new rule needs "
                                               "'check: match' or the id of a built-in check"))
             return
         template = ruleset.rules.get(check)
@@ -362,7 +362,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
                 params[name] = _param(param_types[name], value, ctx)
             else:
                 allowed = [*_RULE_KEYS, *top_params]
-                errors.append(LineageError(key.loc, f"unknown key '{name}' in rule '{rule_id}'"
+                errors.append(LineageError(key.loc, f"unknown key {name!r} in rule '{rule_id}'"
                                                     f"{did_you_mean(name, allowed)}"))
         except Invalid as exc:
             errors.append(exc.error)
@@ -481,7 +481,7 @@ def _params(rule: Rule, module, node: Node, ctx) -> dict[str, Any]:
         kind = module.PARAMS.get(key.text)
         if kind is None:
             known = sorted(module.PARAMS)
-            ctx.errors.append(LineageError(key.loc, f"unknown param '{key.text}' for rule '{rule.id}'"
+            ctx.errors.append(LineageError(key.loc, f"unknown param {key.text!r} for rule '{rule.id}'"
                                                     f"{did_you_mean(key.text, known)}"
                                                     + ("" if known else " (it takes none)")))
             continue

@@ -129,7 +129,7 @@ def _check_message(template: str) -> str | None:
             continue
         if name not in MESSAGE_NAMES or spec or conversion:
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            return (f"message: '{shown}' is not a known placeholder; use "
+            return (f"message: {shown!r} is not a known placeholder; use "
                     f"{', '.join('{' + n + '}' for n in MESSAGE_NAMES)} (or {{{{ and }}}} for literal braces)")
     return None
 
@@ -141,14 +141,14 @@ def _check_path(cls, path: str) -> tuple[str | None, Type | None]:
     kind = None
     for step in path.split("."):
         if cls is None:
-            return f"'{path}' goes past a plain value at '{step}'", None
+            return f"{path!r} goes past a plain value at {step!r}", None
         if cls is Flow and step in ("from", "to"):
             cls, kind = System, None
             continue
         attrs = attributes(cls)
         spec = attrs.get(step)
         if spec is None:
-            return f"'{path}': {cls.__name__.lower()} has no '{step}'{did_you_mean(step, attrs)}", None
+            return f"{path!r}: {cls.__name__.lower()} has no {step!r}{did_you_mean(step, attrs)}", None
         kind = spec.type
         section = getattr(spec.type, "section", None)
         inner = getattr(spec.type, "cls", None)
@@ -173,7 +173,7 @@ def _check_values(path: str, kind: Type | None, values) -> str | None:
     for value in values:
         if value not in allowed and value not in UNSET:
             shown = ", ".join(allowed) if len(allowed) < 20 else "an ISO 3166-1 alpha-2 code"
-            return f"'{path}' is never '{value}'{did_you_mean(value, allowed)} (it is {shown})"
+            return f"{path!r} is never {value!r}{did_you_mean(value, allowed)} (it is {shown})"
     return None
 
 

@@ -91,7 +91,7 @@ def validate(params) -> list[tuple[tuple[str, ...], str]]:
     from lineage.errors import did_you_mean
 
     unknown = sorted(set(params.get("weights", {})) - set(WEIGHTS))
-    return [(("weights", w), f"unknown weight '{w}'{did_you_mean(w, WEIGHTS)} (known: {', '.join(WEIGHTS)})")
+    return [(("weights", w), f"unknown weight {w!r}{did_you_mean(w, WEIGHTS)} (known: {', '.join(WEIGHTS)})")
             for w in unknown]
 
 

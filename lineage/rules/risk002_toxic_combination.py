@@ -82,11 +82,11 @@ def validate(params) -> list[tuple[tuple[str | int, ...], str]]:
     for i, combo in enumerate(params.get("combinations", ())):
         if not combo.members:
             problems.append((("combinations", i, "members"),
-                             f"combination '{combo.name}' has no members: list what must be held together"))
+                             f"combination {combo.name!r} has no members: list what must be held together"))
         for j, member in enumerate(combo.members):
             if not (member.fields or member.categories or member.identifier or member.special):
                 problems.append((("combinations", i, "members", j),
-                                 f"a member of combination '{combo.name}' selects nothing: "
+                                 f"a member of combination {combo.name!r} selects nothing: "
                                  "give it fields, categories, identifier or special"))
     return problems
 
