@@ -253,13 +253,30 @@ def _resolve(ctx, entity, path: str):
         else:
             return None
     if isinstance(value, Entity):
-        return getattr(value, "id", None)
+        return getattr(value, "id", _SET)
     return value
 
 
+#: What a path ending at a block with no id (``security``, ``dpa``) gives when the block is written.
+_SET = object()
+
+
 def _matches(actual, values) -> bool:
+    """Whether `actual` is one of `values`: ``none`` for unset (or empty), any item of a list.
+
+    Examples
+    --------
+    >>> _matches(None, ["none"]), _matches((), ["none"]), _matches(("h", "art10"), ["art10"])
+    (True, True, True)
+    >>> _matches(_SET, ["none"]), _matches(False, ["false"]), _matches("FR", ["DE"])
+    (False, True, False)
+    """
     if isinstance(actual, bool):
         return any(v.lower() == str(actual).lower() for v in values)
-    if actual is None:
+    if actual is None or actual == ():
         return any(v in UNSET for v in values)
+    if actual is _SET:  # written: only `none` could be asked of it, and it is not unset
+        return False
+    if isinstance(actual, tuple):
+        return any(str(item) in values for item in actual)
     return str(actual) in values

@@ -367,6 +367,8 @@ def test_match_rule_fires_on_the_right_system(tmp_path):
     ("{type: [analytics, database]}", ["bi"]),
     ("{organization.transfer_safeguard: [none]}", ["bi", "cases", "crm"]),  # none matches unset
     ("{security.mfa: [false, none]}", ["bi", "lms"]),
+    ("{security: none}", ["bi", "lms"]),  # a block that is written is not unset
+    ("{organization.dpa: none}", ["cases"]),
     ("{organization: office}", ["cases"]),
 ])
 def test_match_where_on_systems(tmp_path, where, targets):
