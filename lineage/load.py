@@ -190,10 +190,13 @@ def yaml_files(root: Path) -> tuple[list[Path], list[Source]]:
     """Return the ``*.yaml``/``*.yml`` files under the folder `root`, sorted, and the folders it cannot read.
 
     Hidden files and folders are skipped, links to folders followed (each
-    folder once), FIFOs skipped; a broken link is listed, for its reader to report.
+    folder once, and never one holding `root`: a link to ``/`` would walk
+    the whole disk), FIFOs skipped; a broken link is listed, for its reader
+    to report.
     """
     found, errors = [], []
     seen: set[tuple[int, int]] = set()  # (device, inode) of each folder read
+    real_root = root.resolve()
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -211,7 +214,8 @@ def yaml_files(root: Path) -> tuple[list[Path], list[Source]]:
         for entry in entries:
             kind = _kind(entry)
             if kind == "folder":
-                subfolders.append(folder / entry.name)
+                if not (entry.is_symlink() and real_root.is_relative_to(Path(entry.path).resolve())):
+                    subfolders.append(folder / entry.name)
             # regular files only (a FIFO would block); a broken link is reported, not skipped
             elif kind in ("file", "broken") and entry.name.endswith((".yaml", ".yml")):
                 found.append(folder / entry.name)

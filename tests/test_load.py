@@ -265,6 +265,8 @@ def test_linked_subfolders_are_read_once_and_link_loops_end(tmp_path):
     (tmp_path / "flows" / "again").symlink_to(tmp_path / "shared")  # the same folder: read once
     (tmp_path / "flows" / "shared" / "up").symlink_to(tmp_path / "flows")  # a loop
     (tmp_path / "flows" / "self").symlink_to(tmp_path / "flows" / "self")  # a link to itself, not a model file
+    (tmp_path / "flows" / "disk").symlink_to("/")  # holds the model folder: never walked
+    (tmp_path / "flows" / "parent").symlink_to(tmp_path)
     model = load_model(tmp_path / "flows")
     assert "linked" in model.fields
     assert [f.split("flows/")[1] for f in model.files] == ["again/more.yaml", "m.yaml"]
