@@ -29,3 +29,14 @@ def test_bad_output_setting_is_located(tmp_path):
     result = run_cli("check", cwd=tmp_path)
     assert result.code == 2
     assert result.stderr.startswith("lineage.yaml:2:13: error: 'pdf' is not one of json, sarif, junit, markdown")
+
+
+def test_a_settings_file_that_cannot_be_read_is_an_error_not_ignored(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE})
+    (tmp_path / "lineage.yaml").symlink_to("nowhere.yaml")
+    result = run_cli("check", cwd=tmp_path)
+    assert (result.code, result.stderr) == (2, "lineage.yaml: error: cannot read the settings: a link to nothing\n")
+    (tmp_path / "lineage.yaml").unlink()
+    (tmp_path / "lineage.yaml").mkdir()
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert (result.code, result.stderr) == (2, "lineage.yaml: error: cannot read the settings: not a regular file\n")

@@ -193,11 +193,15 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
             sources.append(read_folder(folder))
         except InputErrors as exc:
             errors.extend(exc.errors)
-    if settings_file is not None and Path(settings_file).is_file():
+    settings_path = None if settings_file is None else Path(settings_file)
+    if settings_path is not None and settings_path.is_file():
         try:
             sources.append([Source(str(settings_file), read_input(settings_file))])
         except OSError as exc:
             errors.append(LineageError(Loc(str(settings_file), 0, 0), f"cannot read: {exc.strerror or exc}"))
+    elif settings_path is not None and (settings_path.exists() or settings_path.is_symlink()):
+        why = "a link to nothing" if not settings_path.exists() else "not a regular file"
+        errors.append(LineageError(Loc(display_path(settings_path), 0, 0), f"cannot read the settings: {why}"))
     settings: list[Node] = []
     for group in sources:
         try:
