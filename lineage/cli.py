@@ -303,7 +303,7 @@ def misuse(message: str, fmt: str = "text") -> None:
 
 def _check_format(fmt: str, allowed) -> None:
     if fmt not in allowed:
-        misuse(f"--format must be one of {', '.join(allowed)}, not '{fmt}'")
+        misuse(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
 
 
 @app.command()
@@ -365,14 +365,14 @@ def _today(value: str | None):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        misuse(f"--today must be a date YYYY-MM-DD, not '{value}'")
+        misuse(f"--today must be a date YYYY-MM-DD, not {value!r}")
 
 
 def _severity(value: str | None, option: str, fmt: str = "text") -> str | None:
     from lineage.findings import SEVERITIES
 
     if value is not None and value.lower() not in SEVERITIES:
-        misuse(f"{option} must be one of {', '.join(SEVERITIES)}, not '{value}'", fmt)
+        misuse(f"{option} must be one of {', '.join(SEVERITIES)}, not {value!r}", fmt)
     return value.lower() if value else None
 
 
@@ -525,7 +525,7 @@ def _patterns(values: list[str] | None, option: str, fmt: str | None) -> list[st
     """Split repeated, comma-separated option values into patterns; an empty one is misuse."""
     patterns = [p.strip() for value in values or () for p in value.split(",") if p.strip()]
     if values and not patterns:
-        misuse(f"{option} needs rule ids, names or globs, not '{','.join(values)}'", fmt or "text")
+        misuse(f"{option} needs rule ids, names or globs, not {','.join(values)!r}", fmt or "text")
     return patterns
 
 
@@ -608,7 +608,7 @@ def ropa(
 
     _check_format(fmt, ("markdown", "csv"))
     if view is not None and view not in art30.VIEWS:
-        misuse(f"--view must be one of {', '.join(art30.VIEWS)}, not '{view}'")
+        misuse(f"--view must be one of {', '.join(art30.VIEWS)}, not {view!r}")
     try:
         m, _ = load_inputs(model, rules)  # the rules are not used, but like every command's they must be valid
     except InputErrors as exc:
@@ -789,7 +789,7 @@ def impact_command(
 
     _check_format(fmt, ("text", "json"))
     if recipients not in RECIPIENTS:
-        misuse(f"--recipients must be one of {', '.join(RECIPIENTS)}, not '{recipients}'")
+        misuse(f"--recipients must be one of {', '.join(RECIPIENTS)}, not {recipients!r}")
     try:
         result = impact_folder(model, system_id, rules, recipients=recipients, malicious=malicious)
     except InputErrors as exc:
@@ -850,7 +850,7 @@ def import_threagile_cmd(
     from lineage.importers.threagile import ORGANIZATIONS, import_threagile
 
     if orgs_from not in ORGANIZATIONS:
-        misuse(f"--orgs-from must be one of {', '.join(ORGANIZATIONS)}, not '{orgs_from}'")
+        misuse(f"--orgs-from must be one of {', '.join(ORGANIZATIONS)}, not {orgs_from!r}")
     _run_import(import_threagile, path, output, country=country, organizations=orgs_from)
 
 
@@ -863,7 +863,7 @@ def _run_import(convert, path: Path, folder: str, **options) -> None:
         misuse("-o needs a folder to write the model files to (a new one: flows-imported, say)")
     output = Path(folder)
     if options["country"] not in COUNTRIES:
-        misuse(f"--country must be an ISO 3166-1 alpha-2 code, not '{options['country']}'")
+        misuse(f"--country must be an ISO 3166-1 alpha-2 code, not {options['country']!r}")
     try:
         files = convert(path, **options)
     except InputErrors as exc:
@@ -933,7 +933,7 @@ def rules_explain(
     rule = ruleset.rules.get(rule_id) or ruleset.rules.get(rule_id.upper()) or by_name.get(rule_id.lower())
     if rule is None:
         hint = did_you_mean(rule_id, [*ruleset.rules, *by_name])
-        misuse(f"no rule '{rule_id}'{hint}; see `lineage rules list`")
+        misuse(f"no rule {rule_id!r}{hint}; see `lineage rules list`")
     echo(f"{rule.id} {rule.name} ({rule.severity}{'' if rule.enabled else ', disabled'})")
     echo(rule.title)
     if rule.rationale:
