@@ -599,9 +599,12 @@ def test_rules_explain_unknown():
     assert "(did you mean 'excess-field'?)" in run_cli("rules", "explain", "excess-fild").stderr
 
 
-def test_empty_rules_folder_adds_nothing(tmp_path):
+@pytest.mark.parametrize("inside", [None, ".draft.yaml", "README.md"])
+def test_empty_rules_folder_adds_nothing(tmp_path, inside):
     project(tmp_path)
     (tmp_path / "rules").mkdir()
+    if inside:  # a hidden YAML file is not read, as in model folders
+        (tmp_path / "rules" / inside).write_text("rules: [{id: X}]\n")
     result = run_cli("check", cwd=tmp_path)
     assert result.code == 1, result  # the built-in pack alone: RISK002 on cases
     assert "error" not in result.stderr
