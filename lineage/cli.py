@@ -10,6 +10,7 @@ and ``validate`` start fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -64,7 +65,8 @@ def _dash_is_stdout(output: Path | None) -> Path | None:
 CheckFormatOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github "
-                 "(default: the -o suffix .json .sarif .xml .md, else settings, else text)."),
+                 "(default: the -o suffix .json .sarif .xml .md, else settings, else text: "
+                 "followed by GitHub annotations in a GitHub Actions job)."),
 ]
 CheckOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
@@ -442,6 +444,7 @@ def check(
                 misuse("--write-baseline writes the findings of every rule: leave out --check and --skip-check",
                        _errors_as(fmt or ruleset.format, output))
             analysis = analyse(loaded, ruleset, day, progress)
+        annotate = fmt is None and analysis.ruleset.format is None and output is None and _on_github_actions()
         fmt = fmt or analysis.ruleset.format or "text"
         shown = _errors_as(fmt, output)
         if diff_base is not None:
@@ -474,10 +477,17 @@ def check(
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)
+        if annotate:  # GitHub turns these lines into annotations on the pull request, and hides them
+            echo(outputs.render("github", analysis), nl=False)
     else:
         _write(report, output, shown)
     echo(summary_line(analysis, len(blocking)), err=True)
     raise typer.Exit(1 if blocking and not soft_fail else 0)
+
+
+def _on_github_actions() -> bool:
+    """Whether this runs in a GitHub Actions job, where the default text report gets annotations too."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def _check_files(fmt: str | None, output: Path | None, given: dict[str, Path], write_baseline: Path | None,

@@ -85,3 +85,13 @@ def test_excess_retention_is_annotated_at_the_retention_line(example):
         line = int(github.annotation(finding, example.model).split("line=")[1].split(",")[0])
         assert lines[line - 1].strip().startswith("retention:"), (finding.target, lines[line - 1])
         assert line != finding.loc.line
+
+
+def test_in_a_github_actions_job_the_default_text_report_is_followed_by_annotations(monkeypatch, tmp_path):
+    plain = run_cli(*ARGS, cwd=REPO).stdout
+    annotations = run_cli(*ARGS, "-f", "github", cwd=REPO).stdout
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run_cli(*ARGS, cwd=REPO).stdout == plain + annotations
+    assert run_cli(*ARGS, "-f", "text", cwd=REPO).stdout == plain  # a format asked for is that format alone
+    assert run_cli(*ARGS, "-o", tmp_path / "r.txt", cwd=REPO).stdout == ""
+    assert (tmp_path / "r.txt").read_text(encoding="utf-8") == plain
