@@ -40,3 +40,12 @@ def test_a_settings_file_that_cannot_be_read_is_an_error_not_ignored(tmp_path):
     (tmp_path / "lineage.yaml").mkdir()
     result = run_cli("validate", "flows", cwd=tmp_path)
     assert (result.code, result.stderr) == (2, "lineage.yaml: error: cannot read the settings: not a regular file\n")
+
+
+def test_settings_that_need_a_newer_lineage_say_so(tmp_path):
+    write_files(tmp_path, {"flows/m.yaml": BASE, "lineage.yaml": "settings:\n  min_version: '99.0'\n"})
+    result = run_cli("validate", "flows", cwd=tmp_path)
+    assert result.code == 2
+    assert result.stderr.startswith("lineage.yaml:2:16: error: these settings need lineage 99.0 or later, and this is ")
+    (tmp_path / "lineage.yaml").write_text("min_version: '1.0'\n")
+    assert run_cli("validate", "flows", cwd=tmp_path).code == 0

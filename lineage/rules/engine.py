@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lineage import __version__
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean, read_input
 from lineage.findings import SEVERITIES, Finding, at_least, fingerprint
 from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder, yaml_files
@@ -41,6 +43,8 @@ _SETTINGS = {
     # output defaults of `lineage check`; its command-line options win
     "format": Enum(tuple(FORMATS)),
     "outputs": MapOf(Text(), key=Enum(tuple(FILE_SUFFIXES.values()))),
+    # a shared pack or lineage.yaml that needs a newer lineage says so, rather than failing on what it cannot read
+    "min_version": Pattern(r"\d+(\.\d+){0,2}", "a version such as '1.2'"),
 }
 
 
@@ -281,6 +285,21 @@ def _apply_settings(ruleset: RuleSet, node: Node, errors: list[LineageError]) ->
             for rule_id, severity in converted.items():
                 if _known(ruleset, rule_id, value.key_loc(rule_id), errors):
                     _set_severity(ruleset.rules[rule_id], severity, fixed=True)
+        elif key.text == "min_version" and _release(__version__) < _release(converted):
+            errors.append(LineageError(value.loc, f"these settings need lineage {converted} or later, "
+                                                  f"and this is {__version__}: upgrade lineage"))
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """Return a version's numbers, for comparing: ``1.10`` is after ``1.9``.
+
+    Examples
+    --------
+    >>> _release("1.10") > _release("1.9"), _release("1.0.0") == _release("1"), _release("2.0.0.dev1")
+    (True, True, (2, 0, 0))
+    """
+    numbers = [int(part) for part in re.findall(r"\d+", version)[:3]]
+    return tuple(numbers + [0] * (3 - len(numbers)))
 
 
 def _set_severity(rule: Rule, severity: str, fixed: bool) -> None:
