@@ -156,7 +156,7 @@ def display_path(path: Path) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_folder(folder: str | Path) -> list[Source]:
+def read_folder(folder: str | Path, empty_ok: bool = False) -> list[Source]:
     """Read every ``*.yaml``/``*.yml`` file under `folder`, sub-folders included.
 
     Files are returned sorted by path; hidden files and folders are skipped.
@@ -170,7 +170,7 @@ def read_folder(folder: str | Path) -> list[Source]:
     Raises
     ------
     InputErrors
-        When the folder does not exist or holds no model file.
+        When the folder does not exist, or holds no model file and not `empty_ok`.
     """
     root = Path(folder)
     shown = display_path(root)
@@ -179,7 +179,7 @@ def read_folder(folder: str | Path) -> list[Source]:
     if not root.is_dir():
         raise InputErrors([LineageError(Loc(shown, 0, 0), "no such model folder (lineage init starts one)")])
     paths, unreadable = yaml_files(root)
-    if not paths and not unreadable:
+    if not paths and not unreadable and not empty_ok:
         raise InputErrors(
             [LineageError(Loc(shown, 0, 0), "no model files (*.yaml, *.yml) in this folder")]
         )

@@ -28,7 +28,7 @@ from typing import Any
 from lineage import __version__
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean, read_input
 from lineage.findings import SEVERITIES, Finding, at_least, fingerprint
-from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder, yaml_files
+from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
 from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
 from lineage.outputs import FILE_SUFFIXES, FORMATS
@@ -191,10 +191,8 @@ def load_rules(folders: Iterable[str | Path] = (), settings_file: str | Path | N
         if not path.exists():
             errors.append(LineageError(Loc(display_path(path), 0, 0), "no such rules folder"))
             continue
-        if path.is_dir() and yaml_files(path) == ([], []):
-            continue  # a rules folder with no rule file (as `lineage init` may leave it) adds nothing
-        try:
-            sources.append(read_folder(folder))
+        try:  # a rules folder with no rule file (as `lineage init` may leave it) adds nothing
+            sources.append(read_folder(folder, empty_ok=True))
         except InputErrors as exc:
             errors.extend(exc.errors)
     settings_path = None if settings_file is None else Path(settings_file)
