@@ -682,10 +682,12 @@ def render(
     SVG and PNG need Graphviz's `dot`; DOT and Mermaid do not. A PNG goes to
     stdout only when stdout is not a terminal.
     """
+    import dataclasses
+
     from lineage.pipeline import analyse_folder
     from lineage.progress import for_terminal
     from lineage.render import dot as graphviz_dot
-    from lineage.render.view import UnknownId, ViewError, select
+    from lineage.render.view import UnknownId, ViewError, select, source_links
 
     fmt = _map_format(fmt, output)
     min_severity = _severity(min_severity, "--min-severity")
@@ -705,6 +707,8 @@ def render(
             fail(exc)
         try:
             view = select(analysis, field=field, system=system, depth=depth, group=group, min_severity=min_severity)
+            # each element links to the line that declares it, relative to where the map is written
+            view = dataclasses.replace(view, href=source_links(analysis.model, str(output.parent) if output else "."))
         except UnknownId as exc:
             fail(exc.input_errors(model))
         except ViewError as exc:

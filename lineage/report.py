@@ -15,6 +15,7 @@ only waiver expiry depends on the date the findings are judged at.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -199,6 +200,11 @@ def map_svg(view) -> str:
     return _COMMENT.sub("", svg).strip()
 
 
+def _details_link(kind: str, ident: str) -> str | None:
+    """Link a system of the map to its details below (other elements link nowhere)."""
+    return f"#details-{ident}" if kind == "system" else None
+
+
 def _note(text: str) -> str:
     return f'<p class="note">{esc(text[0].upper() + text[1:])}.</p>'
 
@@ -209,7 +215,7 @@ def _map(analysis, notes: list[str]) -> list[str]:
     from lineage.render.view import select
 
     out = ['<section id="map">', "<h2>Map</h2>"]
-    view = select(analysis)
+    view = dataclasses.replace(select(analysis), href=_details_link)
     try:
         svg = map_svg(view)
     except GraphvizMissing:

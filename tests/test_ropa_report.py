@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import BASE, REPO, edited, run_cli, write_files
 
+from lineage.model import load_model
 from lineage.ropa import COLUMNS
 
 TODAY = "2026-06-01"
@@ -468,6 +470,9 @@ def test_report_of_the_example_model(tmp_path):
     if HAS_DOT:
         assert "system-trainer_crm" in checker.ids and "flow-crm-to-lms" in checker.ids
         assert "<svg" in page
+        # each system of the map links to its details in the page
+        links = set(re.findall(r'xlink:href="#(details-[^"]+)"', page))
+        assert links == {f"details-{sid}" for sid in load_model(REPO / "flows").systems} and links <= set(checker.ids)
     else:
         assert "the map is left out" in page.lower()
 

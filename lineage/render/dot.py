@@ -811,6 +811,7 @@ def _systems(m: Map) -> list[str]:
             },
             label=caption,
             tooltip=org_tooltip(m, org_id),
+            URL=_href(m, "organization", org_id),
             style="rounded,filled,dashed" if outside else "rounded,filled",
             color=border,
             fillcolor=fill,
@@ -836,6 +837,7 @@ def _systems(m: Map) -> list[str]:
             ),
             **_edge_label(flow_label(m, fid, short), tooltip, short),
             **_edge_style(form, worst),
+            "URL": _href(m, "flow", fid),
         }
         lines.append(edge_line(flow.source, flow.target, edge, rank))
     return lines
@@ -881,6 +883,7 @@ def _system_attrs(m: Map, sid: str, short: bool) -> str:
         },
         label=system_label(m, sid, short),
         tooltip=system_tooltip(m, sid, brief=short),
+        URL=_href(m, "system", sid),
         shape=shape,
         style=style,
         fillcolor=FILLS[m.band(sid)],
@@ -899,6 +902,11 @@ def node_id(group: str) -> str:
     ('ofii', 'ofii--file_share')
     """
     return group.replace("/", "--")
+
+
+def _href(m: Map, kind: str, ident: str) -> str | None:
+    """Return the link of a system, flow or organization of the map (:attr:`~lineage.render.view.Map.href`), if any."""
+    return m.href(kind, ident) if m.href else None
 
 
 def _collapsed(m: Map) -> list[str]:
@@ -942,6 +950,7 @@ def _collapsed(m: Map) -> list[str]:
             },
             label=caption,
             tooltip=tooltip,
+            URL=None if kind else _href(m, "organization", org_id),
             shape="box",
             style="rounded,filled,dashed" if outside else "rounded,filled",
             fillcolor=FILLS[m.band(top)],

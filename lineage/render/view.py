@@ -29,11 +29,17 @@ collapsed (``--group organization``)
     it is drawn one node per organization and system type instead, with a note.
 
 Each system carries its RISK001 exposure score and band; each system, flow and
-organization the worst severity of its non-waived findings.
+organization the worst severity of its non-waived findings. A map may link
+each of them somewhere (:attr:`Map.href`): to the line that declares it
+(:func:`source_links`, for a map written to a file) or to a section of the
+HTML report.
 """
 
 from __future__ import annotations
 
+import os
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as _field
 from functools import cached_property
@@ -106,6 +112,7 @@ class Map:
     findings: dict[str, list[Finding]] = _field(
         default_factory=dict
     )  # target -> findings, worst first
+    href: Callable[[str, str], str | None] | None = None  # (system|flow|organization, id) -> link, or None
 
     @property
     def model(self):
@@ -466,3 +473,26 @@ def _at_least(m: Map, systems: set[str], flows: set[str], threshold: str):
         if fid in hot_flows or (model.flows[fid].source in kept and model.flows[fid].target in kept)
     }
     return kept, kept_flows
+
+
+def source_links(model, folder: str) -> Callable[[str, str], str]:
+    """Return an :attr:`Map.href` linking each system, flow and organization to the line that declares it.
+
+    Links are relative to `folder`, where the drawing is written, and end in
+    ``#L<line>``, as code hosts show a line of a file.
+
+    Examples
+    --------
+    >>> from lineage.model import load_model
+    >>> href = source_links(load_model("flows"), "docs")
+    >>> href("system", "trainer_crm"), href("flow", "cir-to-stats")
+    ('../flows/systems/trainer.yaml#L7', '../flows/flows.yaml#L115')
+    """
+    entities = {"system": model.systems, "flow": model.flows, "organization": model.organizations}
+
+    def href(kind: str, ident: str) -> str:
+        loc = entities[kind][ident].loc
+        path = os.path.relpath(loc.file, folder).replace(os.sep, "/")
+        return f"{urllib.parse.quote(path)}#L{loc.line}"
+
+    return href

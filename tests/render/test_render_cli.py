@@ -142,3 +142,24 @@ def test_unknown_ids_are_reported_as_impact_and_trace_report_them(render_args, o
     expected = run_cli(*other, FLOWS)
     assert expected.code == 2
     assert result.stderr == expected.stderr  # '<model>: error: no system ... (did you mean ...)'
+
+
+@needs_dot
+@pytest.mark.parametrize("view", ["overview", "collapsed"])
+def test_each_element_links_to_the_line_that_declares_it(tmp_path, example, view):
+    out = tmp_path / "docs" / "map.svg"
+    assert run_cli("render", FLOWS, "-o", out, *VIEWS[view], cwd=REPO).code == 0
+    svg_ns, xlink = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}href"
+    model = example.model
+    entities = {"system": model.systems, "flow": model.flows, "organization": model.organizations}
+    linked = 0
+    for group in ET.fromstring(out.read_bytes()).iter(svg_ns + "g"):
+        kind, _, ident = (group.get("id") or "").partition("-")
+        anchor = group.find(f".//{svg_ns}a[@{xlink}]")
+        if kind not in entities or anchor is None:
+            continue
+        path, _, line = anchor.get(xlink).partition("#L")
+        declared = entities[kind][ident].loc
+        assert ((out.parent / path).resolve(), int(line)) == ((REPO / declared.file).resolve(), declared.line)
+        linked += 1
+    assert linked == (23 if view == "overview" else 4)  # 8 systems, 11 flows and 4 organizations; 4 organizations
