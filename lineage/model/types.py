@@ -673,13 +673,13 @@ def build(cls: type, node: Node, ctx: Context):
         except Invalid as exc:
             ctx.report(exc)
             complete = complete and not spec.required
+    key_locs = {k.text: k.loc for k, _ in node.items}
     for spec in attrs.values():
-        if spec.required and node.get(spec.key) is None:
+        if spec.required and spec.key not in key_locs:
             ctx.errors.append(LineageError(node.loc, f"missing required key '{spec.key}'"))
             complete = False
     if not complete:
         return None
-    key_locs = {k.text: k.loc for k, _ in node.items}
     return cls(**values, loc=node.loc, key_locs=key_locs)
 
 
