@@ -65,8 +65,8 @@ def _dash_is_stdout(output: Path | None) -> Path | None:
 CheckFormatOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--format", "-f", help="text, json, sarif, junit, markdown or github "
-                 "(default: the -o suffix .json .sarif .xml .md, else settings, else text: "
-                 "followed by GitHub annotations in a GitHub Actions job)."),
+                 "(default: the -o suffix .json .sarif .xml .md, else settings, else text, "
+                 "with GitHub annotations on stderr in a GitHub Actions job)."),
 ]
 CheckOutputOpt = Annotated[
     Optional[Path],  # noqa: UP045
@@ -477,8 +477,8 @@ def check(
     report = outputs.render(fmt, analysis, **options)
     if fmt == "text" and output is None:
         _echo_text(report)
-        if annotate:  # GitHub turns these lines into annotations on the pull request, and hides them
-            echo(outputs.render("github", analysis), nl=False)
+        if annotate:  # on stderr, so that stdout stays the text format; GitHub reads both, hides these lines
+            echo(outputs.render("github", analysis), nl=False, err=True)  # and annotates the pull request
     else:
         _write(report, output, shown)
     echo(summary_line(analysis, len(blocking)), err=True)
@@ -486,7 +486,7 @@ def check(
 
 
 def _on_github_actions() -> bool:
-    """Whether this runs in a GitHub Actions job, where the default text report gets annotations too."""
+    """Whether this runs in a GitHub Actions job, where the default text report comes with annotations."""
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 

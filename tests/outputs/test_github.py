@@ -87,11 +87,12 @@ def test_excess_retention_is_annotated_at_the_retention_line(example):
         assert line != finding.loc.line
 
 
-def test_in_a_github_actions_job_the_default_text_report_is_followed_by_annotations(monkeypatch, tmp_path):
-    plain = run_cli(*ARGS, cwd=REPO).stdout
+def test_in_a_github_actions_job_the_default_text_report_comes_with_annotations_on_stderr(monkeypatch, tmp_path):
+    plain = run_cli(*ARGS, cwd=REPO)
     annotations = run_cli(*ARGS, "-f", "github", cwd=REPO).stdout
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    assert run_cli(*ARGS, cwd=REPO).stdout == plain + annotations
-    assert run_cli(*ARGS, "-f", "text", cwd=REPO).stdout == plain  # a format asked for is that format alone
-    assert run_cli(*ARGS, "-o", tmp_path / "r.txt", cwd=REPO).stdout == ""
-    assert (tmp_path / "r.txt").read_text(encoding="utf-8") == plain
+    annotated = run_cli(*ARGS, cwd=REPO)
+    assert annotated.stdout == plain.stdout  # the text format, line for line
+    assert annotated.stderr == annotations + plain.stderr
+    assert run_cli(*ARGS, "-f", "text", cwd=REPO).stderr == plain.stderr  # a format asked for is that format alone
+    assert run_cli(*ARGS, "-o", tmp_path / "r.txt", cwd=REPO).stderr.startswith("21 findings")
