@@ -237,6 +237,12 @@ def _controllers(model: Model) -> dict[str, str | None]:
 # --- wording ----------------------------------------------------------------------
 
 
+def _dpo_and_representative(org) -> str:
+    """Return '; data protection officer: ...; representative in the Union: ...' for what `org` records."""
+    return "".join(f"; {what}: {value}" for what, value in (
+        ("data protection officer", org.dpo), ("representative in the Union", org.representative)) if value)
+
+
 def _org_label(model: Model, org_id: str) -> str:
     org = model.organizations[org_id]
     return f"{org.name} ({org.id})" if org.name else org.id
@@ -677,15 +683,17 @@ def _processor_record(model: Model, org_id: str) -> Record:
             f"({' -> '.join(path)}: {end} is a {model.organizations[end].role})",
         )
     items.append(Item("controllers_served", labels["controllers_served"], served))
-    # Art. 30(2)(a): the name and contact details of each controller served, and its representative
+    # Art. 30(2)(a): the name and contact details of each controller served, its representative and
+    # DPO, and of the processors between (a subprocessor's record names the processor it works for)
     if controller:
         org = model.organizations[controller]
         reach = (f"{_org_label(model, controller)}: {org.contact}" if org.contact else
                  f"{MISSING}contact of organization {controller}, the controller served (set contact: its "
                  "address, email, phone; Art. 30(2)(a) requires it)")
-        if org.representative:
-            reach += f"; representative in the Union: {org.representative}"
-        reached = (reach,)
+        reached = (reach + _dpo_and_representative(org),
+                   *(f"through processor {_org_label(model, oid)}: "
+                     f"{model.organizations[oid].contact or 'no contact recorded (see its own record)'}"
+                     f"{_dpo_and_representative(model.organizations[oid])}" for oid in path[1:-1]))
     else:
         reached = ("no controller found: see the controllers served",)
     items.append(Item("controllers_contact", labels["controllers_contact"], reached))

@@ -469,7 +469,8 @@ def test_fides_organization_and_system_facts_are_mapped_or_kept(tmp_path):
     assert ropa["mailer-inc"]["controllers_served"] == "ACME SAS (acme), FR"
     assert ropa["mailer-inc"]["controllers_contact"] == (
         "ACME SAS (acme): name: Jeanne Martin, address: 1 rue de la Paix, 75002 Paris, France, "
-        "email: privacy@acme.example, phone: +33 1 23 45 67 89; representative in the Union: "
+        "email: privacy@acme.example, phone: +33 1 23 45 67 89; data protection officer: name: Paul Durand, "
+        "email: dpo@acme.example; representative in the Union: "
         "name: Rep Ltd, address: 2 High St, London, UK"
     )
     assert ropa["mailer-inc"]["transfers"] == (

@@ -77,7 +77,8 @@ def test_contact_details_fill_the_items_of_both_views(tmp_path):
     assert (processor["contact"], processor["dpo"]) == (
         "2 avenue de l'Exemple, Lyon, trainer@example.org", "dpo@trainer.example.org")
     assert processor["controllers_served"] == "Office (office), FR"
-    assert processor["controllers_contact"] == f"Office (office): {CONTACT}"
+    assert processor["controllers_contact"] == (
+        f"Office (office): {CONTACT}; data protection officer: dpo@office.example.org")
     md = ropa(tmp_path, text)
     assert "item(s) MISSING" not in md  # BASE fills every other item
     assert (
@@ -89,7 +90,8 @@ def test_contact_details_fill_the_items_of_both_views(tmp_path):
     ) in md
     assert (
         "- **(a) Controllers served:** Office (office), FR\n"
-        f"- **(a) Contact details of the controllers served:** Office (office): {CONTACT}\n"
+        f"- **(a) Contact details of the controllers served:** Office (office): {CONTACT}; "
+        "data protection officer: dpo@office.example.org\n"
     ) in md
 
 
@@ -132,6 +134,39 @@ def test_a_representative_is_shown_and_given_with_the_controller_served(tmp_path
     assert recs[("processor", "trainer")]["representative"] == "Rep GmbH, Berlin"
     assert recs[("processor", "trainer")]["controllers_contact"] == (
         f"Office (office): {CONTACT}; representative in the Union: Rep SARL, Paris, rep@example.org")
+
+
+def test_the_controllers_dpo_is_given_with_its_contact(tmp_path):
+    text = edited(office(f"contact: {CONTACT}", "dpo: dpo@office.example.org"))
+    assert records(tmp_path, text)[("processor", "trainer")]["controllers_contact"] == (
+        f"Office (office): {CONTACT}; data protection officer: dpo@office.example.org")
+
+
+SUBPROCESSOR = """\
+  - id: saas
+    name: SaaS
+    role: subprocessor
+    processor_for: trainer
+    country: FR
+systems:
+  - id: lms
+    organization: saas
+"""
+
+
+def test_a_subprocessor_record_names_the_processor_it_works_for_with_its_contact(tmp_path):
+    processor = trainer("contact: trainer@example.org", "dpo: dpo@trainer.example.org")
+    text = edited(office(f"contact: {CONTACT}"), processor, ("systems:\n", SUBPROCESSOR))
+    recs = records(tmp_path, text)
+    assert recs[("processor", "saas")]["controllers_served"] == "Office (office), FR (through trainer)"
+    assert recs[("processor", "saas")]["controllers_contact"] == (
+        f"Office (office): {CONTACT}; "
+        "through processor Trainer (trainer): trainer@example.org; data protection officer: dpo@trainer.example.org")
+    assert recs[("processor", "trainer")]["controllers_contact"] == f"Office (office): {CONTACT}"  # no one between
+    # the processor's missing contact is a gap of its own record, not counted again in its subprocessor's
+    recs = records(tmp_path, edited(office(f"contact: {CONTACT}"), ("systems:\n", SUBPROCESSOR)))
+    assert recs[("processor", "saas")]["controllers_contact"].endswith(
+        "through processor trainer: no contact recorded (see its own record)")
 
 
 def test_a_processor_with_no_controller_has_no_second_gap_for_its_contact(tmp_path):
