@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from lineage.errors import unknown_id
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model import processor_chain
-from lineage.model.entities import FORM_RANK, FORMS
+from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
 from lineage.model.taxonomy import ENISA_DPC, parent
 
 #: ENISA CB for loss of confidentiality, by what is known of the recipients.
@@ -400,7 +400,9 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         if special:
             why.append(f"Art. 9/10 data ({', '.join(special)}): EDPB 9/2022 treats damage as likely")
         art33 = (True, "; ".join(why) + ": a risk cannot be ruled out, so notify the supervisory authority "
-                                         "within 72 hours of becoming aware (Art. 33(1))")
+                                         "without undue delay and, where feasible, within 72 hours of becoming "
+                                         "aware (Art. 33(1)), with what Art. 33(3) lists (nature, categories and "
+                                         "numbers, DPO contact, likely consequences, measures)")
 
     unintelligible = not readable_direct and len(readable_quasi) + len(readable_coarse) / 2 < 2
     if not art33[0]:
@@ -415,7 +417,9 @@ def _notification(L: Lineage, imp: Impact) -> dict:
         if fragile:
             why.append(f"vulnerable people or children ({', '.join(fragile)})")
         art34 = (True, "; ".join(why) + ": a high risk to people is likely, so tell them without undue "
-                                        "delay, in plain language (Art. 34(1))")
+                                        "delay, in clear and plain language, what Art. 33(3)(b) to (d) lists "
+                                        "(Art. 34(1), (2)); a public communication replaces this only if "
+                                        "telling each would take disproportionate effort (Art. 34(3)(c))")
 
     chain, controller = processor_chain(model, imp.system["organization"])
     controller = controller or chain[-1]  # a broken chain (PROC003): the last organization reached decides
@@ -424,8 +428,10 @@ def _notification(L: Lineage, imp: Impact) -> dict:
            "controller": controller, "processor_chain": chain}
     notes = []
     if len(chain) > 1:
+        duty = ("Art. 33(2), passed down by its contract, Art. 28(4)"
+                if model.organizations[chain[1]].role in PROCESSOR_ROLES else "Art. 33(2)")
         notes.append(f"{chain[0]} is not the controller: it tells {chain[1]} without undue delay "
-                     f"(Art. 33(2)); {controller} decides and notifies")
+                     f"({duty}); {controller} decides and notifies")
     security = model.systems[imp.system["id"]].security
     if personal and security and security.encryption_at_rest:
         notes.append("encryption at rest does not make the data unintelligible to someone using the "

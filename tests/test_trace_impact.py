@@ -99,8 +99,14 @@ def test_impact_trainer_crm_is_very_high_and_both_notifications_are_likely():
     assert downstream["ofii_stats_dwh"]["depth"] == 2
     assert downstream["ofii_stats_dwh"]["fields"]["foreigner_id"] == "pseudonymised"
 
+    art33, art34 = doc["notification"]["art33"]["reason"], doc["notification"]["art34"]["reason"]
+    assert art33.endswith("notify the supervisory authority without undue delay and, where feasible, within 72 "
+                          "hours of becoming aware (Art. 33(1)), with what Art. 33(3) lists (nature, categories "
+                          "and numbers, DPO contact, likely consequences, measures)")
+    assert "tell them without undue delay, in clear and plain language" in art34
     text = run_cli("impact", "trainer_crm", cwd=REPO).stdout
     assert "VERY HIGH" in text and "110,000" in text and "vulnerable" in text
+    assert "it tells ofii without undue delay (Art. 33(2)); ofii decides" in text  # a processor of the controller
     assert "Art. 33 notify the supervisory authority: LIKELY" in text
     assert "Art. 34 tell the people: LIKELY" in text
     assert "estimate" in text and "not to replace it" in text
@@ -325,7 +331,8 @@ def test_impact_names_the_last_organization_reached_when_the_processor_chain_is_
         .replace("organizations:\n", "organizations:\n  - {id: helper, role: processor, country: FR}\n")
     n = impact(lineage_of(sub), "crm", RISK001).notification
     assert (n["controller"], n["processor_chain"]) == ("helper", ["trainer", "helper"])
-    assert n["notes"][0].startswith("trainer is not the controller: it tells helper")
+    assert n["notes"][0] == ("trainer is not the controller: it tells helper without undue delay (Art. 33(2), "
+                             "passed down by its contract, Art. 28(4)); helper decides and notifies")
 
 
 # --- ENISA data processing context ----------------------------------------------------------
