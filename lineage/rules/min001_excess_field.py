@@ -3,8 +3,9 @@
 Why     GDPR Art. 5(1)(c), data minimisation: only what the purpose needs. A field
         a recipient does not need is exposed for nothing when it leaks: in the
         January 2026 leak reported at a training subcontractor of the French
-        immigration office, fields such as permit types were reportedly held by a
-        party whose job did not need them.
+        immigration office, the type and ground of stay and the entry date were
+        reportedly among the fields leaked, fields that a training purpose
+        plausibly does not need.
 Fix     Drop the field from the flow, or add it to the purpose's `needs` if the
         purpose truly requires it.
 Params  ignore_categories: list of category patterns never reported, default [].

@@ -17,13 +17,19 @@ Passes  the controller's internal, fully secured statistics store holding pseudo
 Terms (all shown by ``lineage check --explain``):
 
 * DPC, data processing context, 1..4: the highest tier among the fields held in a
-  personal form (aggregated and anonymised forms do not count; pseudonymised and
-  generalised ones count one tier lower), plus ``vulnerable_uplift`` when the system
-  holds data of vulnerable subjects or children, capped at 4.
+  personal form, plus ``vulnerable_uplift`` when the system holds data of vulnerable
+  subjects or children, capped at 4. Aggregated and anonymised forms do not count:
+  statistics over groups single no one out (the other rules still treat aggregated
+  data as personal, for retention, contracts and transfers, since the model does not
+  say how large the groups are). Pseudonymised and generalised ones count one tier
+  lower: a form is that of the field itself, so a token or a band reveals less of
+  the value it stands for (ENISA: DPC goes down when the data are milder than their
+  category). The identifiers' own form sets EI below.
 * EI, ease of identification, 0.25..1: by the form in which a direct
   identifier is held (raw, encrypted or hashed 1, masked 0.75, pseudonymised 0.5,
-  generalised 0.25), or 0.5 for one and 0.75 for two or more quasi-identifiers held
-  identifiably, a coarse one (tier 1: age band, region) counting half.
+  since its key is held outside the recipient's organisation, generalised 0.25),
+  or 0.5 for one and 0.75 for two or more quasi-identifiers held identifiably, a
+  coarse one (tier 1: age band, region) counting half.
 * CB, circumstances: ``internet`` or ``partner`` exposure, each missing security
   control (``missing_control``: encryption at rest, MFA, access logging; unset counts
   as missing), ``outside_controller``, ``per_subcontracting_level`` beyond the first

@@ -5,7 +5,8 @@ Why     Some fields are harmless apart and dangerous together: name + contact +
         (the pattern of the leak reported in January 2026 at a subcontractor of the
         French immigration office); name + date of birth + government id enables
         identity theft.
-        GDPR Art. 32, WP248 criterion 6, EDPB 01/2025 on pseudonymisation.
+        GDPR Art. 32; WP248 criterion 6 (matching or combining datasets) when the
+        members come from several sources; EDPB 01/2025 on pseudonymisation.
 Fix     Split the combination: drop a member the system does not need, or hold it
         pseudonymised, generalised or aggregated. When the purposes of its data need
         every member (the controller's system of record), protect it and assess it in
