@@ -413,10 +413,10 @@ def check(
 ) -> None:
     """Validate, build the lineage graph, run the rules and report findings (exit 1 on failures)."""
     from lineage import outputs
+    from lineage.findings import failing
     from lineage.outputs.text import summary_line
     from lineage.pipeline import analyse, load_inputs
     from lineage.progress import for_terminal
-    from lineage.rules.engine import failing
 
     if fmt is not None:
         _check_format(fmt, tuple(outputs.FORMATS))
@@ -450,7 +450,7 @@ def check(
         if diff_base is not None:
             from lineage.diff import only_new_findings
 
-            only_new_findings(analysis, diff_base, model, rules, day)
+            only_new_findings(analysis, diff_base, model, day)
         if baseline is not None:
             from lineage.baseline import apply_baseline
 

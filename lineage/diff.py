@@ -248,13 +248,13 @@ def _in_its_repository(model: Path) -> tuple[Path, str | Path]:
     return folder, "." if model.is_dir() else model.name
 
 
-def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date | None = None):
+def only_new_findings(analysis, ref: str, model_path, today: dt.date | None = None):
     """Keep in `analysis` only the findings that the merge-base of git revision `ref` and HEAD does not have.
 
     The base is where the branch forked from `ref` (:func:`merge_base`; `ref`
     itself when they share no history), and ``analysis.diff_base`` names
     it. The model there is analysed with the rule set of `analysis` (the one
-    read from the working tree and `rules`), so a change to the rules alone
+    read from the working tree and ``--rules``), so a change to the rules alone
     never makes findings new. ``analysis.preexisting`` is set to the number
     of findings dropped, and they are kept in ``analysis.left_out``.
 
@@ -266,8 +266,6 @@ def only_new_findings(analysis, ref: str, model_path, rules=None, today: dt.date
         The git revision to compare with (``origin/main``, a commit id ...).
     model_path : str or Path
         The model folder, relative to the current folder.
-    rules : list of Path, optional
-        The ``--rules`` folders; already loaded into ``analysis.ruleset``.
     today : datetime.date, optional
         The date waivers are judged at, the same for both sides.
 

@@ -8,6 +8,7 @@ the location of the target's definition, a fingerprint and the waiver state.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,9 +25,8 @@ SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 class Hit:
     """What a rule reports: a target (``kind:id``), the fields involved and what to change.
 
-    `loc` overrides the target's location (WAIV001 points at the waiver);
-    `path` lists the flow ids a field took to reach the target, for outputs
-    that can draw data flows (SARIF ``codeFlows``). `key` tells apart two
+    `loc` overrides the target's location (WAIV001 points at the waiver).
+    `key` tells apart two
     hits of one rule on the same target and fields (the waived rule of
     WAIV001, the combination of RISK002); it enters the fingerprint.
     `about` names the target's key the finding is about (``retention``), for
@@ -41,7 +41,6 @@ class Hit:
     fields: tuple[str, ...]
     message: str
     loc: Loc | None = None
-    path: tuple[str, ...] = ()
     key: str = ""
     identity: tuple[str, ...] | None = None
     about: str = ""
@@ -61,7 +60,6 @@ class Finding:
     fingerprint: str
     waived: bool = False
     waiver: Waiver | None = None  # the waiver that waives it
-    path: tuple[str, ...] = field(default=(), compare=False)
     key: str = ""  # the Hit's key: with rule and target, what kind of finding this is
     about: str = field(default="", compare=False)  # the Hit's: the target's key the finding is about
 
@@ -167,6 +165,11 @@ def at_least(severity: str, threshold: str) -> bool:
     (True, False)
     """
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
+    """Return the findings that make ``check`` exit 1: not waived, at or above `fail_on`."""
+    return [f for f in findings if not f.waived and at_least(f.severity, fail_on)]
 
 
 def summary(findings) -> dict[str, int]:

@@ -292,17 +292,15 @@ def compose_sources(sources: Iterable[Source], tick=None) -> list[Document]:
     return documents
 
 
-def load_sources(sources: Iterable[Source], tick=None) -> list[Document]:
+def load_sources(sources: Iterable[Source]) -> list[Document]:
     """Compose every source into nodes, collecting the errors of all files.
-
-    `tick`, when given, is called after each file (progress display).
 
     Raises
     ------
     InputErrors
         With every syntax, encoding, duplicate-key and alias error found.
     """
-    documents = compose_sources(sources, tick)
+    documents = compose_sources(sources)
     errors = [e for doc in documents for e in doc.errors]
     if errors:
         raise InputErrors(errors)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from lineage.findings import SEVERITIES, SEVERITY_RANK, summary
+from lineage.findings import SEVERITIES, SEVERITY_RANK, failing, summary
 from lineage.outputs.sarif import help_uri
 
 MARKER = "<!-- lineage-report -->"
@@ -204,8 +204,6 @@ def fix_text(doc: str) -> str:
 
 
 def _report(analysis, ordered, keep: int) -> str:
-    from lineage.rules.engine import failing
-
     ruleset = analysis.ruleset
     shown, cut = ordered[:keep], ordered[keep:]
     counts = analysis.summary

@@ -427,12 +427,7 @@ class _FlowPaths:
             from lineage.graph import path_to
 
             L = self.L
-            ok = (
-                L is not None
-                and field in getattr(L, "bit", {})
-                and system in getattr(L, "held", {})
-            )
-            self._cache[key] = path_to(L, field, system) if ok else []
+            self._cache[key] = path_to(L, field, system) if field in L.bit and system in L.held else []
         return self._cache[key]
 
     def _form(self, fid: str, field: str) -> str:

@@ -6,7 +6,7 @@ line is separate (:func:`summary_line`) because the CLI writes it to stderr.
 
 from __future__ import annotations
 
-from lineage.findings import SEVERITIES
+from lineage.findings import SEVERITIES, failing
 
 
 def line(finding) -> str:
@@ -22,8 +22,6 @@ def render(analysis, explain: bool = False, quiet: bool = False) -> str:
 
     With `quiet`, only the findings that fail the check (open, at or above ``fail_on``).
     """
-    from lineage.rules.engine import failing
-
     open_ = [f for f in analysis.findings if not f.waived]
     waived = [f for f in analysis.findings if f.waived]
     shown = failing(open_, analysis.ruleset.fail_on) if quiet else open_ + waived

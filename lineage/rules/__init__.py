@@ -1,9 +1,9 @@
 """Built-in checks: an explicit table from check name to module.
 
-A check module defines ``ID``, ``NAME``, ``TARGET`` (``flow``, ``system``,
-``organization``), ``PARAMS`` (param name -> :mod:`lineage.model.types`
-type), ``check(ctx, params)`` yielding :class:`lineage.findings.Hit`, and
-optionally:
+A check module defines ``ID``, ``NAME``, ``PARAMS`` (param name ->
+:mod:`lineage.model.types` type), ``check(ctx, params)`` yielding
+:class:`lineage.findings.Hit` (its target is ``kind:id``, kind ``flow``,
+``system`` or ``organization``), and optionally:
 
 - ``severity(hit, ctx, params)``: the severity of each finding, for rules
   whose severity depends on what they found (the engine; SARIF leaves such

@@ -27,7 +27,7 @@ from typing import Any
 
 from lineage import __version__
 from lineage.errors import InputErrors, LineageError, Loc, did_you_mean, read_input
-from lineage.findings import SEVERITIES, Finding, at_least, fingerprint
+from lineage.findings import SEVERITIES, Finding, fingerprint
 from lineage.load import Mapping, Node, Scalar, Sequence, Source, display_path, load_sources, read_folder
 from lineage.model import Model
 from lineage.model.types import Bool, Context, Enum, Invalid, ListOf, MapOf, Pattern, Text, _text
@@ -394,8 +394,7 @@ def _apply_rule(ruleset: RuleSet, node: Node, errors: list[LineageError], builti
     errors.extend(LineageError(node.loc, f"rule '{rule_id}' needs '{p}'") for p in missing)
     validate = getattr(module, "validate", None)
     if validate is not None and not missing:
-        for problem in validate(rule.params):
-            where, message = problem if isinstance(problem, tuple) else ((), problem)
+        for where, message in validate(rule.params):
             errors.append(LineageError(_locate(node, where), f"rule '{rule_id}': {message}"))
     ruleset.rules[rule_id] = rule
 
@@ -587,7 +586,7 @@ def _findings(rule: Rule, ctx: RunContext) -> Iterator[Finding]:
             rule.id, rule.name, severity_of(hit, ctx, rule.params) if severity_of else rule.severity,
             hit.target, fields, hit.message.replace("{rule}", rule.id) if rule.check == "match" else hit.message,
             hit.loc or ctx.model.entity(hit.target).loc, fingerprint(rule.id, hit.target, identity, hit.key),
-            path=hit.path, key=hit.key, about=hit.about)
+            key=hit.key, about=hit.about)
 
 
 def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
@@ -609,8 +608,3 @@ def _apply_waivers(findings: list[Finding], ctx: RunContext) -> list[Finding]:
             finding = dataclasses.replace(finding, waived=True, waiver=matched)
         out.append(finding)
     return out
-
-
-def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
-    """Return the findings that make ``check`` exit 1: not waived, at or above `fail_on`."""
-    return [f for f in findings if not f.waived and at_least(f.severity, fail_on)]

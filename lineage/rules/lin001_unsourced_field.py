@@ -15,7 +15,7 @@ flows of a loop that nothing feeds are all reported.
 
 from lineage.findings import Hit
 
-ID, NAME, TARGET = "LIN001", "unsourced-field", "flow"
+ID, NAME = "LIN001", "unsourced-field"
 PARAMS: dict = {}
 
 

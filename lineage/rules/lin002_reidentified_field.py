@@ -12,7 +12,7 @@ Passes  the same flow carrying {field: foreigner_id, form: pseudonymised}.
 
 from lineage.findings import Hit
 
-ID, NAME, TARGET = "LIN002", "reidentified-field", "flow"
+ID, NAME = "LIN002", "reidentified-field"
 PARAMS: dict = {}
 
 

@@ -9,7 +9,7 @@ Fails   system archive with no flow and no collects -> system:archive
 
 from lineage.findings import Hit
 
-ID, NAME, TARGET = "LIN003", "orphan-system", "system"
+ID, NAME = "LIN003", "orphan-system"
 PARAMS: dict = {}
 
 

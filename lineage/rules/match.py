@@ -46,7 +46,7 @@ from lineage.model.types import (
 )
 from lineage.rules.common import CategoryPattern, FieldId, category_matches
 
-ID, NAME, TARGET = "match", "match", "system|flow"
+ID, NAME = "match", "match"
 UNSET = ("none", "null", "")
 
 

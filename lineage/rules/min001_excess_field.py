@@ -22,7 +22,7 @@ from lineage.model.entities import is_personal
 from lineage.model.types import ListOf
 from lineage.rules.common import CategoryPattern, category_matches, flows_with_needs, tier_severity
 
-ID, NAME, TARGET = "MIN001", "excess-field", "flow"
+ID, NAME = "MIN001", "excess-field"
 SEVERITY_NOTE = "by field tier"
 PARAMS = {"ignore_categories": ListOf(CategoryPattern())}
 

@@ -16,7 +16,7 @@ from lineage.findings import Hit
 from lineage.model.entities import FORM_RANK, FORMS
 from lineage.rules.common import flows_with_needs, tier_severity
 
-ID, NAME, TARGET = "MIN002", "missing-minimisation", "flow"
+ID, NAME = "MIN002", "missing-minimisation"
 SEVERITY_NOTE = "by field tier"
 PARAMS: dict = {}
 

@@ -12,7 +12,7 @@ Passes  the flow has `purpose: ...`; or it carries nothing, or only anonymised f
 from lineage.findings import Hit
 from lineage.rules.common import personal_fields
 
-ID, NAME, TARGET = "MIN003", "missing-purpose", "flow"
+ID, NAME = "MIN003", "missing-purpose"
 PARAMS: dict = {}
 
 

@@ -12,7 +12,7 @@ Passes  the system has `retention: P1Y`, or one of its inbound flows sets one; o
 from lineage.findings import Hit
 from lineage.rules.common import personal_mask
 
-ID, NAME, TARGET = "MIN004", "missing-retention", "system"
+ID, NAME = "MIN004", "missing-retention"
 PARAMS: dict = {}
 
 

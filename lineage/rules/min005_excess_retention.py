@@ -20,7 +20,7 @@ from lineage.findings import Hit
 from lineage.model.types import duration_days
 from lineage.rules.common import personal_fields, system_purposes
 
-ID, NAME, TARGET = "MIN005", "excess-retention", "flow|system"
+ID, NAME = "MIN005", "excess-retention"
 PARAMS: dict = {}
 
 

@@ -17,7 +17,7 @@ from lineage.findings import Hit
 from lineage.model.entities import CONTROLLER_ROLES
 from lineage.rules.common import org_holdings
 
-ID, NAME, TARGET = "PROC001", "processor-without-contract", "organization"
+ID, NAME = "PROC001", "processor-without-contract"
 PARAMS: dict = {}
 
 

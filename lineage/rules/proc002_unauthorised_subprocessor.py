@@ -18,7 +18,7 @@ from lineage.findings import Hit
 from lineage.model.entities import PROCESSOR_ROLES
 from lineage.rules.common import org_holdings
 
-ID, NAME, TARGET = "PROC002", "unauthorised-subprocessor", "organization"
+ID, NAME = "PROC002", "unauthorised-subprocessor"
 PARAMS: dict = {}
 
 

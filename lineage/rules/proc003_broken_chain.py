@@ -16,7 +16,7 @@ from lineage.findings import Hit
 from lineage.model import processor_chain
 from lineage.model.entities import PROCESSOR_ROLES
 
-ID, NAME, TARGET = "PROC003", "broken-chain", "organization"
+ID, NAME = "PROC003", "broken-chain"
 PARAMS: dict = {}
 
 

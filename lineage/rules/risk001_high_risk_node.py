@@ -53,7 +53,7 @@ from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
 from lineage.model.types import MapOf, Number
 from lineage.rules.common import carries_personal, critical_outside_controller, outside_controller
 
-ID, NAME, TARGET = "RISK001", "high-risk-node", "system"
+ID, NAME = "RISK001", "high-risk-node"
 SEVERITY_NOTE = "critical outside the controller"
 severity = critical_outside_controller  # the engine's severity hook
 PARAMS = {"threshold": Number(minimum=0), "weights": MapOf(Number())}
@@ -113,7 +113,7 @@ def _score(ctx, system_id: str, params, held: dict[str, int]) -> Score:
     model = ctx.model
     w = params["weights"]
     dpc, ei, terms = _worst_off(ctx, system_id, held, w)
-    subjects = _subjects(ctx, system_id, held)
+    subjects = _subjects(ctx, system_id)
 
     system = model.systems[system_id]
     org = model.organizations[system.organization]
@@ -223,7 +223,7 @@ def _held_forms(L, system_id) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _subjects(ctx, system_id, held):
+def _subjects(ctx, system_id):
     """Subjects whose collected fields the system holds in a personal form."""
     from lineage.graph import subjects_held
 

@@ -44,7 +44,7 @@ from lineage.rules.common import (
     system_purposes,
 )
 
-ID, NAME, TARGET = "RISK002", "toxic-combination", "system"
+ID, NAME = "RISK002", "toxic-combination"
 SEVERITY_NOTE = "critical outside the controller"
 severity = critical_outside_controller  # the engine's severity hook
 

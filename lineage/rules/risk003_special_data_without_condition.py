@@ -17,7 +17,7 @@ Recital 26) and is not reported.
 from lineage.findings import Hit
 from lineage.model.entities import is_personal
 
-ID, NAME, TARGET = "RISK003", "special-data-without-condition", "flow"
+ID, NAME = "RISK003", "special-data-without-condition"
 PARAMS: dict = {}
 
 

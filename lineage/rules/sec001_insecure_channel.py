@@ -18,7 +18,7 @@ from lineage.findings import Hit
 from lineage.model.types import Int
 from lineage.rules.common import tier_severity
 
-ID, NAME, TARGET = "SEC001", "insecure-channel", "flow"
+ID, NAME = "SEC001", "insecure-channel"
 PARAMS = {"min_tier": Int(1, 4)}
 UNSAFE_CHANNELS = ("email", "manual")
 SEVERITY_NOTE = "by field tier"

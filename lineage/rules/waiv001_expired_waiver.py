@@ -9,7 +9,7 @@ Fails   waiver for MIN001 on flow:x expired 2026-01-31 -> flow:x (located at the
 
 from lineage.findings import Hit
 
-ID, NAME, TARGET = "WAIV001", "expired-waiver", "waiver"
+ID, NAME = "WAIV001", "expired-waiver"
 PARAMS: dict = {}
 AFTER_WAIVERS = True
 

@@ -14,7 +14,7 @@ of the pack is an input error (exit 2), like any dangling reference.
 
 from lineage.findings import Hit
 
-ID, NAME, TARGET = "WAIV002", "stale-waiver", "waiver"
+ID, NAME = "WAIV002", "stale-waiver"
 PARAMS: dict = {}
 AFTER_WAIVERS = True
 

@@ -20,7 +20,7 @@ from lineage.findings import Hit
 from lineage.model.places import transfer_is_safe
 from lineage.rules.common import personal_fields
 
-ID, NAME, TARGET = "XFER001", "unsafe-transfer", "system"
+ID, NAME = "XFER001", "unsafe-transfer"
 PARAMS: dict = {}
 
 
@@ -33,12 +33,11 @@ def check(ctx, params):
         if transfer_is_safe(country, org.transfer_safeguard):
             continue
         carried = {fid: personal_fields(model.flows[fid]) for _, _, fid in L.G.in_edges(sid, keys=True)}
-        inbound = sorted(fid for fid, fields in carried.items() if fields)
-        if not inbound:
-            continue
         received = sorted({f for fields in carried.values() for f in fields})
+        if not received:
+            continue
         safeguard = org.transfer_safeguard or "not set"
         yield Hit(f"system:{sid}", tuple(received),
                   f"receives personal data in {country}, outside the EEA without full adequacy, and "
                   f"{org.id}'s transfer_safeguard is {safeguard}: record SCCs, BCRs or another Art. 46 "
-                  f"safeguard, or keep the data in the EEA", path=tuple(inbound), identity=())
+                  f"safeguard, or keep the data in the EEA", identity=())

@@ -4,7 +4,7 @@ import datetime as dt
 
 from helpers import run_cli
 
-from lineage.rules.engine import failing
+from lineage.findings import failing
 
 from .util import TODAY, analyse, base, disable, found, severities
 
