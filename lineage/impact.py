@@ -65,18 +65,17 @@ from dataclasses import dataclass
 from lineage.errors import unknown_id
 from lineage.graph import ANY, NFORMS, Lineage, build, holdings, subjects_held
 from lineage.model import processor_chain
-from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
+from lineage.model.entities import FORM_RANK, FORMS, LAST_IDENTIFIABLE_FORM, PROCESSOR_ROLES
 from lineage.model.taxonomy import ENISA_DPC, parent
 
 #: ENISA CB for loss of confidentiality, by what is known of the recipients.
 RECIPIENTS = {"unknown": 0.5, "known": 0.25, "none": 0.0}
 MALICIOUS = 0.5
 BANDS = ((2.0, "low"), (3.0, "medium"), (4.0, "high"))
-#: Forms in which a field can still be read, or recovered, by whoever holds the data.
+#: The rank of the least identifying form in which a field can still be read, or recovered, by whoever
+#: holds the data.
 READABLE = FORM_RANK["masked"]
-#: Forms that RISK001 counts as personal (up to generalised): subjects are identifiable.
-PERSONAL = "generalised"
-NOT_PERSONAL = FORM_RANK["aggregated"]
+IDENTIFIABLE = FORM_RANK[LAST_IDENTIFIABLE_FORM]
 NOBODY = "no one (the subjects whose data it holds number 0)"
 DISCLAIMER = ("This is an estimate from the model, to support the DPO's breach assessment, not to "
               "replace it: what was taken, by whom, and whether keys stayed safe decide.")
@@ -218,14 +217,14 @@ def impact(L: Lineage, system_id: str, params: dict, where: str = "model", recip
     for fid, form in held.items():
         info = model.field_info(fid)
         base, raised, source = enisa_dpc(model, fid)
-        if DISCOUNTED_RANK <= FORM_RANK[form] <= FORM_RANK[PERSONAL]:
+        if DISCOUNTED_RANK <= FORM_RANK[form] <= IDENTIFIABLE:
             base, raised, source = max(1, base - 1), max(1, raised - 1), f"{source} held {form}, one lower"
         fields.append({"field": fid, "form": form, "category": model.fields[fid].category, "tier": info.tier,
                        "identifier": info.identifier, "special": info.special,
                        "readable": FORM_RANK[form] <= READABLE,
                        "dpc": {"base": base, "raised": raised, "source": source}})
 
-    personal = set(subjects_held(L, system_id, PERSONAL))
+    personal = set(subjects_held(L, system_id, LAST_IDENTIFIABLE_FORM))
     subjects, people, people_unknown = [], 0, []
     for sid in subjects_held(L, system_id):
         s = model.subjects[sid]
@@ -281,7 +280,7 @@ def _dpc(fields: list[dict], fragile: list[str], uplift: float) -> tuple[float, 
     vulnerable subjects or children, who then add `uplift` (capped at 4).
     """
     key = "raised" if fragile else "base"
-    scored = [f for f in fields if FORM_RANK[f["form"]] <= FORM_RANK[PERSONAL]]
+    scored = [f for f in fields if FORM_RANK[f["form"]] <= IDENTIFIABLE]
     if not scored:
         return 0.0, []
     dpc = float(max(f["dpc"][key] for f in scored))
@@ -371,7 +370,7 @@ def _notification(L: Lineage, imp: Impact) -> dict:
     """Whether Art. 33 and Art. 34 notification would likely be due, each with its reason."""
     model = L.model
     fields = imp.fields
-    personal = [f for f in fields if FORM_RANK[f["form"]] < NOT_PERSONAL]
+    personal = [f for f in fields if FORM_RANK[f["form"]] <= IDENTIFIABLE]
     readable_direct = [f["field"] for f in fields if f["readable"] and f["identifier"] == "direct"]
     readable_quasi = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] > 1]
     readable_coarse = [f["field"] for f in fields if f["readable"] and f["identifier"] == "quasi" and f["tier"] == 1]
@@ -469,7 +468,7 @@ def _people(imp: Impact) -> str:
     if _nobody(imp):
         return NOBODY
     if not imp.people and not imp.people_unknown:
-        if any(FORM_RANK[f["form"]] < NOT_PERSONAL for f in imp.fields):
+        if any(FORM_RANK[f["form"]] <= IDENTIFIABLE for f in imp.fields):
             return "an unknown number of people (the model names no subject these fields were collected from)"
         return "no identifiable people"
     text = f"about {imp.people:,} people" if imp.people else "an unknown number of people"

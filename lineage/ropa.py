@@ -52,7 +52,14 @@ import io
 from dataclasses import dataclass
 
 from lineage.model import Model, processor_chain
-from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, FORMS, PROCESSOR_ROLES, is_personal
+from lineage.model.entities import (
+    CONTROLLER_ROLES,
+    FORM_RANK,
+    FORMS,
+    LAST_IDENTIFIABLE_FORM,
+    PROCESSOR_ROLES,
+    is_personal,
+)
 from lineage.model.places import ADEQUATE, EEA, PARTIAL_ADEQUACY
 
 #: Whom a partial adequacy decision covers (gdpr-reference, Chapter V).
@@ -142,8 +149,6 @@ ARTICLE = {"controller": "Art. 30(1)", "processor": "Art. 30(2)"}
 MISSING = "MISSING: "
 #: Said of subjects whose data a record's flows carry only aggregated or anonymised.
 STATISTICS_ONLY = " (only aggregated or anonymised data)"
-#: The least identifying form that still says something of someone (RISK001's).
-PERSONAL = "generalised"
 ART6 = {
     "consent": "a",
     "contract": "b",
@@ -522,7 +527,7 @@ def _subject_items(model: Model, purpose_id: str | None, act: _Activity, lineage
     personal = set(subjects)  # collected here: raw
     for flow in act.flows:  # the people whose data the flows carry (lineage), not whoever shares a field id
         subjects.update(subjects_carried(lineage, flow.id))
-        personal.update(subjects_carried(lineage, flow.id, PERSONAL))
+        personal.update(subjects_carried(lineage, flow.id, LAST_IDENTIFIABLE_FORM))
     subject_values = tuple(_subject_label(model.subjects[s]) + ("" if s in personal else STATISTICS_ONLY)
                            for s in sorted(subjects)) or (
         (

@@ -37,6 +37,11 @@ FORMS = ("raw", "encrypted", "hashed", "masked", "pseudonymised", "generalised",
 FORM_RANK = {form: rank for rank, form in enumerate(FORMS)}
 #: The least identifying form that is still personal data: anonymised data are not (GDPR Recital 26).
 LAST_PERSONAL_FORM = "aggregated"
+#: The least identifying form that still says something of a person one can single out: aggregated
+#: data are statistics over groups. Exposure scores (RISK001, impact) count these forms; the duties
+#: (retention, contracts, transfers, records) cover every personal form, since the model does not
+#: say how large the groups are.
+LAST_IDENTIFIABLE_FORM = "generalised"
 IDENTIFIERS = ("direct", "quasi", "none")
 SPECIALS = ("none", "art9", "art10")
 LEGAL_BASES = ("consent", "contract", "legal_obligation", "vital_interests", "public_task",

@@ -7,9 +7,6 @@ from lineage.model.entities import CONTROLLER_ROLES, FORM_RANK, LAST_PERSONAL_FO
 from lineage.model.types import Text
 
 TIER_SEVERITY = {1: "low", 2: "medium", 3: "high", 4: "critical"}
-#: Rules about "personal data" ignore fields held or sent anonymised (GDPR Recital 26).
-PERSONAL = LAST_PERSONAL_FORM
-
 
 def personal_fields(flow) -> tuple[str, ...]:
     """Return the fields a flow carries as personal data, i.e. in any form but anonymised."""
@@ -18,12 +15,12 @@ def personal_fields(flow) -> tuple[str, ...]:
 
 def carries_personal(ctx, flow_id: str) -> bool:
     """Whether a flow carries any field as personal data (the bitset test of :func:`personal_fields`)."""
-    return bool(ctx.lineage.declared[flow_id][FORM_RANK[PERSONAL]])
+    return bool(ctx.lineage.declared[flow_id][FORM_RANK[LAST_PERSONAL_FORM]])
 
 
 def personal_mask(ctx, system_id: str) -> int:
     """Return the fields a system holds as personal data (any form but anonymised), as a bitset."""
-    return ctx.lineage.held_mask(system_id, PERSONAL)
+    return ctx.lineage.held_mask(system_id, LAST_PERSONAL_FORM)
 
 
 def tier_severity(ctx, fields) -> str:

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from lineage.findings import Hit
 from lineage.model import processor_chain
-from lineage.model.entities import FORM_RANK, FORMS, PROCESSOR_ROLES
+from lineage.model.entities import FORM_RANK, FORMS, LAST_IDENTIFIABLE_FORM, PROCESSOR_ROLES
 from lineage.model.types import MapOf, Number
 from lineage.rules.common import carries_personal, critical_outside_controller, outside_controller
 
@@ -63,7 +63,7 @@ WEIGHTS = (
 )
 EI_DIRECT = {"raw": 1.0, "encrypted": 1.0, "hashed": 1.0, "masked": 0.75, "pseudonymised": 0.5,
              "generalised": 0.25}
-PERSONAL_RANK = FORM_RANK["generalised"]
+IDENTIFIABLE_RANK = FORM_RANK[LAST_IDENTIFIABLE_FORM]
 DISCOUNTED_RANK = FORM_RANK["pseudonymised"]
 
 
@@ -161,7 +161,7 @@ def _worst_off(ctx, system_id: str, held: dict[str, int], w) -> tuple[float, flo
     from lineage.graph import fields_by_subject
 
     L, model = ctx.lineage, ctx.model
-    groups = fields_by_subject(L, system_id, "generalised")
+    groups = fields_by_subject(L, system_id, LAST_IDENTIFIABLE_FORM)
     named = len(groups) > 1
     best, seen = None, set()
     for subject, mask in groups.items():
@@ -216,7 +216,7 @@ def _held_forms(L, system_id) -> dict[str, int]:
     """Fields held in a personal form (up to generalised), with the rank held."""
     out = {}
     masks = L.held[system_id]
-    for rank in range(PERSONAL_RANK + 1):
+    for rank in range(IDENTIFIABLE_RANK + 1):
         new = masks[rank] & ~(masks[rank - 1] if rank else 0)
         for fid in L.fields_in(new):
             out[fid] = rank
@@ -227,7 +227,7 @@ def _subjects(ctx, system_id):
     """Subjects whose collected fields the system holds in a personal form."""
     from lineage.graph import subjects_held
 
-    return [ctx.model.subjects[s] for s in subjects_held(ctx.lineage, system_id, "generalised")]
+    return [ctx.model.subjects[s] for s in subjects_held(ctx.lineage, system_id, LAST_IDENTIFIABLE_FORM)]
 
 
 def _ease_of_identification(model, held) -> tuple[float, str]:
