@@ -7,6 +7,7 @@ them, and only the CLI turns that into stderr lines and exit code 2.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -124,6 +125,10 @@ def forget_inputs() -> None:
 def write_output(path, data: str | bytes) -> None:
     """Write `data` to `path` (text as UTF-8), creating missing parent folders.
 
+    The GitHub Actions job summary (the file ``$GITHUB_STEP_SUMMARY`` names)
+    is appended to, as GitHub asks, so that what the step wrote there before
+    stays.
+
     Raises
     ------
     OutputError
@@ -138,10 +143,10 @@ def write_output(path, data: str | bytes) -> None:
                           "settings file); choose another output file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        mode = "a" if summary and path.resolve() == Path(summary).resolve() else "w"
+        with path.open(mode + "b") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         if path.is_dir():
             why = "it is a folder"

@@ -162,13 +162,6 @@ def test_check_step_passes_on_a_compliant_model(tmp_path):
 
 
 @needs_tools
-def test_check_step_reports_bad_input_as_exit_2(project, tmp_path):
-    result = run_step(project, tmp_path, FAIL_ON="severe")
-    assert result.returncode == 2
-    assert "--fail-on" in result.stderr
-
-
-@needs_tools
 @pytest.mark.skipif(GIT is None, reason="git is not installed")
 def test_diff_base_fails_only_on_new_findings_but_uploads_them_all(project, tmp_path):
     git_commit_all(project, "base")
@@ -255,6 +248,13 @@ def test_soft_fail_input_must_be_a_boolean(project, tmp_path):
     result = run_step(project, tmp_path, SOFT_FAIL="maybe")
     assert result.returncode == 2
     assert "soft-fail must be true or false" in result.stdout
+
+
+@needs_tools
+def test_fail_on_input_must_be_a_severity(project, tmp_path):  # annotated, as the other inputs
+    result = run_step(project, tmp_path, FAIL_ON="severe")
+    assert result.returncode == 2
+    assert result.stdout == "::error title=lineage::the input fail-on must be info, low, medium, high or critical\n"
 
 
 @needs_tools

@@ -57,6 +57,18 @@ def test_github_format_with_sarif_and_summary_files(tmp_path):
     assert "<!-- lineage-report -->" in summary.read_text(encoding="utf-8")
 
 
+def test_the_job_summary_is_appended_to_and_other_files_replaced(tmp_path, monkeypatch):
+    summary, other = tmp_path / "step-summary.md", tmp_path / "other.md"
+    for path in (summary, other):
+        path.write_text("## written earlier in the step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    for path in (summary, other):
+        result = run_cli("check", "flows", "--today", "2026-11-28", "--output-markdown", path, cwd=REPO)
+        assert result.code == 1, result
+    assert summary.read_text(encoding="utf-8").startswith("## written earlier in the step\n<!-- lineage-report -->")
+    assert other.read_text(encoding="utf-8").startswith("<!-- lineage-report -->")
+
+
 def test_invalid_input_still_gives_every_report_asked_for(tmp_path):
     import jsonschema
 
